@@ -1,0 +1,129 @@
+/*
+ * bus: the ZeroMQ seams between daemons (DESIGN.md section 4).
+ *
+ * Every daemon owns one struct bus: a bound PUB socket for its events, a
+ * bound ROUTER socket for control requests, and one SUB socket that it
+ * connects to the PUB endpoints of the daemons it listens to.  Control
+ * requests are JSON objects {"cmd":"...","id":"...",...}; replies are
+ * {"id":...,"ok":true,...} or {"id":...,"ok":false,"error":"clear text"}.
+ * Callers always time out ([general] ctl_timeout_ms, default 2000) and say
+ * which daemon did not answer; they never hang.
+ */
+#ifndef HS_BUS_H
+#define HS_BUS_H
+
+#include <json-c/json.h>
+#include <zmq.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "msg.h"
+
+struct bus {
+	void *zctx;
+	void *pub;  /* bound PUB */
+	void *ctl;  /* bound ROUTER */
+	void *sub;  /* SUB, connected with bus_sub_connect() */
+	const struct conf *conf; /* borrowed; updated by bus_set_conf() */
+	char src[16];
+	uint64_t seq;
+};
+
+/*
+ * Creates the context and binds daemon's PUB and ROUTER endpoints from conf
+ * (creating the run directory for ipc:// endpoints).  conf is borrowed and
+ * must outlive the bus.  Returns 0 or a negative errno; on error, err says
+ * which endpoint failed.
+ */
+int bus_new(struct bus **out, const struct conf *conf, const char *daemon,
+	    char *err, size_t errlen);
+void bus_free(struct bus *b);
+void bus_set_conf(struct bus *b, const struct conf *conf);
+
+/* Publishes an event.  data is consumed (json_object_put), may be NULL. */
+int bus_publish(struct bus *b, enum msg_type type, const char *call_id,
+		json_object *data);
+/* Publishes one audio frame (topic "audio"). */
+int bus_publish_audio(struct bus *b, const char *call_id, int leg,
+		      uint32_t seq, uint32_t rtp_ts, const int16_t *pcm,
+		      size_t n);
+
+/*
+ * Connects the SUB socket to daemon's PUB endpoint and subscribes to the
+ * given topics (NULL-terminated; NULL or an empty list subscribes to every
+ * event type of the table, never to audio).  Safe to call before the other
+ * daemon runs: ZeroMQ connects when it appears and reconnects after a
+ * restart.
+ */
+int bus_sub_connect(struct bus *b, const char *daemon,
+		    const char *const *topics);
+/* Adds one more topic prefix to the SUB socket (e.g. "audio"). */
+int bus_sub_topic(struct bus *b, const char *topic);
+
+enum bus_in_kind { BUS_IN_EVENT, BUS_IN_AUDIO };
+
+struct bus_in {
+	enum bus_in_kind kind;
+	struct msg_event ev;	    /* kind == BUS_IN_EVENT */
+	struct msg_audio_hdr audio; /* kind == BUS_IN_AUDIO */
+	int16_t pcm[MSG_AUDIO_MAX_SAMPLES];
+};
+
+/*
+ * Receives one message from the SUB socket without blocking.  Returns 0 with
+ * *in filled (release with bus_in_clear()), -EAGAIN when nothing is queued,
+ * or -EINVAL for a malformed message, which is logged and dropped.
+ */
+int bus_sub_recv(struct bus *b, struct bus_in *in);
+void bus_in_clear(struct bus_in *in);
+
+/* A control request received on the ROUTER socket. */
+struct bus_ctl_req {
+	unsigned char ident[256];
+	size_t identlen;
+	int delim;	   /* the client sent an empty delimiter frame */
+	char id[64];	   /* correlation id ("" if none) */
+	char cmd[64];	   /* the command */
+	json_object *req;  /* owned: the whole request object */
+};
+
+/*
+ * Receives one control request without blocking.  Returns 0 with *req
+ * filled, -EAGAIN when none is queued, or -EINVAL when the request was
+ * malformed (already answered with an error).  Release with
+ * bus_ctl_req_clear().
+ */
+int bus_ctl_recv(struct bus *b, struct bus_ctl_req *req);
+void bus_ctl_req_clear(struct bus_ctl_req *req);
+/* Replies ok:true with the members of body (consumed, may be NULL). */
+int bus_ctl_reply_ok(struct bus *b, const struct bus_ctl_req *req,
+		     json_object *body);
+/* Replies ok:false with error text.  code (0: none) is added as "code". */
+int bus_ctl_reply_err(struct bus *b, const struct bus_ctl_req *req, int code,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Sends req (borrowed; an "id" is added when missing) to daemon's control
+ * endpoint and waits at most timeout_ms (<= 0: the configured
+ * ctl_timeout_ms) for the reply.
+ *   0           *reply is the reply object with ok:true (caller puts it)
+ *   -EREMOTEIO  the daemon answered ok:false; *reply is set, err holds its
+ *               error text
+ *   -ETIMEDOUT  no answer: err says "<daemon> is unreachable: no reply on
+ *               <endpoint> within N ms"
+ * Usable from any thread with its own zctx (it makes a DEALER socket per
+ * call).
+ */
+int bus_call(void *zctx, const struct conf *conf, const char *daemon,
+	     json_object *req, int timeout_ms, json_object **reply, char *err,
+	     size_t errlen);
+/* bus_call on b's context and conf. */
+int bus_request(struct bus *b, const char *daemon, json_object *req,
+		json_object **reply, char *err, size_t errlen);
+
+/* Helpers for reading request fields: NULL / def when missing or mistyped. */
+const char *bus_json_str(json_object *o, const char *key);
+long bus_json_int(json_object *o, const char *key, long def);
+
+#endif

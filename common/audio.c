@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <spandsp/telephony.h>
+#include <spandsp/bit_operations.h>
 #include <spandsp/g711.h>
 
 struct audio_wav_writer {

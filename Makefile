@@ -39,14 +39,15 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 all:
 
 COMMON_SRC := $(wildcard common/*.c)
-COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(COMMON_SRC))
+COMMON_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_SRC))
 LIBHS := $(BUILD)/libholdslayer.a
 
 include $(sort $(wildcard */module.mk tests/*/module.mk))
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBHS): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -54,8 +55,8 @@ $(LIBHS): $(COMMON_OBJ)
 	ar rcs $@ $^
 
 define PROG_rule
-$(BUILD)/$(1): $$(patsubst %.c,$(BUILD)/%.o,$$($(1)_SRC)) $(LIBHS)
-	$$(CC) $$(LDFLAGS) -o $$@ $$(patsubst %.c,$(BUILD)/%.o,$$($(1)_SRC)) \
+$(BUILD)/$(1): $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC)) $(LIBHS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRC)) \
 		$(LIBHS) $$(shell pkg-config --libs $$($(1)_PKGS) \
 		$(PKGS_COMMON)) $$($(1)_LIBS) -lm
 endef
@@ -65,8 +66,9 @@ $(foreach p,$(PROGS),$(eval $(call PROG_rule,$(p))))
 # names in <test>_OBJS (sources, e.g. ivrd/flow.c), plus <test>_LDFLAGS
 # (e.g. -Wl,--wrap=...).
 define TEST_rule
-$(BUILD)/tests/$(1): $(BUILD)/tests/unit/$(1).o \
-		$$(patsubst %.c,$(BUILD)/%.o,$$($(1)_OBJS)) $(LIBHS)
+$(BUILD)/tests/$(1): $(BUILD)/obj/tests/unit/$(1).o \
+		$$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_OBJS)) $(LIBHS)
+	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LDFLAGS) \
 		$$(shell pkg-config --libs cmocka $$($(1)_PKGS) $(PKGS_COMMON)) \
 		$$($(1)_LIBS) -lm

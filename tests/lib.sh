@@ -1,0 +1,100 @@
+# Shared helpers for the integration tests (sourced by tests/*/test_*.sh).
+# Everything runs on loopback in a fresh temporary directory that is removed,
+# with every process the test started, when the test exits.
+
+HS_TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+HS_BUILD=${HS_BUILD:-$HS_TOP/build}
+T=$(mktemp -d /tmp/hstest.XXXXXX)
+HS_PIDS=""
+
+hs_cleanup() {
+	for p in $HS_PIDS; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $HS_PIDS; do kill -KILL "$p" 2>/dev/null; done
+	if [ -n "${HS_KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap hs_cleanup EXIT INT TERM
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "skip: $*"; exit 77; }
+ok() { echo "ok: $*"; }
+
+# A free TCP/UDP port on 127.0.0.1 (free for both protocols when asked).
+free_port() {
+	python3 - "$@" <<'PY'
+import socket, sys, random
+udp = 'udp' in sys.argv[1:]
+for _ in range(200):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(('127.0.0.1', 0)); p = s.getsockname()[1]
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(('127.0.0.1', p)); u.close()
+    except OSError:
+        s.close(); continue
+    s.close(); print(p); break
+PY
+}
+
+# An even port P with P..P+span free for UDP (an RTP range).
+free_rtp_base() {
+	python3 - "${1:-40}" <<'PY'
+import socket, random, sys
+span = int(sys.argv[1])
+for _ in range(500):
+    base = random.randrange(20000, 60000 - span) & ~1
+    socks = []
+    try:
+        for p in range(base, base + span):
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind(('127.0.0.1', p)); socks.append(u)
+    except OSError:
+        for u in socks: u.close()
+        continue
+    for u in socks: u.close()
+    print(base); break
+PY
+}
+
+# Starts a program in the background, logging to $T/NAME.log.
+start() { # name cmd...
+	name=$1; shift
+	"$@" >"$T/$name.log" 2>&1 &
+	HS_PIDS="$HS_PIDS $!"
+	eval "PID_$name=$!"
+}
+
+# wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds.
+wait_for() {
+	secs=$1; shift
+	n=$(( secs * 10 ))
+	while [ "$n" -gt 0 ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1; n=$((n - 1))
+	done
+	return 1
+}
+
+hsbus() { "$HS_BUILD/hsbus" -f "$T/hs.conf" "$@"; }
+
+# Waits until DAEMON answers ping.
+wait_daemon() { wait_for "${2:-10}" hsbus -w 0.5 req "$1" '{"cmd":"ping"}'; }
+
+# Writes $T/hs.conf with a private rundir and datadir plus the given lines.
+write_conf() {
+	mkdir -p "$T/run" "$T/data"
+	{
+		echo "[general]"
+		echo "rundir = $T/run"
+		echo "datadir = $T/data"
+		echo "flowsdir = ${HS_FLOWSDIR:-$HS_TOP/flows}"
+		cat
+	} >"$T/hs.conf"
+}
+
+shared_dir() {
+	for d in "$HS_TOP/../shared" "${HS_SHARED:-}"; do
+		[ -n "$d" ] && [ -d "$d" ] && { (cd "$d" && pwd); return 0; }
+	done
+	return 1
+}

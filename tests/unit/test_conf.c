@@ -1,0 +1,180 @@
+/*
+ * Unit tests of holdslayer.conf loading: defaults, derived endpoints,
+ * devices, and the errors a user sees for unknown keys, bad values, syntax
+ * errors and a missing file (each naming the file, the line and the key).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "log.h"
+
+static char dir[64];
+static char path[128];
+
+static int
+load_text(const char *text, struct conf **c, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	*c = NULL;
+	err[0] = '\0';
+	return conf_load(c, path, err, errlen);
+}
+
+static void
+expect_error(const char *text, const char *needle)
+{
+	struct conf *c;
+	char err[512], want[600];
+
+	assert_true(load_text(text, &c, err, sizeof(err)) < 0);
+	assert_null(c);
+	snprintf(want, sizeof(want), "%s", needle);
+	if (strstr(err, want) == NULL)
+		fail_msg("error '%s' lacks '%s'", err, want);
+	/* Every error names the file. */
+	assert_true(strncmp(err, path, strlen(path)) == 0);
+}
+
+static void
+test_defaults(void **st)
+{
+	struct conf *c = NULL;
+	char err[256], ep[256];
+
+	(void)st;
+	assert_int_equal(load_text("[general]\nrundir = /tmp/hs-x\n", &c, err,
+				   sizeof(err)),
+			 0);
+	assert_string_equal(c->rundir, "/tmp/hs-x");
+	assert_int_equal(c->ctl_timeout_ms, 2000);
+	assert_string_equal(c->sip_listen, "127.0.0.1:5060");
+	assert_true(c->record);
+	assert_int_equal(c->classify_hop_ms, 500);
+	snprintf(ep, sizeof(ep), "ipc:///tmp/hs-x/sipd.pub");
+	assert_string_equal(conf_endpoint(c, "sipd", "pub"), ep);
+	assert_string_equal(conf_endpoint(c, "apid", "ctl"),
+			    "ipc:///tmp/hs-x/apid.ctl");
+	assert_null(conf_endpoint(c, "nosuchd", "pub"));
+	assert_non_null(strstr(c->recordings_dir, "/recordings"));
+	conf_free(c);
+	/* No file at all: defaults only. */
+	assert_int_equal(conf_load(&c, NULL, err, sizeof(err)), 0);
+	assert_non_null(c->rundir);
+	conf_free(c);
+}
+
+static void
+test_values_and_devices(void **st)
+{
+	struct conf *c = NULL;
+	char err[256];
+
+	(void)st;
+	assert_int_equal(
+	    load_text("; comment\n[media]\nrecord = no\nrtp_port_min = 20000\n"
+		      "rtp_port_max = 20100\n[bus]\nsipd_pub = tcp://127.0.0.1:7000\n"
+		      "[classify]\nhold_music_s = 2.5\n[devices]\n"
+		      "desk = sip:desk@127.0.0.1:5070\n"
+		      "cell = sip:cell@127.0.0.1:5072\n",
+		      &c, err, sizeof(err)),
+	    0);
+	assert_false(c->record);
+	assert_int_equal(c->rtp_port_min, 20000);
+	assert_string_equal(conf_endpoint(c, "sipd", "pub"),
+			    "tcp://127.0.0.1:7000");
+	assert_true(c->classify_hold_music_s > 2.49 &&
+		    c->classify_hold_music_s < 2.51);
+	assert_string_equal(conf_device_uri(c, "cell"),
+			    "sip:cell@127.0.0.1:5072");
+	assert_null(conf_device_uri(c, "pager"));
+	conf_free(c);
+}
+
+static void
+test_errors(void **st)
+{
+	(void)st;
+	expect_error("[sip]\nlisen = 1.2.3.4:5\n", ":2: [sip] lisen: unknown key");
+	expect_error("[nosuch]\nkey = 1\n", ":2: [nosuch] key: unknown key");
+	expect_error("[general]\n\nctl_timeout_ms = fast\n",
+		     ":3: [general] ctl_timeout_ms: 'fast' is not a whole number");
+	expect_error("[general]\nctl_timeout_ms = 1\n",
+		     ":2: [general] ctl_timeout_ms: 1 is out of range");
+	expect_error("[media]\nrecord = maybe\n",
+		     ":2: [media] record: 'maybe' is not yes or no");
+	expect_error("[classify]\nhold_music_s = 1e999\n",
+		     "[classify] hold_music_s:");
+	expect_error("[devices]\nphone = tel:+1555\n",
+		     ":2: [devices] phone: 'tel:+1555' is not a sip: URI");
+	expect_error("[general]\nthis line has no equals sign\n",
+		     ":2: syntax error");
+	expect_error("[general]\nlog_level = loud\n",
+		     "[general] log_level: 'loud'");
+	expect_error("[media]\nrtp_port_min = 30000\nrtp_port_max = 20000\n",
+		     "rtp_port_min: 30000 is not below rtp_port_max");
+	expect_error("[trunk]\nproxy = 10.0.0.1\n",
+		     "[trunk] proxy: '10.0.0.1' is not a sip: URI");
+}
+
+static void
+test_missing_file(void **st)
+{
+	struct conf *c = NULL;
+	char err[256];
+
+	(void)st;
+	assert_int_equal(conf_load(&c, "/nonexistent/holdslayer.conf", err,
+				   sizeof(err)),
+			 -ENOENT);
+	assert_null(c);
+	assert_non_null(strstr(err, "/nonexistent/holdslayer.conf"));
+	assert_non_null(strstr(err, "No such file"));
+}
+
+static int
+setup(void **st)
+{
+	(void)st;
+	snprintf(dir, sizeof(dir), "/tmp/hsconf-unit.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/holdslayer.conf", dir);
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	(void)st;
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_values_and_devices),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_missing_file),
+	};
+
+	log_init("test_conf", LOG_LVL_ERR);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -96,7 +96,7 @@ check: deps
 
 demo: deps
 	$(MAKE) all
-	sh tests/e2e/demo.sh $(if $(SCENARIO),--scenario "$(SCENARIO)") \
+	bash tests/e2e/demo.sh $(if $(SCENARIO),--scenario "$(SCENARIO)") \
 		$(if $(FLOW),--flow "$(FLOW)") $(if $(INTENT),--intent "$(INTENT)") \
 		$(if $(INFO),--info "$(INFO)")
 

@@ -1,0 +1,217 @@
+#!/bin/bash
+# The sandbox demo: starts the six daemons, the simulated company (ivrsim)
+# and the user's phone (baresip, auto-answer) on loopback, places a
+# hold_slayer call with holdctl, shows it live, prints a summary and stops
+# everything.  The last line is machine-readable and stable:
+#   RESULT status=... path=... digits=... agent_reached=yes|no
+#          heard_user_s=S human_latency_s=S hold_s=S recording=PATH
+#
+# usage: demo.sh [--scenario FILE] [--flow FILE] [--intent TEXT]
+#                [--info key=value,...] [--data DIR] [--keep DIR]
+# The data directory (default build/demo) keeps the call history, the
+# recordings and the learned flows between runs; `make demo-clean` clears it.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${HS_BUILD:-$TOP/build}
+SCENARIO=$TOP/tests/ivrsim/scenarios/sandbox-bank.json
+FLOW=""
+INTENT="dispute a charge on my card"
+INFO=""
+DATA=$BUILD/demo
+KEEP=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--scenario) SCENARIO=$2; shift 2 ;;
+	--flow) FLOW=$2; shift 2 ;;
+	--intent) INTENT=$2; shift 2 ;;
+	--info) INFO=$2; shift 2 ;;
+	--data) DATA=$2; shift 2 ;;
+	--keep) KEEP=$2; shift 2 ;;
+	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "demo: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+die() { echo "demo: $*" >&2; exit 1; }
+[ -f "$SCENARIO" ] || die "scenario '$SCENARIO' not found"
+jq -e . "$SCENARIO" >/dev/null 2>&1 || die "scenario '$SCENARIO' is not valid JSON"
+[ -z "$FLOW" ] || [ -f "$FLOW" ] || die "flow '$FLOW' not found"
+[ -z "$FLOW" ] || jq -e .id "$FLOW" >/dev/null 2>&1 || die "flow '$FLOW' has no id"
+for p in sipd mediad classifyd ivrd apid notifyd holdctl ivrsim; do
+	[ -x "$BUILD/$p" ] || die "$BUILD/$p is not built (run make)"
+done
+command -v baresip >/dev/null || die "baresip is not installed (run make deps)"
+
+SCENARIO=$(cd "$(dirname "$SCENARIO")" && pwd)/$(basename "$SCENARIO")
+RUN=$(mktemp -d /tmp/holdslayer-demo.XXXXXX)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		alive=0
+		for p in $PIDS; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ $alive -eq 0 ] && break
+		sleep 0.2
+	done
+	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	if [ -n "$KEEP" ]; then
+		mkdir -p "$KEEP" && cp -r "$RUN"/. "$KEEP"/ 2>/dev/null
+	fi
+	rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+rtp_base() { # an even base with $1 free UDP ports after it
+	python3 - "$1" <<'PY'
+import socket, random, sys
+span = int(sys.argv[1])
+for _ in range(500):
+    base = random.randrange(20000, 60000 - span) & ~1
+    socks = []
+    try:
+        for p in range(base, base + span):
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', p)); socks.append(u)
+    except OSError:
+        for u in socks: u.close()
+        continue
+    for u in socks: u.close()
+    print(base); break
+PY
+}
+
+SIP_PORT=$(port); SIM_PORT=$(port); PHONE_PORT=$(port); API_PORT=$(port)
+RTP=$(rtp_base 300)
+mkdir -p "$DATA/flows/learned" "$RUN/run" "$RUN/reports" "$RUN/phone/rec"
+# Shipped flows are refreshed each run; learned/ is kept.
+cp "$TOP"/flows/*.json "$DATA/flows/" 2>/dev/null
+FLOW_ID=""
+if [ -n "$FLOW" ]; then
+	cp "$FLOW" "$DATA/flows/"
+	FLOW_ID=$(jq -r .id "$FLOW")
+fi
+NUMBER=$(jq -r '.number // "18005550100"' "$SCENARIO")
+CORPUS=$TOP/../shared/corpus
+
+cat >"$RUN/holdslayer.conf" <<EOF
+[general]
+rundir = $RUN/run
+datadir = $DATA
+flowsdir = $DATA/flows
+[sip]
+listen = 127.0.0.1:$SIP_PORT
+[trunk]
+proxy = sip:127.0.0.1:$SIM_PORT
+[media]
+rtp_port_min = $RTP
+rtp_port_max = $((RTP + 99))
+[ivr]
+default_device = phone
+[api]
+listen = 127.0.0.1:$API_PORT
+[devices]
+phone = sip:user@127.0.0.1:$PHONE_PORT
+EOF
+
+# The user's phone: baresip answers at once, says its piece (padded, since
+# baresip hangs up when the source ends) and records what it hears.
+if [ -f "$CORPUS/speech_live/dv_speech_04.wav" ]; then
+	sox "$CORPUS/speech_live/dv_speech_04.wav" -r 8000 -c 1 -b 16 "$RUN/phone/say.wav" pad 1 120
+else
+	espeak-ng -v en-us -w "$RUN/phone/tts.wav" \
+		"Hi, this is the account holder. I am calling about a charge on my card that I do not recognise." &&
+		sox "$RUN/phone/tts.wav" -r 8000 -c 1 -b 16 "$RUN/phone/say.wav" pad 1 120
+fi
+cat >"$RUN/phone/config" <<EOF
+poll_method	epoll
+sip_listen	127.0.0.1:$PHONE_PORT
+audio_player	aubridge,nil
+audio_source	aufile,$RUN/phone/say.wav
+audio_alert	aubridge,nil
+module_path	/usr/lib/baresip/modules
+module	g711.so
+module	aufile.so
+module	aubridge.so
+module	sndfile.so
+module_app	account.so
+snd_path	$RUN/phone/rec
+rtp_ports	$((RTP + 200))-$((RTP + 298))
+EOF
+echo "<sip:user@127.0.0.1:$PHONE_PORT>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA" >"$RUN/phone/accounts"
+
+start() { # name cmd...
+	local name=$1; shift
+	"$@" >"$RUN/$name.log" 2>&1 &
+	PIDS="$PIDS $!"
+}
+echo "== Hold Slayer sandbox demo"
+echo "   scenario: $(jq -r .name "$SCENARIO") ($SCENARIO)"
+echo "   intent:   $INTENT"
+start ivrsim "$BUILD/ivrsim" -s "$SCENARIO" -l "127.0.0.1:$SIM_PORT" -r "$RUN/reports" \
+	-m $((RTP + 100)) -c "$CORPUS"
+start phone baresip -f "$RUN/phone"
+for d in mediad sipd classifyd ivrd apid notifyd; do
+	start "$d" "$BUILD/$d" -f "$RUN/holdslayer.conf"
+done
+API=http://127.0.0.1:$API_PORT
+ready=0
+for _ in $(seq 1 100); do
+	if curl -sf "$API/api/health" -o "$RUN/health.json" 2>/dev/null &&
+		[ "$(jq '[.daemons[] | select(. == "ok")] | length' "$RUN/health.json" 2>/dev/null)" = 6 ]; then
+		ready=1; break
+	fi
+	sleep 0.1
+done
+[ $ready -eq 1 ] || { cat "$RUN/health.json" 2>/dev/null; tail -n 5 "$RUN"/*.log; die "the daemons did not come up"; }
+echo "   daemons:  sipd mediad classifyd ivrd apid notifyd up; ivrsim and the phone (baresip) on loopback"
+echo
+
+args=(call "$NUMBER" --intent "$INTENT" --to phone --wait)
+[ -n "$FLOW_ID" ] && args+=(--flow "$FLOW_ID")
+[ -n "$INFO" ] && args+=(--info "$INFO")
+T0=$(date +%s)
+"$BUILD/holdctl" --api "$API" "${args[@]}" | tee "$RUN/holdctl.out"
+CALL_ID=$(grep -o '[0-9a-f]\{8\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{12\}' "$RUN/holdctl.out" | head -n 1)
+[ -n "$CALL_ID" ] || CALL_ID=$(curl -sf "$API/api/calls" | jq -r '.[0].call_id // .calls[0].call_id // empty')
+# Let the last events (recording_stopped, ivrsim's report) land.
+for _ in $(seq 1 50); do
+	curl -sf "$API/api/calls/$CALL_ID" -o "$RUN/call.json" 2>/dev/null &&
+		jq -e '.recording != null and .recording != ""' "$RUN/call.json" >/dev/null 2>&1 &&
+		ls "$RUN"/reports/*.json >/dev/null 2>&1 && break
+	sleep 0.2
+done
+curl -sf "$API/api/calls/$CALL_ID" -o "$RUN/call.json" 2>/dev/null || echo '{}' >"$RUN/call.json"
+REPORT=$(ls -t "$RUN"/reports/*.json 2>/dev/null | head -n 1)
+[ -n "$REPORT" ] && cp "$REPORT" "$RUN/report.json" || echo '{}' >"$RUN/report.json"
+
+status=$(jq -r '.status // "failed"' "$RUN/call.json")
+[ "$status" = completed ] || status=failed
+path=$(jq -r '(.nodes // []) | join(",")' "$RUN/report.json")
+digits=$(jq -r '.digits // ""' "$RUN/report.json")
+agent=$(jq -r 'if .agent_reached then "yes" else "no" end' "$RUN/report.json")
+heard=$(jq -r '(.heard_speech_s // 0) * 10 | round / 10' "$RUN/report.json")
+hold=$(jq -r '(.hold_time // 0) * 10 | round / 10' "$RUN/call.json")
+recording=$(jq -r '.recording // "none"' "$RUN/call.json")
+latency=$(jq -rn --slurpfile c "$RUN/call.json" --slurpfile r "$RUN/report.json" '
+	def t: sub("Z$"; "") | split(".") | (.[0] + "Z" | fromdateiso8601) + ((.[1] // "0") | ("0." + .) | tonumber);
+	($c[0].events // [] | map(select(.type == "human_detected")) | .[0].ts) as $h
+	| ($r[0].agent_started_at) as $a
+	| if $h and $a then (($h | t) - ($a | t)) * 100 | round / 100 else "none" end')
+transfer=$(jq -r '[.events[]? | select(.type == "transfer_complete")] | if length > 0 then "bridged to \(.[0].data.device // "phone")" else "no" end' "$RUN/call.json")
+[ "$agent" = yes ] || status=failed
+
+echo
+echo "== Summary ($(( $(date +%s) - T0 )) s)"
+echo "   call:          $CALL_ID ($status)"
+echo "   menu path:     ${path:-none}"
+echo "   digits:        ${digits:-none}"
+echo "   time on hold:  ${hold} s"
+echo "   human_detected ${latency} s after the agent's first word"
+echo "   transfer:      $transfer; the agent heard ${heard} s of the user"
+echo "   recording:     $recording"
+[ -n "$KEEP" ] && echo "   artifacts:     $KEEP"
+echo "RESULT status=$status path=${path} digits=${digits} agent_reached=$agent heard_user_s=$heard human_latency_s=$latency hold_s=$hold recording=$recording"
+[ "$status" = completed ]

@@ -1,0 +1,666 @@
+/*
+ * classify: window decisions and the per-call hold / live-human state
+ * machine.  cls_feed() cuts the audio into 20 ms frames, measures each
+ * (features.c, plus spandsp's DTMF receiver) and keeps the last few seconds
+ * of frames as context.  Every hop it decides one class:
+ *
+ *   dtmf      a DTMF digit was heard in the hop (spandsp dtmf_rx);
+ *   ringback  440 + 480 Hz held for most of the hop, or the silent part of
+ *             a 2 s on / 4 s off cadence after such a burst;
+ *   busy      480 + 620 Hz, or the gaps of a 0.5 s on / 0.5 s off cadence;
+ *   silence   low level, or stationary noise (flat spectrum, steady level);
+ *   speech    syllabic 2.5-8 Hz envelope modulation, pauses (many
+ *             low-energy frames), voiced frames whose pitch glides;
+ *   music     steady energy, sustained tones whose pitch holds.
+ *
+ * On top of the windows it runs the call's hold state: hold is music (or
+ * silence, or a repeating announcement) lasting long enough while armed, or
+ * music lasting much longer when not armed.  After hold, a speech segment
+ * that lasts human_speech_s and does not repeat speech heard earlier in the
+ * call (band-energy fingerprint, sliding correlation) is a live human.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdint.h>
+/* Only the spandsp parts needed: <spandsp.h> clashes with sphinxbase. */
+#include <spandsp/telephony.h>
+#include <spandsp/complex.h>
+#include <spandsp/logging.h>
+#include <spandsp/tone_detect.h>
+#include <spandsp/super_tone_rx.h>
+#include <spandsp/dtmf.h>
+
+#include "classifyd.h"
+
+#define CTX_FRAMES 256	  /* frames of context kept (5.12 s) */
+#define MOD_FRAMES 64	  /* envelope span for the modulation (1.28 s) */
+#define SEG_MAX 16	  /* speech segments remembered per call */
+#define SEG_FRAMES 1500	  /* frames kept per segment (30 s) */
+#define FP_MIN_FRAMES 30  /* overlap needed to compare fingerprints */
+#define FP_MAX_FRAMES 100 /* frames of a new segment compared */
+#define FP_REPEAT_R 0.70  /* correlation that means "heard before" */
+#define SEG_GAP_S 1.2	  /* pause that ends a speech segment */
+
+static const char *const cls_names[CLS_NCLASS] = {
+    "silence", "music", "speech", "ringback", "busy", "dtmf"};
+
+/* A stretch of speech: its band energies, for spotting repeats. */
+struct cls_seg {
+	float (*bands)[FEAT_NBANDS];
+	int n;
+	double t0;   /* onset, seconds */
+	int repeat;  /* matched an earlier segment */
+};
+
+/* Per-tone cadence tracker. */
+struct cls_tone {
+	int run;	 /* frames of the current burst */
+	int last_run;	 /* frames of the latest finished burst */
+	uint64_t last_end; /* frame index where it ended */
+	int seen;
+};
+
+struct cls {
+	struct cls_params p;
+	struct cls_sink sink;
+	struct feat *feat;
+	dtmf_rx_state_t *dtmf;
+
+	int16_t pend[FEAT_HOP];
+	size_t npend;
+	uint64_t nframes;
+
+	struct feat_frame ctx[CTX_FRAMES]; /* ring, index nframes % CTX */
+	int hop_frames;	 /* frames per hop */
+	int in_hop;	 /* frames of the current hop so far */
+	char digits[16]; /* DTMF digits of the current hop */
+	int dtmf_frames; /* frames with a DTMF tone in the hop */
+	struct cls_tone rb, busy;
+	double floor_db; /* slow noise-floor tracker */
+
+	/* hold / human */
+	int armed, hold_seen, human_seen;
+	double music_run, nonmusic_run, silence_run;
+	struct cls_seg seg[SEG_MAX];
+	int nseg;
+	int cur;	  /* open segment index, -1 none */
+	double seg_speech; /* speech seconds in the open segment */
+	double seg_gap;	  /* trailing non-speech of the open segment */
+};
+
+const char *
+cls_class_name(enum cls_class c)
+{
+	return (unsigned)c < CLS_NCLASS ? cls_names[c] : NULL;
+}
+
+int
+cls_class_from_name(const char *name, enum cls_class *out)
+{
+	for (int i = 0; i < CLS_NCLASS; i++)
+		if (strcmp(name, cls_names[i]) == 0) {
+			*out = (enum cls_class)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void
+cls_params_default(struct cls_params *p)
+{
+	p->hop_ms = 500;
+	p->hold_music_s = 3.0;
+	p->human_speech_s = 0.8;
+	p->auto_hold_s = 10.0;
+}
+
+static int
+cls_params_ok(const struct cls_params *p)
+{
+	return p->hop_ms >= 20 && p->hop_ms <= 2000 &&
+	       p->hold_music_s > 0 && p->human_speech_s > 0 &&
+	       p->auto_hold_s >= p->hold_music_s;
+}
+
+int
+cls_set_params(struct cls *c, const struct cls_params *params)
+{
+	if (!cls_params_ok(params))
+		return -EINVAL;
+	c->p = *params;
+	c->hop_frames = params->hop_ms / 20;
+	return 0;
+}
+
+int
+cls_new(struct cls **out, const struct cls_params *params,
+	const struct cls_sink *sink)
+{
+	struct cls *c;
+	int r;
+
+	*out = NULL;
+	if (!cls_params_ok(params))
+		return -EINVAL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	cls_set_params(c, params);
+	if (sink != NULL)
+		c->sink = *sink;
+	c->cur = -1;
+	c->floor_db = -60;
+	if ((r = feat_new(&c->feat)) < 0)
+		goto fail;
+	if ((c->dtmf = dtmf_rx_init(NULL, NULL, NULL)) == NULL) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	cls_free(c);
+	return r;
+}
+
+void
+cls_free(struct cls *c)
+{
+	if (c == NULL)
+		return;
+	feat_free(c->feat);
+	if (c->dtmf != NULL)
+		dtmf_rx_free(c->dtmf);
+	for (int i = 0; i < c->nseg; i++)
+		free(c->seg[i].bands);
+	free(c);
+}
+
+void
+cls_arm_hold(struct cls *c)
+{
+	c->armed = 1;
+}
+
+double
+cls_time(const struct cls *c)
+{
+	return (double)c->nframes * FEAT_FRAME_S;
+}
+
+int
+cls_hold_seen(const struct cls *c)
+{
+	return c->hold_seen;
+}
+
+int
+cls_human_seen(const struct cls *c)
+{
+	return c->human_seen;
+}
+
+/* The frame ago frames back (0 = latest); ago < min(nframes, CTX). */
+static const struct feat_frame *
+cls_ago(const struct cls *c, int ago)
+{
+	return &c->ctx[(c->nframes - 1 - (uint64_t)ago) % CTX_FRAMES];
+}
+
+static int
+cls_avail(const struct cls *c, int want)
+{
+	int n = c->nframes < CTX_FRAMES ? (int)c->nframes : CTX_FRAMES;
+
+	return want < n ? want : n;
+}
+
+/* Tracks bursts of one call-progress tone. */
+static void
+cls_tone_step(struct cls_tone *t, int on, uint64_t frame)
+{
+	if (on) {
+		t->run++;
+		return;
+	}
+	if (t->run >= 10) { /* 200 ms: a real burst, not a glitch */
+		t->last_run = t->run;
+		t->last_end = frame;
+		t->seen = 1;
+	}
+	t->run = 0;
+}
+
+/* ---- window features ---- */
+
+static void
+cls_measure(struct cls *c, struct cls_window *w, int nhop)
+{
+	double pw = 0, m = 0, re, im, modp = 0, sd = 0, mean_db = 0;
+	double env[MOD_FRAMES];
+	int n, low = 0, voiced = 0, steady = 0, pairs = 0;
+
+	/* Hop averages. */
+	for (int i = 0; i < nhop; i++) {
+		const struct feat_frame *f = cls_ago(c, i);
+
+		pw += pow(10, f->energy_db / 10);
+		w->flatness += f->flatness / nhop;
+		w->centroid_hz += f->centroid_hz / nhop;
+		w->rolloff_hz += f->rolloff_hz / nhop;
+		w->flux += f->flux / nhop;
+		w->zcr += f->zcr / nhop;
+		if (i == 0 || f->energy_db > w->peak_db)
+			w->peak_db = f->energy_db;
+	}
+	w->energy_db = 10 * log10(pw / nhop + 1e-10);
+
+	/* Context: the envelope over the last 1.28 s. */
+	n = cls_avail(c, MOD_FRAMES);
+	pw = 0;
+	for (int i = 0; i < n; i++) {
+		const struct feat_frame *f = cls_ago(c, n - 1 - i);
+		double e = f->energy_db < -70 ? -70 : f->energy_db;
+
+		env[i] = pow(10, e / 20);
+		m += env[i] / n;
+		pw += env[i] * env[i] / n;
+		mean_db += e / n;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct feat_frame *f = cls_ago(c, n - 1 - i);
+		double e = f->energy_db < -70 ? -70 : f->energy_db;
+
+		sd += (e - mean_db) * (e - mean_db) / n;
+		if (env[i] * env[i] < 0.5 * pw)
+			low++;
+		if (f->harmonicity > 0.6 && e > c->floor_db + 10) {
+			voiced++;
+			if (i > 0) {
+				const struct feat_frame *g =
+				    cls_ago(c, n - i); /* the frame before */
+
+				if (g->harmonicity > 0.6) {
+					pairs++;
+					if (fabs(f->pitch_hz - g->pitch_hz) <
+					    0.04 * f->pitch_hz)
+						steady++;
+				}
+			}
+		}
+	}
+	w->energy_sd = sqrt(sd);
+	w->low_energy = n > 0 ? (double)low / n : 0;
+	w->voiced = n > 0 ? (double)voiced / n : 0;
+	w->pitch_steady = pairs > 0 ? (double)steady / pairs : 0;
+	/* Modulation depth between 2.5 and 8 Hz (bins 3..10 of 50/64 Hz). */
+	if (n == MOD_FRAMES && m > 0) {
+		for (int k = 3; k <= 10; k++) {
+			re = im = 0;
+			for (int i = 0; i < n; i++) {
+				re += (env[i] - m) * cos(2 * M_PI * k * i / n);
+				im -= (env[i] - m) * sin(2 * M_PI * k * i / n);
+			}
+			modp += re * re + im * im;
+		}
+		w->mod4 = 2 * sqrt(modp) / (n * m);
+	}
+}
+
+/* ---- the window decision ---- */
+
+static double
+cls_sigmoid(double x)
+{
+	return 1 / (1 + exp(-x));
+}
+
+static void
+cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
+	   int busy_frames)
+{
+	double s;
+	uint64_t now = c->nframes;
+
+	w->speech_score = 0;
+	if (c->digits[0] != '\0' || c->dtmf_frames * 3 >= nhop) {
+		w->cls = CLS_DTMF;
+		w->confidence = c->digits[0] != '\0' ? 0.95 : 0.6;
+		return;
+	}
+	if (rb_frames * 5 >= nhop * 2) {
+		w->cls = CLS_RINGBACK;
+		w->confidence = 0.6 + 0.4 * rb_frames / nhop;
+		return;
+	}
+	if (busy_frames * 5 >= nhop * 1) {
+		w->cls = CLS_BUSY;
+		w->confidence = 0.6 + 0.4 * fmin(1, 2.0 * busy_frames / nhop);
+		return;
+	}
+	/* The quiet part of a cadence: only if little else is going on. */
+	if (w->peak_db < c->floor_db + 15 || w->peak_db < -45) {
+		if (c->busy.seen && c->busy.last_run <= 45 &&
+		    now - c->busy.last_end <= 60) {
+			w->cls = CLS_BUSY;
+			w->confidence = 0.7;
+			return;
+		}
+		if (c->rb.seen && c->rb.last_run >= 50 &&
+		    c->rb.last_run <= 150 && now - c->rb.last_end <= 225) {
+			w->cls = CLS_RINGBACK;
+			w->confidence = 0.7;
+			return;
+		}
+	}
+	if (w->energy_db < -48) {
+		w->cls = CLS_SILENCE;
+		w->confidence = cls_sigmoid((-48 - w->energy_db) / 3 + 2);
+		return;
+	}
+	if (w->energy_sd < 3 && w->flatness > 0.3) {
+		w->cls = CLS_SILENCE; /* stationary noise */
+		w->confidence = 0.7;
+		return;
+	}
+	/*
+	 * Speech against music: positive terms for syllabic modulation,
+	 * pauses and gliding pitch; negative for sustained, steady pitch.
+	 */
+	s = 0;
+	s += (w->mod4 - 0.35) * 6;
+	s += (w->low_energy - 0.30) * 6;
+	s += (w->energy_sd - 7) * 0.25;
+	s -= (w->pitch_steady - 0.5) * 4;
+	w->speech_score = s;
+	if (s > 0) {
+		w->cls = CLS_SPEECH;
+		w->confidence = cls_sigmoid(s);
+	} else {
+		w->cls = CLS_MUSIC;
+		w->confidence = cls_sigmoid(-s);
+	}
+}
+
+/* ---- speech fingerprints ---- */
+
+/*
+ * The best Pearson correlation between the first frames of segment a and
+ * any stretch of segment b (band energies, sliding over b).
+ */
+static double
+cls_seg_match(const struct cls_seg *a, const struct cls_seg *b)
+{
+	int la = a->n < FP_MAX_FRAMES ? a->n : FP_MAX_FRAMES;
+	double best = -1;
+
+	if (la < FP_MIN_FRAMES || b->n < FP_MIN_FRAMES)
+		return -1;
+	for (int off = -(la - FP_MIN_FRAMES); off <= b->n - FP_MIN_FRAMES;
+	     off++) {
+		int i0 = off < 0 ? -off : 0;
+		int i1 = la;
+		double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, r, cnt;
+
+		if (off + i1 > b->n)
+			i1 = b->n - off;
+		if (i1 - i0 < FP_MIN_FRAMES)
+			continue;
+		for (int i = i0; i < i1; i++)
+			for (int k = 0; k < FEAT_NBANDS; k++) {
+				double x = a->bands[i][k];
+				double y = b->bands[i + off][k];
+
+				sa += x;
+				sb += y;
+				saa += x * x;
+				sbb += y * y;
+				sab += x * y;
+			}
+		cnt = (double)(i1 - i0) * FEAT_NBANDS;
+		r = (sab - sa * sb / cnt) /
+		    sqrt((saa - sa * sa / cnt) * (sbb - sb * sb / cnt) + 1e-9);
+		if (r > best)
+			best = r;
+	}
+	return best;
+}
+
+/* Opens a speech segment whose onset is onset_t. */
+static void
+cls_seg_open(struct cls *c, double onset_t, int back)
+{
+	struct cls_seg *s;
+
+	if (c->nseg == SEG_MAX) { /* forget the oldest */
+		free(c->seg[0].bands);
+		memmove(&c->seg[0], &c->seg[1],
+			(SEG_MAX - 1) * sizeof(c->seg[0]));
+		c->nseg--;
+	}
+	s = &c->seg[c->nseg];
+	memset(s, 0, sizeof(*s));
+	s->bands = malloc(SEG_FRAMES * sizeof(*s->bands));
+	if (s->bands == NULL)
+		return;
+	s->t0 = onset_t;
+	for (int i = back - 1; i >= 0 && s->n < SEG_FRAMES; i--)
+		memcpy(s->bands[s->n++], cls_ago(c, i)->bands,
+		       sizeof(s->bands[0]));
+	c->cur = c->nseg++;
+	c->seg_speech = 0;
+	c->seg_gap = 0;
+}
+
+static void
+cls_seg_close(struct cls *c)
+{
+	if (c->cur >= 0 && c->seg[c->cur].n < FP_MIN_FRAMES) {
+		free(c->seg[c->cur].bands);
+		c->nseg--;
+	}
+	c->cur = -1;
+}
+
+/*
+ * Where the speech that made this hop a speech hop began: the first of the
+ * frames, scanning back from the hop's end over at most 1 s, after the
+ * last frame near the noise floor.  Returns frames ago.
+ */
+static int
+cls_onset_back(const struct cls *c, int nhop)
+{
+	int n = cls_avail(c, nhop + 50), back = nhop;
+	double gate = fmax(c->floor_db + 10, -55);
+
+	for (int i = 0; i < n; i++)
+		if (cls_ago(c, i)->energy_db >= gate)
+			back = i + 1;
+		else if (i >= nhop)
+			break;
+	return back;
+}
+
+/* ---- hold and human ---- */
+
+static void
+cls_hold(struct cls *c, const char *type)
+{
+	c->hold_seen = 1;
+	c->armed = 1;
+	if (c->sink.hold != NULL)
+		c->sink.hold(c->sink.arg, type, cls_time(c));
+}
+
+static void
+cls_track(struct cls *c, const struct cls_window *w, int nhop)
+{
+	double dh = nhop * FEAT_FRAME_S;
+	struct cls_seg *s;
+	char ev[160];
+
+	/* Music runs survive short interruptions (a sung phrase, a break). */
+	if (w->cls == CLS_MUSIC) {
+		c->music_run += dh + c->nonmusic_run;
+		c->nonmusic_run = 0;
+	} else {
+		c->nonmusic_run += dh;
+		if (c->nonmusic_run > 1.5)
+			c->music_run = 0;
+	}
+	c->silence_run = w->cls == CLS_SILENCE ? c->silence_run + dh : 0;
+
+	if (!c->hold_seen) {
+		if (c->armed && c->music_run >= c->p.hold_music_s)
+			cls_hold(c, "music");
+		else if (!c->armed && c->music_run >= c->p.auto_hold_s)
+			cls_hold(c, "music");
+		else if (c->armed &&
+			 c->silence_run >= c->p.hold_music_s + 2)
+			cls_hold(c, "silence");
+	}
+
+	/* Speech segments. */
+	if (w->cls == CLS_SPEECH) {
+		if (c->cur < 0) {
+			int back = cls_onset_back(c, nhop);
+
+			cls_seg_open(c, cls_time(c) - back * FEAT_FRAME_S,
+				     back);
+		} else {
+			s = &c->seg[c->cur];
+			for (int i = nhop - 1; i >= 0 && s->n < SEG_FRAMES;
+			     i--)
+				memcpy(s->bands[s->n++], cls_ago(c, i)->bands,
+				       sizeof(s->bands[0]));
+		}
+		c->seg_speech += dh;
+		c->seg_gap = 0;
+	} else if (c->cur >= 0) {
+		c->seg_gap += dh;
+		if (w->cls == CLS_MUSIC || c->seg_gap > SEG_GAP_S)
+			cls_seg_close(c);
+		else {
+			s = &c->seg[c->cur];
+			for (int i = nhop - 1; i >= 0 && s->n < SEG_FRAMES;
+			     i--)
+				memcpy(s->bands[s->n++], cls_ago(c, i)->bands,
+				       sizeof(s->bands[0]));
+		}
+	}
+	if (c->cur < 0 || c->seg[c->cur].bands == NULL)
+		return;
+	s = &c->seg[c->cur];
+
+	/* Is this speech a replay of something heard earlier in the call? */
+	if (!s->repeat && s->n >= FP_MIN_FRAMES) {
+		for (int i = 0; i < c->nseg; i++) {
+			double r;
+
+			if (i == c->cur)
+				continue;
+			r = cls_seg_match(s, &c->seg[i]);
+			if (r >= FP_REPEAT_R) {
+				s->repeat = 1;
+				break;
+			}
+		}
+		if (s->repeat && c->armed && !c->hold_seen)
+			cls_hold(c, "announcement_loop");
+	}
+	if (!c->hold_seen || c->human_seen || s->repeat ||
+	    c->seg_speech < c->p.human_speech_s || s->n < FP_MIN_FRAMES ||
+	    w->cls != CLS_SPEECH)
+		return;
+	c->human_seen = 1;
+	snprintf(ev, sizeof(ev),
+		 "%.1f s of new speech after hold (modulation %.2f, "
+		 "pauses %.2f)",
+		 c->seg_speech, w->mod4, w->low_energy);
+	if (c->sink.human != NULL)
+		c->sink.human(c->sink.arg, w->confidence, ev, cls_time(c),
+			      s->t0);
+}
+
+/* ---- the frame loop ---- */
+
+static void
+cls_hop(struct cls *c)
+{
+	struct cls_window w;
+	int nhop = c->in_hop, rb = 0, busy = 0;
+
+	memset(&w, 0, sizeof(w));
+	for (int i = 0; i < nhop; i++) {
+		const struct feat_frame *f = cls_ago(c, i);
+
+		if (f->ringback > 0.6 && f->tone_lo > 0.12)
+			rb++;
+		if (f->busy > 0.6 && f->tone_hi > 0.12)
+			busy++;
+	}
+	cls_measure(c, &w, nhop);
+	cls_decide(c, &w, nhop, rb, busy);
+	w.t = cls_time(c);
+	memcpy(w.digits, c->digits, sizeof(w.digits));
+	if (c->sink.window != NULL)
+		c->sink.window(c->sink.arg, &w);
+	cls_track(c, &w, nhop);
+	c->in_hop = 0;
+	c->digits[0] = '\0';
+	c->dtmf_frames = 0;
+}
+
+static void
+cls_frame(struct cls *c, const int16_t *pcm)
+{
+	struct feat_frame *f = &c->ctx[c->nframes % CTX_FRAMES];
+	char d[8];
+	size_t nd, len;
+	int st;
+
+	feat_frame(c->feat, pcm, f);
+	c->nframes++;
+	if (f->energy_db < c->floor_db)
+		c->floor_db = f->energy_db < -90 ? -90 : f->energy_db;
+	else
+		c->floor_db += 0.01; /* 0.5 dB/s upwards */
+	cls_tone_step(&c->rb, f->ringback > 0.6 && f->tone_lo > 0.12,
+		      c->nframes);
+	cls_tone_step(&c->busy, f->busy > 0.6 && f->tone_hi > 0.12,
+		      c->nframes);
+
+	dtmf_rx(c->dtmf, pcm, FEAT_HOP);
+	st = dtmf_rx_status(c->dtmf);
+	if (st != 0 && st != 'x')
+		c->dtmf_frames++;
+	nd = dtmf_rx_get(c->dtmf, d, sizeof(d) - 1);
+	len = strlen(c->digits);
+	for (size_t i = 0; i < nd && len + 1 < sizeof(c->digits); i++)
+		c->digits[len++] = d[i];
+	c->digits[len] = '\0';
+
+	if (++c->in_hop >= c->hop_frames)
+		cls_hop(c);
+}
+
+void
+cls_feed(struct cls *c, const int16_t *pcm, size_t n)
+{
+	while (n > 0) {
+		size_t take = FEAT_HOP - c->npend;
+
+		if (take > n)
+			take = n;
+		memcpy(c->pend + c->npend, pcm, take * sizeof(*pcm));
+		c->npend += take;
+		pcm += take;
+		n -= take;
+		if (c->npend == FEAT_HOP) {
+			cls_frame(c, c->pend);
+			c->npend = 0;
+		}
+	}
+}

@@ -1,0 +1,236 @@
+/*
+ * features: per-frame measurements for the classifier.  Each call takes the
+ * next 20 ms frame; the spectrum comes from a 32 ms Hann window ending at
+ * that frame (FFTW r2c, 31.25 Hz bins), the pitch from a 40 ms normalised
+ * autocorrelation, and the call-progress tone shares from Goertzel filters
+ * over 50 ms (20 Hz resolution, enough to tell 440 from 480 Hz).  Nothing
+ * here knows about windows, calls or the bus.
+ */
+#include <errno.h>
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classifyd.h"
+
+#define FEAT_HIST 400 /* samples kept: the Goertzel span */
+#define FEAT_NBIN (FEAT_WIN / 2 + 1)
+#define FEAT_BIN_HZ ((double)FEAT_RATE / FEAT_WIN)
+#define FEAT_LAG_MIN 20	 /* 400 Hz */
+#define FEAT_LAG_MAX 160 /* 50 Hz */
+#define FEAT_AC_LEN 160	 /* samples correlated at each lag */
+
+struct feat {
+	double hist[FEAT_HIST]; /* the latest samples, oldest first */
+	double hann[FEAT_WIN];
+	double *in;
+	fftw_complex *spec;
+	fftw_plan plan;
+	double prev_mag[FEAT_NBIN];
+	int have_prev;
+};
+
+/* Band edges in FFT bins: roughly mel-spaced over 190-3600 Hz. */
+static const int feat_band_edge[FEAT_NBANDS + 1] = {
+    6, 8, 10, 12, 14, 17, 20, 24, 28, 33, 39, 46, 54, 63, 74, 86, 116};
+
+int
+feat_new(struct feat **out)
+{
+	struct feat *f;
+
+	*out = NULL;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -ENOMEM;
+	f->in = fftw_alloc_real(FEAT_WIN);
+	f->spec = fftw_alloc_complex(FEAT_NBIN);
+	if (f->in == NULL || f->spec == NULL) {
+		feat_free(f);
+		return -ENOMEM;
+	}
+	f->plan = fftw_plan_dft_r2c_1d(FEAT_WIN, f->in, f->spec,
+				       FFTW_ESTIMATE);
+	if (f->plan == NULL) {
+		feat_free(f);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < FEAT_WIN; i++)
+		f->hann[i] = 0.5 - 0.5 * cos(2 * M_PI * i / (FEAT_WIN - 1));
+	*out = f;
+	return 0;
+}
+
+void
+feat_free(struct feat *f)
+{
+	if (f == NULL)
+		return;
+	if (f->plan != NULL)
+		fftw_destroy_plan(f->plan);
+	fftw_free(f->in);
+	fftw_free(f->spec);
+	free(f);
+}
+
+/* |X(freq)|^2 over x[0..n) by the Goertzel recurrence. */
+static double
+feat_goertzel(const double *x, int n, double freq)
+{
+	double w = 2 * M_PI * freq / FEAT_RATE, k = 2 * cos(w);
+	double s1 = 0, s2 = 0, s;
+
+	for (int i = 0; i < n; i++) {
+		s = x[i] + k * s1 - s2;
+		s2 = s1;
+		s1 = s;
+	}
+	return s1 * s1 + s2 * s2 - k * s1 * s2;
+}
+
+/* Pitch: the best normalised autocorrelation over 50-400 Hz lags. */
+static void
+feat_pitch(const double *x, int n, double *harm, double *pitch)
+{
+	const double *a = x + n - FEAT_AC_LEN - FEAT_LAG_MAX;
+	double best = 0, e0 = 0;
+	int lag = 0;
+
+	for (int i = 0; i < FEAT_AC_LEN; i++)
+		e0 += a[i] * a[i];
+	if (e0 <= 1e-9) {
+		*harm = 0;
+		*pitch = 0;
+		return;
+	}
+	for (int l = FEAT_LAG_MIN; l <= FEAT_LAG_MAX; l++) {
+		double xy = 0, e1 = 0, r;
+
+		for (int i = 0; i < FEAT_AC_LEN; i++) {
+			xy += a[i] * a[i + l];
+			e1 += a[i + l] * a[i + l];
+		}
+		if (e1 <= 1e-9)
+			continue;
+		r = xy / sqrt(e0 * e1);
+		/* Prefer the shortest lag near the maximum (no octave drop). */
+		if (r > best + 0.02 || (lag == 0 && r > best)) {
+			best = r;
+			lag = l;
+		}
+	}
+	*harm = best < 0 ? 0 : best;
+	*pitch = lag > 0 ? (double)FEAT_RATE / lag : 0;
+}
+
+void
+feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out)
+{
+	double pw[FEAT_NBIN], mag[FEAT_NBIN];
+	double sum = 0, cross = 0, tot, lsum = 0, band = 0, cen = 0;
+	double g440, g480, g620, norm, acc, fl = 0, nm = 0, pm = 0;
+	const double *win;
+	int nb = 0;
+
+	memset(out, 0, sizeof(*out));
+	memmove(f->hist, f->hist + FEAT_HOP,
+		(FEAT_HIST - FEAT_HOP) * sizeof(double));
+	for (int i = 0; i < FEAT_HOP; i++)
+		f->hist[FEAT_HIST - FEAT_HOP + i] = pcm[i] / 32768.0;
+
+	/* Time domain: level and zero crossings of the new 20 ms. */
+	for (int i = 0; i < FEAT_HOP; i++) {
+		double v = pcm[i] / 32768.0;
+
+		sum += v * v;
+		if (i > 0 && ((pcm[i] >= 0) != (pcm[i - 1] >= 0)))
+			cross++;
+	}
+	out->energy_db = sum > 0 ? 10 * log10(sum / FEAT_HOP) : -100;
+	if (out->energy_db < -100)
+		out->energy_db = -100;
+	out->zcr = cross / (FEAT_HOP - 1);
+
+	/* Spectrum of the 32 ms Hann window ending now. */
+	win = f->hist + FEAT_HIST - FEAT_WIN;
+	for (int i = 0; i < FEAT_WIN; i++)
+		f->in[i] = win[i] * f->hann[i];
+	fftw_execute(f->plan);
+	tot = 0;
+	for (int k = 0; k < FEAT_NBIN; k++) {
+		pw[k] = f->spec[k][0] * f->spec[k][0] +
+			f->spec[k][1] * f->spec[k][1];
+		mag[k] = sqrt(pw[k]);
+		if (k >= 1) {
+			tot += pw[k];
+			cen += pw[k] * k * FEAT_BIN_HZ;
+		}
+	}
+	if (tot > 1e-12) {
+		out->centroid_hz = cen / tot;
+		acc = 0;
+		for (int k = 1; k < FEAT_NBIN; k++) {
+			acc += pw[k];
+			if (acc >= 0.85 * tot) {
+				out->rolloff_hz = k * FEAT_BIN_HZ;
+				break;
+			}
+		}
+		for (int k = 6; k <= 112; k++) {
+			lsum += log(pw[k] + 1e-12);
+			band += pw[k];
+			nb++;
+		}
+		out->flatness = band > 1e-12 ? exp(lsum / nb) / (band / nb)
+					     : 0;
+	}
+	for (int k = 0; k < FEAT_NBIN; k++) {
+		nm += mag[k] * mag[k];
+		pm += f->prev_mag[k] * f->prev_mag[k];
+	}
+	if (f->have_prev && nm > 1e-12 && pm > 1e-12) {
+		nm = sqrt(nm);
+		pm = sqrt(pm);
+		for (int k = 0; k < FEAT_NBIN; k++) {
+			double d = mag[k] / nm - f->prev_mag[k] / pm;
+
+			fl += d * d;
+		}
+		out->flux = fl;
+	}
+	memcpy(f->prev_mag, mag, sizeof(mag));
+	f->have_prev = 1;
+	for (int b = 0; b < FEAT_NBANDS; b++) {
+		double e = 0;
+
+		for (int k = feat_band_edge[b]; k < feat_band_edge[b + 1]; k++)
+			e += pw[k];
+		out->bands[b] = (float)(10 * log10(e + 1e-10));
+	}
+
+	/* Pitch and harmonicity. */
+	feat_pitch(f->hist, FEAT_HIST, &out->harmonicity, &out->pitch_hz);
+
+	/* Call-progress tones: energy share of each component. */
+	norm = 0;
+	for (int i = 0; i < FEAT_HIST; i++)
+		norm += f->hist[i] * f->hist[i];
+	if (norm > 1e-7) {
+		norm *= FEAT_HIST / 2.0;
+		g440 = feat_goertzel(f->hist, FEAT_HIST, 440) / norm;
+		g480 = feat_goertzel(f->hist, FEAT_HIST, 480) / norm;
+		g620 = feat_goertzel(f->hist, FEAT_HIST, 620) / norm;
+		out->ringback = g440 + g480;
+		out->busy = g480 + g620;
+		out->tone_lo = fmin(g440, g480);
+		out->tone_hi = fmin(g480, g620);
+		/* A 440 + 480 pair and a 480 + 620 pair exclude each other. */
+		if (g620 > g440) {
+			out->ringback = 0;
+			out->tone_lo = 0;
+		} else {
+			out->busy = 0;
+			out->tone_hi = 0;
+		}
+	}
+}

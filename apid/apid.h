@@ -1,0 +1,179 @@
+/*
+ * apid: the front door of Hold Slayer.  REST and a WebSocket event stream
+ * over civetweb, call history in SQLite, and the bus glue that turns every
+ * daemon's events into call status.  Prototypes are grouped by source file.
+ *
+ * Threads: civetweb runs its own worker threads for HTTP and WebSocket
+ * connections.  The bus (struct bus, its ZeroMQ sockets) belongs to the
+ * daemon's main loop thread only.  Workers reach other daemons with
+ * bus_call() on the shared, thread-safe ZeroMQ context (each call makes its
+ * own socket) and ask the main thread to publish through the outbox
+ * (apid_outbox_push).  The SQLite handle and the WebSocket client list are
+ * guarded by mutexes inside db.c and ws.c.
+ */
+#ifndef HS_APID_H
+#define HS_APID_H
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "conf.h"
+#include "daemon.h"
+#include "msg.h"
+
+#define APID_BODY_MAX (64 * 1024)
+#define APID_HISTORY_MAX 50	/* classification_history entries returned */
+#define APID_LIST_DEFAULT 50
+#define APID_LIST_MAX 1000
+
+struct apid_db;
+struct apid_ws;
+struct mg_context;
+
+/* One call_started waiting for the main thread to publish it. */
+struct apid_outbox_item {
+	char call_id[MSG_CALL_ID_MAX];
+	json_object *data; /* owned */
+	struct apid_outbox_item *next;
+};
+
+struct apid {
+	struct daemon *d;
+	void *zctx;	       /* the bus context: thread-safe, for bus_call */
+	struct conf *wconf;    /* private copy read by worker threads */
+	struct apid_db *db;
+	struct apid_ws *ws;
+	struct mg_context *http;
+	pthread_mutex_t out_mu;
+	struct apid_outbox_item *out_head, *out_tail;
+	int out_fd; /* eventfd: the outbox has items */
+};
+
+/* apid.c */
+/* Queues a call_started event for the main thread (data consumed). */
+void apid_outbox_push(struct apid *a, const char *call_id, json_object *data);
+
+/* request.c: pure request parsing, shared by http.c and ws.c. */
+struct apid_call_req {
+	char number[128];
+	char uri[256];	    /* "" when unknown */
+	char intent[1024];
+	char flow_id[128];  /* "" for none */
+	char device[64];    /* "" for none */
+	json_object *info;  /* owned; an object, never NULL after success */
+};
+/*
+ * Parses and checks a POST body for mode "hold_slayer" (direct false) or
+ * "direct".  Returns 0, or -EINVAL with err naming the problem ("malformed
+ * JSON body: ...", "number: required", "intent: must be a string").
+ * Release with apid_call_req_clear().
+ */
+int apid_call_req_parse(struct apid_call_req *r, const char *body,
+			size_t len, bool direct, char *err, size_t errlen);
+void apid_call_req_clear(struct apid_call_req *r);
+/* The SIP URI for number given [trunk] proxy (may be NULL or ""). */
+void apid_number_uri(const char *number, const char *proxy, char *out,
+		     size_t outlen);
+
+enum apid_route {
+	APID_R_NONE = 0,   /* no such path */
+	APID_R_HOLD_SLAYER,/* /api/calls/hold-slayer */
+	APID_R_OUTBOUND,   /* /api/calls/outbound */
+	APID_R_CALLS,	   /* /api/calls */
+	APID_R_CALL,	   /* /api/calls/{id} */
+	APID_R_HANGUP,	   /* /api/calls/{id}/hangup */
+	APID_R_HEALTH,	   /* /api/health */
+};
+/* Maps a path to a route; id receives {id} for APID_R_CALL/HANGUP. */
+enum apid_route apid_route_parse(const char *path, char *id, size_t idlen);
+/* A call id is 1..39 characters of [A-Za-z0-9._-]. */
+bool apid_call_id_valid(const char *id);
+
+/* A WebSocket subscription filter. */
+struct apid_filter {
+	char call_id[MSG_CALL_ID_MAX]; /* "" for every call */
+	bool any_type;
+	bool types[MSG_TYPE_COUNT];
+};
+/*
+ * Fills f from call_id (NULL or "" for all) and a comma-separated list of
+ * type names (NULL or "" for all).  -EINVAL with err naming an unknown type.
+ */
+int apid_filter_parse(struct apid_filter *f, const char *call_id,
+		      const char *types, char *err, size_t errlen);
+bool apid_filter_match(const struct apid_filter *f, enum msg_type type,
+		       const char *call_id);
+
+/* status.c: call status from bus events (pure). */
+/* What one event changes in a call row. */
+struct apid_change {
+	const char *status;	   /* new status, or NULL to keep it */
+	bool hold_start;	   /* the hold starts now (if not started) */
+	bool hold_stop;		   /* hold_time = now - hold start */
+	bool hold_resume;	   /* a retracted human: hold_time unset */
+	bool ended;		   /* ended_at = now, duration */
+	bool failure;		   /* failure_code/_reason are set */
+	long failure_code;
+	const char *failure_reason; /* borrowed from data */
+	const char *audio_type;	   /* borrowed from data, or NULL */
+	const char *recording;	   /* borrowed from data, or NULL */
+};
+/*
+ * Computes what event type with data (borrowed) does to a call whose status
+ * is cur (NULL for a call that has no row yet) in mode ("hold_slayer" or
+ * "direct").  Pointers in *ch borrow from data.
+ */
+void apid_status_apply(const char *cur, const char *mode, enum msg_type type,
+		       json_object *data, struct apid_change *ch);
+bool apid_status_terminal(const char *status);
+bool apid_status_known(const char *status);
+
+/* db.c: SQLite history.  Every function is thread-safe. */
+struct apid_call {
+	const char *call_id, *number, *uri, *mode, *intent, *flow_id, *device;
+	json_object *info; /* borrowed; NULL for {} */
+};
+int apid_db_open(struct apid_db **out, const char *path, char *err,
+		 size_t errlen);
+void apid_db_close(struct apid_db *db);
+/* Inserts a new call with status "trying". -EEXIST if the id is taken. */
+int apid_db_call_insert(struct apid_db *db, const struct apid_call *c);
+int apid_db_call_delete(struct apid_db *db, const char *call_id);
+int apid_db_call_set_flow(struct apid_db *db, const char *call_id,
+			  const char *flow_id);
+/*
+ * Stores an event and applies it to its call (apid_status_apply).  A
+ * call_started for an unknown id creates the call from its data; other
+ * events for unknown ids are stored and change nothing.
+ */
+int apid_db_event_store(struct apid_db *db, const struct msg_event *ev);
+/* The call as JSON (full: with events and classification history). */
+int apid_db_call_get(struct apid_db *db, const char *call_id, bool full,
+		     json_object **out);
+/* Calls newest first, optionally only those with status. */
+int apid_db_call_list(struct apid_db *db, const char *status, int limit,
+		      json_object **out);
+/* Copies the call's status; -ENOENT for an unknown call. */
+int apid_db_call_status(struct apid_db *db, const char *call_id, char *out,
+			size_t outlen);
+/* Wall-clock milliseconds since the epoch. */
+int64_t apid_now_ms(void);
+
+/* ws.c: the /ws/events stream. */
+int apid_ws_new(struct apid_ws **out);
+void apid_ws_free(struct apid_ws *ws);
+void apid_ws_register(struct apid_ws *ws, struct mg_context *ctx);
+/* Sends the event (as its bus envelope) to every matching client. */
+void apid_ws_broadcast(struct apid_ws *ws, const struct msg_event *ev);
+/* The bus envelope of ev as a new JSON object (caller puts it). */
+json_object *apid_event_envelope(const struct msg_event *ev);
+
+/* http.c: civetweb and the REST routes. */
+int apid_http_start(struct apid *a, const char *listen, long threads);
+void apid_http_stop(struct apid *a);
+
+#endif

@@ -1,0 +1,470 @@
+/*
+ * http: the REST routes, served by civetweb.
+ *
+ *   POST /api/calls/hold-slayer   start a hold_slayer call      201
+ *   POST /api/calls/outbound      start a direct call           201
+ *   GET  /api/calls               list calls (?status= ?limit=) 200
+ *   GET  /api/calls/{id}          one call, events included      200
+ *   POST /api/calls/{id}/hangup   hang a live call up            200
+ *   GET  /api/health              ping every daemon              200
+ *
+ * Bodies are JSON in and out; every error is {"detail":"..."} with 400
+ * (bad request, naming the field), 404 (unknown call or flow), 409 (call
+ * already ended), 500, or 503 (a daemon is unreachable).
+ *
+ * Threads: every handler here runs on a civetweb worker thread.  They
+ * never touch the bus sockets: control requests go through bus_call() on
+ * the shared context, the call_started event through the main thread's
+ * outbox, and the database through db.c's mutex.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <civetweb.h>
+
+#include "apid.h"
+#include "log.h"
+
+/* Sends o (consumed) with status. Returns status for civetweb. */
+static int
+http_reply(struct mg_connection *conn, int status, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t len = strlen(s);
+	char clen[32];
+
+	snprintf(clen, sizeof(clen), "%zu", len + 1);
+	mg_response_header_start(conn, status);
+	mg_response_header_add(conn, "Content-Type", "application/json", -1);
+	mg_response_header_add(conn, "Content-Length", clen, -1);
+	mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+	mg_response_header_send(conn);
+	mg_write(conn, s, len);
+	mg_write(conn, "\n", 1);
+	json_object_put(o);
+	return status;
+}
+
+static int
+http_error(struct mg_connection *conn, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+http_error(struct mg_connection *conn, int status, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	json_object *o = json_object_new_object();
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_object_add(o, "detail", json_object_new_string(buf));
+	if (status >= 500)
+		log_warnx("http: %d %s", status, buf);
+	else
+		log_debug("http: %d %s", status, buf);
+	return http_reply(conn, status, o);
+}
+
+/* Reads the body into a malloc'd NUL-terminated buffer. */
+static int
+http_read_body(struct mg_connection *conn, char **out, size_t *outlen)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	size_t cap = APID_BODY_MAX + 1, len = 0;
+	char *buf;
+	int n;
+
+	*out = NULL;
+	if (ri->content_length > APID_BODY_MAX)
+		return -E2BIG;
+	buf = malloc(cap + 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	while (len < cap && (n = mg_read(conn, buf + len, cap - len)) > 0)
+		len += (size_t)n;
+	if (len > APID_BODY_MAX) {
+		free(buf);
+		return -E2BIG;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+/* Pings run in parallel so that the whole check takes one timeout. */
+struct ping_job {
+	struct apid *a;
+	const char *daemon;
+	int rc;
+	char err[384];
+	pthread_t th;
+	bool threaded;
+};
+
+static void *
+ping_run(void *arg)
+{
+	struct ping_job *j = arg;
+	json_object *req = json_object_new_object(), *reply = NULL;
+
+	json_object_object_add(req, "cmd", json_object_new_string("ping"));
+	j->rc = bus_call(j->a->zctx, j->a->wconf, j->daemon, req, 0, &reply,
+			 j->err, sizeof(j->err));
+	json_object_put(req);
+	json_object_put(reply);
+	return NULL;
+}
+
+static void
+ping_all(struct apid *a, struct ping_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].a = a;
+		jobs[i].rc = 0;
+		jobs[i].err[0] = '\0';
+		jobs[i].threaded =
+		    pthread_create(&jobs[i].th, NULL, ping_run, &jobs[i]) == 0;
+		if (!jobs[i].threaded)
+			ping_run(&jobs[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].threaded)
+			pthread_join(jobs[i].th, NULL);
+}
+
+/* Maps a failed bus_call to an HTTP error. */
+static int
+http_bus_error(struct mg_connection *conn, int r, json_object *reply,
+	       const char *err)
+{
+	if (r == -EREMOTEIO) {
+		long code = bus_json_int(reply, "code", 0);
+		return http_error(conn, code == 404 ? 404 : code == 400 ? 400
+					: code == 409		     ? 409
+								     : 500,
+				  "%s", err);
+	}
+	if (r == -ETIMEDOUT)
+		return http_error(conn, 503, "%s", err);
+	return http_error(conn, 500, "%s", err);
+}
+
+static int
+http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
+{
+	static const char *needed[] = {"sipd", "mediad", "classifyd", "ivrd"};
+	struct ping_job jobs[4] = {0};
+	struct apid_call_req r;
+	char *body = NULL, err[512], id[37], detail[1600] = "";
+	const char *mode = direct ? "direct" : "hold_slayer";
+	json_object *req = NULL, *reply = NULL, *call = NULL, *data;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = http_read_body(conn, &body, &len)) < 0)
+		return rc == -E2BIG ? http_error(conn, 413,
+						 "the body is larger than "
+						 "%d bytes",
+						 APID_BODY_MAX)
+				    : http_error(conn, 500, "out of memory");
+	rc = apid_call_req_parse(&r, body, len, direct, err, sizeof(err));
+	free(body);
+	if (rc < 0)
+		return http_error(conn, 400, "%s", err);
+	if (r.device[0] != '\0' && conf_device_uri(a->wconf, r.device) == NULL) {
+		rc = http_error(conn, 400,
+				"device: unknown device '%s' (see [devices])",
+				r.device);
+		goto out;
+	}
+	for (size_t i = 0; i < 4; i++)
+		jobs[i].daemon = needed[i];
+	ping_all(a, jobs, 4);
+	for (size_t i = 0; i < 4; i++) {
+		if (jobs[i].rc == 0)
+			continue;
+		size_t dl = strlen(detail);
+		snprintf(detail + dl, sizeof(detail) - dl, "%s%s",
+			 dl ? "; " : "", jobs[i].err);
+	}
+	if (detail[0] != '\0') {
+		rc = http_error(conn, 503, "%s", detail);
+		goto out;
+	}
+	msg_uuid(id);
+	apid_number_uri(r.number, a->wconf->trunk_proxy, r.uri, sizeof(r.uri));
+	{
+		struct apid_call c = {
+		    .call_id = id,
+		    .number = r.number,
+		    .uri = r.uri,
+		    .mode = mode,
+		    .intent = r.intent,
+		    .flow_id = r.flow_id,
+		    .device = r.device,
+		    .info = r.info,
+		};
+		/* Before ivrd starts: its first events must find the row. */
+		if (apid_db_call_insert(a->db, &c) < 0) {
+			rc = http_error(conn, 500, "cannot store call %s", id);
+			goto out;
+		}
+	}
+	data = json_object_new_object();
+#define STR_OR_NULL(s) ((s)[0] ? json_object_new_string(s) : NULL)
+	json_object_object_add(data, "number", json_object_new_string(r.number));
+	json_object_object_add(data, "uri", STR_OR_NULL(r.uri));
+	json_object_object_add(data, "mode", json_object_new_string(mode));
+	json_object_object_add(data, "intent", json_object_new_string(r.intent));
+	json_object_object_add(data, "flow_id", STR_OR_NULL(r.flow_id));
+	json_object_object_add(data, "device", STR_OR_NULL(r.device));
+	json_object_object_add(data, "info", json_object_get(r.info));
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("start"));
+	json_object_object_add(req, "call_id", json_object_new_string(id));
+	json_object_object_foreach(data, k, v)
+	    json_object_object_add(req, k, json_object_get(v));
+	rc = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
+		      sizeof(err));
+	if (rc < 0) {
+		apid_db_call_delete(a->db, id);
+		json_object_put(data);
+		rc = http_bus_error(conn, rc, reply, err);
+		goto out;
+	}
+	{
+		const char *flow = bus_json_str(reply, "flow_id");
+		if (flow != NULL && strcmp(flow, r.flow_id) != 0) {
+			apid_db_call_set_flow(a->db, id, flow);
+			json_object_object_add(data, "flow_id",
+					       json_object_new_string(flow));
+		}
+	}
+	apid_outbox_push(a, id, data);
+	log_info("call %s: %s call to %s started", id, mode, r.number);
+	if (apid_db_call_get(a->db, id, false, &call) < 0) {
+		rc = http_error(conn, 500, "cannot read call %s back", id);
+		goto out;
+	}
+	json_object_object_add(call, "status", json_object_new_string("trying"));
+	rc = http_reply(conn, 201, call);
+out:
+	json_object_put(req);
+	json_object_put(reply);
+	apid_call_req_clear(&r);
+	return rc;
+}
+
+static int
+http_list_calls(struct mg_connection *conn, struct apid *a)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *qs = ri->query_string ? ri->query_string : "";
+	char status[32] = "", lim[32] = "";
+	long limit = APID_LIST_DEFAULT;
+	json_object *list;
+
+	if (mg_get_var(qs, strlen(qs), "status", status, sizeof(status)) == -2 ||
+	    (status[0] && !apid_status_known(status)))
+		return http_error(conn, 400,
+				  "status: unknown status (one of trying, "
+				  "ringing, ivr, connected, on_hold, "
+				  "human_detected, transferring, bridged, "
+				  "completed, failed)");
+	if (mg_get_var(qs, strlen(qs), "limit", lim, sizeof(lim)) == -2)
+		lim[0] = 'x';
+	if (lim[0]) {
+		char *end;
+		limit = strtol(lim, &end, 10);
+		if (*end != '\0' || limit < 1 || limit > APID_LIST_MAX)
+			return http_error(conn, 400,
+					  "limit: must be an integer from 1 "
+					  "to %d",
+					  APID_LIST_MAX);
+	}
+	if (apid_db_call_list(a->db, status[0] ? status : NULL, (int)limit,
+			      &list) < 0)
+		return http_error(conn, 500, "cannot read the call history");
+	return http_reply(conn, 200, list);
+}
+
+static int
+http_get_call(struct mg_connection *conn, struct apid *a, const char *id)
+{
+	json_object *call;
+	int r = apid_db_call_get(a->db, id, true, &call);
+
+	if (r == -ENOENT)
+		return http_error(conn, 404, "unknown call '%s'", id);
+	if (r < 0)
+		return http_error(conn, 500, "cannot read call '%s'", id);
+	return http_reply(conn, 200, call);
+}
+
+static int
+http_hangup(struct mg_connection *conn, struct apid *a, const char *id)
+{
+	char status[32], err[512];
+	json_object *req, *reply = NULL, *call;
+	int r = apid_db_call_status(a->db, id, status, sizeof(status));
+
+	if (r == -ENOENT)
+		return http_error(conn, 404, "unknown call '%s'", id);
+	if (r < 0)
+		return http_error(conn, 500, "cannot read call '%s'", id);
+	if (apid_status_terminal(status))
+		return http_error(conn, 409, "call '%s' has already ended (%s)",
+				  id, status);
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("hangup"));
+	json_object_object_add(req, "call_id", json_object_new_string(id));
+	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
+		     sizeof(err));
+	json_object_put(req);
+	if (r < 0) {
+		r = http_bus_error(conn, r, reply, err);
+		json_object_put(reply);
+		return r;
+	}
+	json_object_put(reply);
+	log_info("call %s: hangup requested", id);
+	if (apid_db_call_get(a->db, id, false, &call) < 0)
+		return http_error(conn, 500, "cannot read call '%s'", id);
+	return http_reply(conn, 200, call);
+}
+
+static int
+http_health(struct mg_connection *conn, struct apid *a)
+{
+	static const char *names[] = {"sipd", "mediad", "classifyd", "ivrd",
+				      "notifyd"};
+	struct ping_job jobs[5] = {0};
+	json_object *o = json_object_new_object(), *ds = json_object_new_object();
+	bool all = true;
+
+	for (size_t i = 0; i < 5; i++)
+		jobs[i].daemon = names[i];
+	ping_all(a, jobs, 5);
+	json_object_object_add(ds, "apid", json_object_new_string("ok"));
+	for (size_t i = 0; i < 5; i++) {
+		char buf[400];
+		const char *e = jobs[i].err;
+		if (jobs[i].rc == 0) {
+			json_object_object_add(ds, names[i],
+					       json_object_new_string("ok"));
+			continue;
+		}
+		all = false;
+		/* "ivrd is unreachable: x" -> "unreachable: x" */
+		if (strncmp(e, names[i], strlen(names[i])) == 0 &&
+		    strncmp(e + strlen(names[i]), " is ", 4) == 0)
+			e += strlen(names[i]) + 4;
+		snprintf(buf, sizeof(buf), "%s", e);
+		json_object_object_add(ds, names[i], json_object_new_string(buf));
+	}
+	json_object_object_add(o, "status",
+			       json_object_new_string(all ? "ok" : "degraded"));
+	json_object_object_add(o, "daemons", ds);
+	return http_reply(conn, 200, o);
+}
+
+static int
+http_method(struct mg_connection *conn, const char *method,
+	    const char *want)
+{
+	if (strcmp(method, want) == 0)
+		return 0;
+	return http_error(conn, 405, "method %s not allowed here (use %s)",
+			  method, want);
+}
+
+static int
+http_on_api(struct mg_connection *conn, void *cbdata)
+{
+	struct apid *a = cbdata;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *m = ri->request_method;
+	char id[MSG_CALL_ID_MAX];
+	int r;
+
+	switch (apid_route_parse(ri->local_uri, id, sizeof(id))) {
+	case APID_R_HOLD_SLAYER:
+		return (r = http_method(conn, m, "POST")) ? r
+							  : http_start_call(conn, a, false);
+	case APID_R_OUTBOUND:
+		return (r = http_method(conn, m, "POST")) ? r
+							  : http_start_call(conn, a, true);
+	case APID_R_CALLS:
+		return (r = http_method(conn, m, "GET")) ? r
+							 : http_list_calls(conn, a);
+	case APID_R_CALL:
+		return (r = http_method(conn, m, "GET")) ? r
+							 : http_get_call(conn, a, id);
+	case APID_R_HANGUP:
+		return (r = http_method(conn, m, "POST")) ? r
+							  : http_hangup(conn, a, id);
+	case APID_R_HEALTH:
+		return (r = http_method(conn, m, "GET")) ? r
+							 : http_health(conn, a);
+	case APID_R_NONE:
+		break;
+	}
+	return http_error(conn, 404, "no such resource: %s", ri->local_uri);
+}
+
+static int
+http_log_message(const struct mg_connection *conn, const char *message)
+{
+	(void)conn;
+	log_warnx("http: %s", message);
+	return 1;
+}
+
+int
+apid_http_start(struct apid *a, const char *listen, long threads)
+{
+	char nthreads[16];
+	const char *options[] = {"listening_ports",
+				 listen,
+				 "num_threads",
+				 nthreads,
+				 "request_timeout_ms",
+				 "30000",
+				 "enable_websocket_ping_pong",
+				 "yes",
+				 "websocket_timeout_ms",
+				 "30000",
+				 NULL};
+	struct mg_callbacks cb;
+
+	snprintf(nthreads, sizeof(nthreads), "%ld", threads);
+	memset(&cb, 0, sizeof(cb));
+	cb.log_message = http_log_message;
+	mg_init_library(0);
+	a->http = mg_start(&cb, a, options);
+	if (a->http == NULL) {
+		log_warnx("http: cannot listen on %s ([api] listen)", listen);
+		return -EADDRINUSE;
+	}
+	mg_set_request_handler(a->http, "/api", http_on_api, a);
+	apid_ws_register(a->ws, a->http);
+	log_info("http: listening on %s (%ld threads)", listen, threads);
+	return 0;
+}
+
+void
+apid_http_stop(struct apid *a)
+{
+	if (a->http == NULL)
+		return;
+	mg_stop(a->http);
+	a->http = NULL;
+	mg_exit_library();
+}

@@ -1,0 +1,317 @@
+/*
+ * request: the pure parts of apid's HTTP surface -- POST body validation,
+ * path routing and WebSocket filters.  Nothing here touches the network,
+ * the bus or the database, so the unit tests exercise it directly.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apid.h"
+
+static int
+req_copy_str(json_object *body, const char *key, bool required, char *dst,
+	     size_t dstlen, char *err, size_t errlen)
+{
+	json_object *v;
+	const char *s;
+
+	dst[0] = '\0';
+	if (!json_object_object_get_ex(body, key, &v) ||
+	    json_object_is_type(v, json_type_null)) {
+		if (required) {
+			snprintf(err, errlen, "%s: required", key);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		snprintf(err, errlen, "%s: must be a string", key);
+		return -EINVAL;
+	}
+	s = json_object_get_string(v);
+	if (strlen(s) >= dstlen) {
+		snprintf(err, errlen, "%s: longer than %zu characters", key,
+			 dstlen - 1);
+		return -EINVAL;
+	}
+	if (required && s[0] == '\0') {
+		snprintf(err, errlen, "%s: must not be empty", key);
+		return -EINVAL;
+	}
+	snprintf(dst, dstlen, "%s", s);
+	return 0;
+}
+
+/*
+ * A number is a SIP URI ("sip:..." / "sips:...") or digits with '+', '*',
+ * '#'; the separators " -.()" are dropped.
+ */
+static int
+req_number(char *number, char *err, size_t errlen)
+{
+	char *w = number;
+
+	if (strncmp(number, "sip:", 4) == 0 || strncmp(number, "sips:", 5) == 0) {
+		for (const char *p = number; *p; p++)
+			if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p)) {
+				snprintf(err, errlen,
+					 "number: a SIP URI must not contain "
+					 "spaces");
+				return -EINVAL;
+			}
+		return 0;
+	}
+	for (const char *p = number; *p; p++) {
+		if (isdigit((unsigned char)*p) || *p == '+' || *p == '*' ||
+		    *p == '#')
+			*w++ = *p;
+		else if (strchr(" -.()", *p) == NULL) {
+			snprintf(err, errlen,
+				 "number: '%c' is not allowed (digits, '+', "
+				 "'*', '#' or a sip: URI)",
+				 isprint((unsigned char)*p) ? *p : '?');
+			return -EINVAL;
+		}
+	}
+	*w = '\0';
+	if (number[0] == '\0') {
+		snprintf(err, errlen, "number: has no digits");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void
+apid_number_uri(const char *number, const char *proxy, char *out,
+		size_t outlen)
+{
+	char host[256];
+	size_t n;
+
+	if (strncmp(number, "sip:", 4) == 0 || strncmp(number, "sips:", 5) == 0) {
+		snprintf(out, outlen, "%s", number);
+		return;
+	}
+	out[0] = '\0';
+	if (proxy == NULL || proxy[0] == '\0')
+		return;
+	if (strncmp(proxy, "sip:", 4) == 0)
+		proxy += 4;
+	n = strcspn(proxy, ";>");
+	if (n >= sizeof(host))
+		n = sizeof(host) - 1;
+	memcpy(host, proxy, n);
+	host[n] = '\0';
+	if (strchr(host, '@') != NULL)
+		memmove(host, strchr(host, '@') + 1, strlen(strchr(host, '@')));
+	snprintf(out, outlen, "sip:%s@%s", number, host);
+}
+
+int
+apid_call_req_parse(struct apid_call_req *r, const char *body, size_t len,
+		    bool direct, char *err, size_t errlen)
+{
+	json_tokener *tok;
+	json_object *o = NULL, *v;
+	int rc = -EINVAL;
+
+	memset(r, 0, sizeof(*r));
+	while (len > 0 && isspace((unsigned char)body[len - 1]))
+		len--;
+	if (len == 0) {
+		snprintf(err, errlen, "malformed JSON body: the body is empty");
+		return -EINVAL;
+	}
+	tok = json_tokener_new();
+	if (tok == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	o = json_tokener_parse_ex(tok, body, (int)len);
+	if (o == NULL) {
+		enum json_tokener_error je = json_tokener_get_error(tok);
+		if (je == json_tokener_continue)
+			snprintf(err, errlen,
+				 "malformed JSON body: unexpected end of input");
+		else
+			snprintf(err, errlen,
+				 "malformed JSON body: %s at offset %zu",
+				 json_tokener_error_desc(je),
+				 json_tokener_get_parse_end(tok));
+		json_tokener_free(tok);
+		return -EINVAL;
+	}
+	if (json_tokener_get_parse_end(tok) < len) {
+		snprintf(err, errlen,
+			 "malformed JSON body: unexpected data at offset %zu",
+			 json_tokener_get_parse_end(tok));
+		json_tokener_free(tok);
+		goto out;
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(o, json_type_object)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		goto out;
+	}
+	if (req_copy_str(o, "number", true, r->number, sizeof(r->number), err,
+			 errlen) < 0 ||
+	    req_number(r->number, err, errlen) < 0)
+		goto out;
+	if (req_copy_str(o, "device", false, r->device, sizeof(r->device), err,
+			 errlen) < 0)
+		goto out;
+	if (!direct) {
+		if (req_copy_str(o, "intent", false, r->intent,
+				 sizeof(r->intent), err, errlen) < 0 ||
+		    req_copy_str(o, "flow_id", false, r->flow_id,
+				 sizeof(r->flow_id), err, errlen) < 0)
+			goto out;
+		if (json_object_object_get_ex(o, "info", &v) &&
+		    !json_object_is_type(v, json_type_null)) {
+			if (!json_object_is_type(v, json_type_object)) {
+				snprintf(err, errlen, "info: must be an object");
+				goto out;
+			}
+			json_object_object_foreach(v, key, val) {
+				if (json_object_is_type(val, json_type_object) ||
+				    json_object_is_type(val, json_type_array)) {
+					snprintf(err, errlen,
+						 "info.%s: must be a string, "
+						 "number or boolean",
+						 key);
+					goto out;
+				}
+			}
+			r->info = json_object_get(v);
+		}
+	}
+	if (r->info == NULL)
+		r->info = json_object_new_object();
+	rc = 0;
+out:
+	json_object_put(o);
+	if (rc < 0)
+		apid_call_req_clear(r);
+	return rc;
+}
+
+void
+apid_call_req_clear(struct apid_call_req *r)
+{
+	json_object_put(r->info);
+	r->info = NULL;
+}
+
+bool
+apid_call_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n >= MSG_CALL_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && strchr("._-", id[i]) == NULL)
+			return false;
+	return true;
+}
+
+enum apid_route
+apid_route_parse(const char *path, char *id, size_t idlen)
+{
+	static const char calls[] = "/api/calls";
+	const char *p, *slash;
+	size_t n;
+
+	id[0] = '\0';
+	if (strcmp(path, "/api/health") == 0 || strcmp(path, "/api/health/") == 0)
+		return APID_R_HEALTH;
+	if (strncmp(path, calls, sizeof(calls) - 1) != 0)
+		return APID_R_NONE;
+	p = path + sizeof(calls) - 1;
+	if (*p == '\0' || strcmp(p, "/") == 0)
+		return APID_R_CALLS;
+	if (*p != '/')
+		return APID_R_NONE;
+	p++;
+	if (strcmp(p, "hold-slayer") == 0)
+		return APID_R_HOLD_SLAYER;
+	if (strcmp(p, "outbound") == 0)
+		return APID_R_OUTBOUND;
+	slash = strchr(p, '/');
+	n = slash ? (size_t)(slash - p) : strlen(p);
+	if (n == 0 || n >= idlen)
+		return APID_R_NONE;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	if (!apid_call_id_valid(id)) {
+		id[0] = '\0';
+		return APID_R_NONE;
+	}
+	if (slash == NULL || strcmp(slash, "/") == 0)
+		return APID_R_CALL;
+	if (strcmp(slash, "/hangup") == 0)
+		return APID_R_HANGUP;
+	id[0] = '\0';
+	return APID_R_NONE;
+}
+
+int
+apid_filter_parse(struct apid_filter *f, const char *call_id,
+		  const char *types, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	f->any_type = true;
+	if (call_id != NULL && call_id[0] != '\0') {
+		if (!apid_call_id_valid(call_id)) {
+			snprintf(err, errlen, "call_id: not a valid call id");
+			return -EINVAL;
+		}
+		snprintf(f->call_id, sizeof(f->call_id), "%s", call_id);
+	}
+	if (types == NULL || types[0] == '\0')
+		return 0;
+	f->any_type = false;
+	for (const char *p = types; *p;) {
+		size_t n = strcspn(p, ",");
+		char name[64];
+		enum msg_type t;
+
+		while (n > 0 && *p == ' ')
+			p++, n--;
+		if (n > 0) {
+			if (n >= sizeof(name)) {
+				snprintf(err, errlen, "types: unknown type '%.*s'",
+					 20, p);
+				return -EINVAL;
+			}
+			memcpy(name, p, n);
+			name[n] = '\0';
+			while (n > 0 && name[n - 1] == ' ')
+				name[--n] = '\0';
+			if (msg_type_from_name(name, &t) < 0) {
+				snprintf(err, errlen, "types: unknown type '%s'",
+					 name);
+				return -EINVAL;
+			}
+			f->types[t] = true;
+		}
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+bool
+apid_filter_match(const struct apid_filter *f, enum msg_type type,
+		  const char *call_id)
+{
+	if (f->call_id[0] != '\0' &&
+	    (call_id == NULL || strcmp(f->call_id, call_id) != 0))
+		return false;
+	if (f->any_type)
+		return true;
+	return (int)type >= 0 && type < MSG_TYPE_COUNT && f->types[type];
+}

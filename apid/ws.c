@@ -1,0 +1,190 @@
+/*
+ * ws: the /ws/events WebSocket stream.  A client connects with optional
+ * ?call_id=ID&types=a,b and receives every matching bus event as one text
+ * message holding the bus envelope unchanged
+ * ({"v":1,"type":...,"call_id":...,"ts":...,"src":...,"seq":...,"data":{}}).
+ * Messages the client sends are ignored.
+ *
+ * Threads: civetweb calls the connect/ready/close handlers on its worker
+ * threads (each WebSocket client holds one worker); apid_ws_broadcast runs
+ * on the daemon's main loop thread.  The client list is guarded by ws->mu,
+ * and a client is freed only in the close handler, under ws->mu, so the
+ * broadcast never writes to a freed connection.  civetweb frames the
+ * messages (mg_websocket_write).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <civetweb.h>
+
+#include "apid.h"
+#include "log.h"
+
+struct ws_client {
+	struct mg_connection *conn;
+	struct apid_filter filter;
+	bool ready;
+	struct ws_client *next;
+};
+
+struct apid_ws {
+	pthread_mutex_t mu;
+	struct ws_client *clients;
+	size_t nclients;
+};
+
+int
+apid_ws_new(struct apid_ws **out)
+{
+	struct apid_ws *ws = calloc(1, sizeof(*ws));
+
+	if (ws == NULL)
+		return -ENOMEM;
+	pthread_mutex_init(&ws->mu, NULL);
+	*out = ws;
+	return 0;
+}
+
+void
+apid_ws_free(struct apid_ws *ws)
+{
+	if (ws == NULL)
+		return;
+	/* civetweb has stopped: every close handler has run. */
+	while (ws->clients) {
+		struct ws_client *c = ws->clients;
+		ws->clients = c->next;
+		free(c);
+	}
+	pthread_mutex_destroy(&ws->mu);
+	free(ws);
+}
+
+static int
+ws_on_connect(const struct mg_connection *conn, void *cbdata)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *qs = ri->query_string ? ri->query_string : "";
+	char call_id[MSG_CALL_ID_MAX * 2] = "", types[1024] = "", err[160];
+	struct ws_client *c;
+
+	if (mg_get_var(qs, strlen(qs), "call_id", call_id, sizeof(call_id)) ==
+	    -2)
+		call_id[0] = '\1'; /* too long: invalid */
+	if (mg_get_var(qs, strlen(qs), "types", types, sizeof(types)) == -2) {
+		log_warnx("ws: %s: types= too long; refused", ri->remote_addr);
+		return 1;
+	}
+	(void)cbdata;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return 1;
+	if (apid_filter_parse(&c->filter, call_id, types, err, sizeof(err)) <
+	    0) {
+		log_warnx("ws: %s: %s; refused", ri->remote_addr, err);
+		free(c);
+		return 1;
+	}
+	c->conn = (struct mg_connection *)conn;
+	mg_set_user_connection_data(conn, c);
+	return 0;
+}
+
+static void
+ws_on_ready(struct mg_connection *conn, void *cbdata)
+{
+	struct apid_ws *ws = cbdata;
+	struct ws_client *c = mg_get_user_connection_data(conn);
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&ws->mu);
+	c->ready = true;
+	c->next = ws->clients;
+	ws->clients = c;
+	ws->nclients++;
+	log_debug("ws: client %s subscribed (%zu clients)",
+		  mg_get_request_info(conn)->remote_addr, ws->nclients);
+	pthread_mutex_unlock(&ws->mu);
+}
+
+static int
+ws_on_data(struct mg_connection *conn, int flags, char *data, size_t len,
+	   void *cbdata)
+{
+	(void)conn, (void)data, (void)len, (void)cbdata;
+	/* Close frames end the connection; everything else is ignored. */
+	return (flags & 0x0f) == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE ? 0 : 1;
+}
+
+static void
+ws_on_close(const struct mg_connection *conn, void *cbdata)
+{
+	struct apid_ws *ws = cbdata;
+	struct ws_client *c = mg_get_user_connection_data(conn);
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&ws->mu);
+	for (struct ws_client **pp = &ws->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			ws->nclients--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ws->mu);
+	mg_set_user_connection_data(conn, NULL);
+	free(c);
+}
+
+void
+apid_ws_register(struct apid_ws *ws, struct mg_context *ctx)
+{
+	mg_set_websocket_handler(ctx, "/ws/events", ws_on_connect, ws_on_ready,
+				 ws_on_data, ws_on_close, ws);
+}
+
+json_object *
+apid_event_envelope(const struct msg_event *ev)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "v", json_object_new_int(MSG_VERSION));
+	json_object_object_add(o, "type",
+			       json_object_new_string(msg_type_name(ev->type)));
+	json_object_object_add(o, "call_id", json_object_new_string(ev->call_id));
+	json_object_object_add(o, "ts", json_object_new_string(ev->ts));
+	json_object_object_add(o, "src", json_object_new_string(ev->src));
+	json_object_object_add(o, "seq", json_object_new_int64((int64_t)ev->seq));
+	json_object_object_add(o, "data", json_object_get(ev->data));
+	return o;
+}
+
+void
+apid_ws_broadcast(struct apid_ws *ws, const struct msg_event *ev)
+{
+	json_object *env = NULL;
+	const char *s = NULL;
+	size_t len = 0;
+
+	pthread_mutex_lock(&ws->mu);
+	for (struct ws_client *c = ws->clients; c; c = c->next) {
+		if (!c->ready || !apid_filter_match(&c->filter, ev->type,
+						    ev->call_id))
+			continue;
+		if (env == NULL) {
+			env = apid_event_envelope(ev);
+			s = json_object_to_json_string_ext(env,
+							   JSON_C_TO_STRING_PLAIN);
+			len = strlen(s);
+		}
+		if (mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, s,
+				       len) <= 0)
+			log_debug("ws: write to a client failed; it is closing");
+	}
+	pthread_mutex_unlock(&ws->mu);
+	json_object_put(env);
+}

@@ -1,0 +1,660 @@
+/*
+ * holdctl: the command-line client of apid's REST API (see holdctl(1)).
+ * It places hold_slayer calls, shows and watches their status and hangs
+ * them up.  It speaks HTTP with libcurl and JSON with json-c; it never
+ * touches the bus.  Options may come before or after the subcommand.
+ * --wait and watch poll GET /api/calls/{id} every 500 ms and show one live
+ * status line (rewritten in place on a terminal, one line per change
+ * otherwise).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef HS_VERSION
+#define HS_VERSION "0.1.0"
+#endif
+
+#define HC_DEFAULT_API "http://localhost:8088"
+#define HC_POLL_MS 500
+#define HC_POLL_RETRIES 6 /* consecutive failed polls before giving up */
+
+struct hc {
+	const char *api;
+	bool json;
+	bool wait;
+	const char *intent, *flow, *to, *info;
+	CURL *curl;
+};
+
+struct hc_buf {
+	char *data;
+	size_t len;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: holdctl [--json] [--api url] call number [--intent text] "
+		"[--flow id]\n"
+		"               [--to device] [--info key=value,...] [--wait]\n"
+		"       holdctl [--json] [--api url] status [call]\n"
+		"       holdctl [--json] [--api url] watch [call]\n"
+		"       holdctl [--json] [--api url] hangup call\n"
+		"       holdctl --help | --version\n");
+}
+
+static void
+help(void)
+{
+	usage(stdout);
+	printf("\nDrive Hold Slayer through apid's REST API.\n\n"
+	       "  call NUMBER   start a hold_slayer call to NUMBER\n"
+	       "  status [CALL] show one call, or list recent calls\n"
+	       "  watch [CALL]  follow a call (default: the newest) until it "
+	       "ends\n"
+	       "  hangup CALL   hang a call up\n\n"
+	       "  --api URL      apid's address (default $HOLDCTL_API, else "
+	       "%s)\n"
+	       "  --json         print apid's JSON replies\n"
+	       "  --intent TEXT  what the call is for\n"
+	       "  --flow ID      use this call flow\n"
+	       "  --to DEVICE    the device to ring when a person answers\n"
+	       "  --info K=V,... facts for the phone menu (account numbers...)\n"
+	       "  --wait         follow the call until it ends\n\n"
+	       "Exit status: 0 on success (a followed call completed), 1 on a "
+	       "failed call\nor an error, 2 on a usage error.  See holdctl(1).\n",
+	       HC_DEFAULT_API);
+}
+
+static size_t
+hc_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct hc_buf *b = ud;
+	size_t n = size * nmemb;
+	char *p = realloc(b->data, b->len + n + 1);
+
+	if (p == NULL)
+		return 0;
+	memcpy(p + b->len, ptr, n);
+	b->data = p;
+	b->len += n;
+	p[b->len] = '\0';
+	return n;
+}
+
+/*
+ * Sends one request (body borrowed, may be NULL).  Returns the HTTP status
+ * with *out the parsed JSON reply (caller puts it; NULL if not JSON), or -1
+ * after printing why apid could not be reached.
+ */
+static int
+hc_request(struct hc *h, const char *method, const char *path,
+	   json_object *body, json_object **out)
+{
+	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
+	struct hc_buf b = {NULL, 0};
+	struct curl_slist *hdrs = NULL;
+	size_t alen = strlen(h->api);
+	long status = 0, oserr = 0;
+	CURLcode cc;
+
+	*out = NULL;
+	while (alen > 0 && h->api[alen - 1] == '/')
+		alen--;
+	snprintf(url, sizeof(url), "%.*s%s", (int)alen, h->api, path);
+	curl_easy_reset(h->curl);
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, hc_write);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b);
+	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	if (body != NULL) {
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(h->curl, CURLOPT_COPYPOSTFIELDS,
+				 json_object_to_json_string_ext(
+				     body, JSON_C_TO_STRING_PLAIN));
+	}
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
+	cc = curl_easy_perform(h->curl);
+	curl_slist_free_all(hdrs);
+	if (cc != CURLE_OK) {
+		curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &oserr);
+		if (cc == CURLE_OPERATION_TIMEDOUT && oserr == 0)
+			fprintf(stderr,
+				"holdctl: apid at %.*s did not answer in time\n",
+				(int)alen, h->api);
+		else
+			fprintf(stderr, "holdctl: cannot reach apid at %.*s: %s\n",
+				(int)alen, h->api,
+				oserr ? strerror((int)oserr)
+				: errbuf[0] ? errbuf
+					    : curl_easy_strerror(cc));
+		free(b.data);
+		return -1;
+	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (b.data != NULL)
+		*out = json_tokener_parse(b.data);
+	free(b.data);
+	return (int)status;
+}
+
+/* Prints an error reply ("detail") and, with --json, the reply itself. */
+static void
+hc_http_error(struct hc *h, int status, json_object *o)
+{
+	json_object *d;
+
+	if (h->json && o != NULL)
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PLAIN));
+	if (o != NULL && json_object_object_get_ex(o, "detail", &d))
+		fprintf(stderr, "holdctl: %s (HTTP %d)\n",
+			json_object_get_string(d), status);
+	else
+		fprintf(stderr, "holdctl: apid answered HTTP %d\n", status);
+}
+
+static const char *
+hc_str(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Seconds as HH:MM:SS or MM:SS; "--:--" when missing. */
+static const char *
+hc_dur(json_object *o, const char *key, char *buf, size_t len)
+{
+	json_object *v;
+	long s;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    (!json_object_is_type(v, json_type_double) &&
+	     !json_object_is_type(v, json_type_int))) {
+		snprintf(buf, len, "--:--");
+		return buf;
+	}
+	s = (long)json_object_get_double(v);
+	if (s >= 3600)
+		snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
+			 s % 60);
+	else
+		snprintf(buf, len, "%02ld:%02ld", s / 60, s % 60);
+	return buf;
+}
+
+static bool
+hc_terminal(const char *status)
+{
+	return status != NULL && (strcmp(status, "completed") == 0 ||
+				  strcmp(status, "failed") == 0);
+}
+
+/* "3f2a1b0c... on_hold  hold 00:42  audio music" */
+static void
+hc_status_line(json_object *c, char *out, size_t len)
+{
+	const char *id = hc_str(c, "call_id"), *st = hc_str(c, "status");
+	const char *audio = hc_str(c, "audio_type");
+	char hold[32];
+
+	snprintf(out, len, "%.8s... %-14s hold %s  audio %s", id ? id : "?",
+		 st ? st : "?", hc_dur(c, "hold_time", hold, sizeof(hold)),
+		 audio ? audio : "-");
+}
+
+/* The final word on a call; returns the exit status. */
+static int
+hc_final(struct hc *h, json_object *c)
+{
+	const char *id = hc_str(c, "call_id"), *st = hc_str(c, "status");
+	char dur[32], hold[32];
+	json_object *f, *v;
+
+	if (h->json) {
+		printf("%s\n", json_object_to_json_string_ext(
+				   c, JSON_C_TO_STRING_PLAIN));
+	} else if (st && strcmp(st, "failed") == 0) {
+		const char *reason = NULL;
+		long code = 0;
+		if (json_object_object_get_ex(c, "failure", &f) && f != NULL) {
+			reason = hc_str(f, "reason");
+			if (json_object_object_get_ex(f, "code", &v))
+				code = (long)json_object_get_int64(v);
+		}
+		if (code)
+			printf("call %s failed: %ld %s\n", id ? id : "?", code,
+			       reason ? reason : "");
+		else
+			printf("call %s failed: %s\n", id ? id : "?",
+			       reason ? reason : "unknown reason");
+	} else {
+		printf("call %s %s (duration %s, hold %s)\n", id ? id : "?",
+		       st ? st : "?", hc_dur(c, "duration", dur, sizeof(dur)),
+		       hc_dur(c, "hold_time", hold, sizeof(hold)));
+	}
+	return st && strcmp(st, "completed") == 0 ? 0 : 1;
+}
+
+/* Follows a call until it ends. */
+static int
+hc_follow(struct hc *h, const char *id)
+{
+	char path[256], line[256], last[256] = "", key[128], lastkey[128] = "";
+	bool tty = isatty(STDOUT_FILENO);
+	int fails = 0;
+
+	snprintf(path, sizeof(path), "/api/calls/%s", id);
+	for (;;) {
+		json_object *c = NULL;
+		int st = hc_request(h, "GET", path, NULL, &c);
+		const char *status;
+
+		if (st < 0 || st >= 500) {
+			json_object_put(c);
+			if (++fails >= HC_POLL_RETRIES) {
+				if (tty && last[0])
+					putchar('\n');
+				fprintf(stderr, "holdctl: giving up on %s\n", id);
+				return 1;
+			}
+			usleep(HC_POLL_MS * 1000);
+			continue;
+		}
+		fails = 0;
+		if (st != 200) {
+			if (tty && last[0])
+				putchar('\n');
+			hc_http_error(h, st, c);
+			json_object_put(c);
+			return 1;
+		}
+		status = hc_str(c, "status");
+		hc_status_line(c, line, sizeof(line));
+		snprintf(key, sizeof(key), "%s %s", status ? status : "",
+			 hc_str(c, "audio_type") ? hc_str(c, "audio_type") : "");
+		if (h->json) {
+			if (strcmp(key, lastkey) != 0 && !hc_terminal(status))
+				printf("%s\n", json_object_to_json_string_ext(
+						   c, JSON_C_TO_STRING_PLAIN));
+		} else if (tty) {
+			if (strcmp(line, last) != 0)
+				printf("\r%s\033[K", line);
+		} else if (strcmp(key, lastkey) != 0) {
+			printf("%s\n", line);
+		}
+		fflush(stdout);
+		snprintf(last, sizeof(last), "%s", line);
+		snprintf(lastkey, sizeof(lastkey), "%s", key);
+		if (hc_terminal(status)) {
+			int rc;
+			if (tty && !h->json)
+				putchar('\n');
+			rc = hc_final(h, c);
+			json_object_put(c);
+			return rc;
+		}
+		json_object_put(c);
+		usleep(HC_POLL_MS * 1000);
+	}
+}
+
+/* "k=v,k2=v2" -> {"k":"v","k2":"v2"}; NULL after printing the fault. */
+static json_object *
+hc_info(const char *s)
+{
+	json_object *o = json_object_new_object();
+	char *dup = strdup(s), *save = NULL;
+
+	for (char *item = strtok_r(dup, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		if (eq == NULL || eq == item) {
+			fprintf(stderr, "holdctl: --info: '%s' is not key=value\n",
+				item);
+			json_object_put(o);
+			free(dup);
+			return NULL;
+		}
+		*eq = '\0';
+		json_object_object_add(o, item, json_object_new_string(eq + 1));
+	}
+	free(dup);
+	return o;
+}
+
+static int
+cmd_call(struct hc *h, const char *number)
+{
+	json_object *body = json_object_new_object(), *reply = NULL;
+	const char *id;
+	int st, rc = 1;
+
+	json_object_object_add(body, "number", json_object_new_string(number));
+	if (h->intent)
+		json_object_object_add(body, "intent",
+				       json_object_new_string(h->intent));
+	if (h->flow)
+		json_object_object_add(body, "flow_id",
+				       json_object_new_string(h->flow));
+	if (h->to)
+		json_object_object_add(body, "device",
+				       json_object_new_string(h->to));
+	if (h->info) {
+		json_object *info = hc_info(h->info);
+		if (info == NULL) {
+			json_object_put(body);
+			return 2;
+		}
+		json_object_object_add(body, "info", info);
+	}
+	st = hc_request(h, "POST", "/api/calls/hold-slayer", body, &reply);
+	json_object_put(body);
+	if (st < 0)
+		return 1;
+	if (st != 200 && st != 201) {
+		hc_http_error(h, st, reply);
+		goto out;
+	}
+	id = hc_str(reply, "call_id");
+	if (id == NULL) {
+		fprintf(stderr, "holdctl: apid's reply has no call_id\n");
+		goto out;
+	}
+	if (h->json)
+		printf("%s\n", json_object_to_json_string_ext(
+				   reply, JSON_C_TO_STRING_PLAIN));
+	else
+		printf("call %s started: %s\n", id,
+		       hc_str(reply, "status") ? hc_str(reply, "status") : "?");
+	fflush(stdout);
+	rc = h->wait ? hc_follow(h, id) : 0;
+out:
+	json_object_put(reply);
+	return rc;
+}
+
+static void
+hc_print_call(json_object *c)
+{
+	static const char *keys[] = {"call_id", "status", "number", "mode",
+				     "intent", "flow_id", "device",
+				     "started_at", "ended_at", "audio_type",
+				     "recording"};
+	char buf[32];
+	json_object *f, *v;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		printf("%-11s %s\n", keys[i],
+		       hc_str(c, keys[i]) ? hc_str(c, keys[i]) : "-");
+	printf("%-11s %s\n", "duration", hc_dur(c, "duration", buf, sizeof(buf)));
+	printf("%-11s %s\n", "hold_time", hc_dur(c, "hold_time", buf, sizeof(buf)));
+	if (json_object_object_get_ex(c, "failure", &f) && f != NULL) {
+		long code = 0;
+		if (json_object_object_get_ex(f, "code", &v))
+			code = (long)json_object_get_int64(v);
+		printf("%-11s %ld %s\n", "failure", code,
+		       hc_str(f, "reason") ? hc_str(f, "reason") : "");
+	}
+	if (json_object_object_get_ex(c, "events", &v) &&
+	    json_object_is_type(v, json_type_array)) {
+		printf("events:\n");
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			json_object *e = json_object_array_get_idx(v, i), *d;
+			printf("  %s  %-18s %s\n",
+			       hc_str(e, "ts") ? hc_str(e, "ts") : "?",
+			       hc_str(e, "type") ? hc_str(e, "type") : "?",
+			       json_object_object_get_ex(e, "data", &d)
+				   ? json_object_to_json_string_ext(
+					 d, JSON_C_TO_STRING_PLAIN)
+				   : "{}");
+		}
+	}
+}
+
+static int
+cmd_status(struct hc *h, const char *id)
+{
+	char path[256];
+	json_object *reply = NULL;
+	int st;
+
+	if (id)
+		snprintf(path, sizeof(path), "/api/calls/%s", id);
+	else
+		snprintf(path, sizeof(path), "/api/calls?limit=20");
+	st = hc_request(h, "GET", path, NULL, &reply);
+	if (st < 0)
+		return 1;
+	if (st != 200 || reply == NULL) {
+		hc_http_error(h, st, reply);
+		json_object_put(reply);
+		return 1;
+	}
+	if (h->json) {
+		printf("%s\n", json_object_to_json_string_ext(
+				   reply, JSON_C_TO_STRING_PLAIN));
+	} else if (id) {
+		hc_print_call(reply);
+	} else if (json_object_is_type(reply, json_type_array)) {
+		size_t n = json_object_array_length(reply);
+		if (n == 0)
+			printf("no calls\n");
+		else
+			printf("%-36s  %-14s  %-16s  %-24s  %s\n", "CALL",
+			       "STATUS", "NUMBER", "STARTED", "HOLD");
+		for (size_t i = 0; i < n; i++) {
+			json_object *c = json_object_array_get_idx(reply, i);
+			char hold[32];
+			printf("%-36s  %-14s  %-16s  %-24s  %s\n",
+			       hc_str(c, "call_id") ? hc_str(c, "call_id") : "?",
+			       hc_str(c, "status") ? hc_str(c, "status") : "?",
+			       hc_str(c, "number") ? hc_str(c, "number") : "?",
+			       hc_str(c, "started_at") ? hc_str(c, "started_at")
+						       : "?",
+			       hc_dur(c, "hold_time", hold, sizeof(hold)));
+		}
+	}
+	json_object_put(reply);
+	return 0;
+}
+
+static int
+cmd_watch(struct hc *h, const char *id)
+{
+	char buf[64];
+	json_object *reply = NULL;
+	int st;
+
+	if (id == NULL) {
+		st = hc_request(h, "GET", "/api/calls?limit=1", NULL, &reply);
+		if (st < 0)
+			return 1;
+		if (st != 200 || !json_object_is_type(reply, json_type_array)) {
+			hc_http_error(h, st, reply);
+			json_object_put(reply);
+			return 1;
+		}
+		if (json_object_array_length(reply) == 0) {
+			fprintf(stderr, "holdctl: there are no calls to watch\n");
+			json_object_put(reply);
+			return 1;
+		}
+		snprintf(buf, sizeof(buf), "%s",
+			 hc_str(json_object_array_get_idx(reply, 0), "call_id")
+			     ? hc_str(json_object_array_get_idx(reply, 0),
+				      "call_id")
+			     : "");
+		json_object_put(reply);
+		id = buf;
+	}
+	return hc_follow(h, id);
+}
+
+static int
+cmd_hangup(struct hc *h, const char *id)
+{
+	char path[256];
+	json_object *reply = NULL;
+	int st;
+
+	snprintf(path, sizeof(path), "/api/calls/%s/hangup", id);
+	st = hc_request(h, "POST", path, NULL, &reply);
+	if (st < 0)
+		return 1;
+	if (st != 200) {
+		hc_http_error(h, st, reply);
+		json_object_put(reply);
+		return 1;
+	}
+	if (h->json)
+		printf("%s\n", json_object_to_json_string_ext(
+				   reply, JSON_C_TO_STRING_PLAIN));
+	else
+		printf("call %s: hangup requested\n", id);
+	json_object_put(reply);
+	return 0;
+}
+
+/* A call id goes into a URL path: keep it to [A-Za-z0-9._-]. */
+static bool
+hc_id_ok(const char *id)
+{
+	if (id[0] == '\0' || strlen(id) > 64)
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= 'A' && *p <= 'Z') || strchr("._-", *p)))
+			return false;
+	return true;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_API = 256, O_JSON, O_INTENT, O_FLOW, O_TO, O_INFO, O_WAIT };
+	static const struct option longopts[] = {
+	    {"api", required_argument, NULL, O_API},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"intent", required_argument, NULL, O_INTENT},
+	    {"flow", required_argument, NULL, O_FLOW},
+	    {"to", required_argument, NULL, O_TO},
+	    {"info", required_argument, NULL, O_INFO},
+	    {"wait", no_argument, NULL, O_WAIT},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0}};
+	struct hc h = {0};
+	const char *cmd, *arg = NULL;
+	int c, rc = 1, nargs;
+
+	h.api = getenv("HOLDCTL_API");
+	if (h.api == NULL || h.api[0] == '\0')
+		h.api = HC_DEFAULT_API;
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_API:
+			h.api = optarg;
+			break;
+		case O_JSON:
+			h.json = true;
+			break;
+		case O_INTENT:
+			h.intent = optarg;
+			break;
+		case O_FLOW:
+			h.flow = optarg;
+			break;
+		case O_TO:
+			h.to = optarg;
+			break;
+		case O_INFO:
+			h.info = optarg;
+			break;
+		case O_WAIT:
+			h.wait = true;
+			break;
+		case 'h':
+			help();
+			return 0;
+		case 'V':
+			printf("holdctl %s\n", HS_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	nargs = argc - optind;
+	if (nargs < 1) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	if (nargs > 2) {
+		fprintf(stderr, "holdctl: unexpected argument '%s'\n",
+			argv[optind + 2]);
+		usage(stderr);
+		return 2;
+	}
+	if (nargs == 2)
+		arg = argv[optind + 1];
+	if (strcmp(cmd, "call") != 0 &&
+	    (h.intent || h.flow || h.to || h.info || h.wait)) {
+		fprintf(stderr,
+			"holdctl: --intent, --flow, --to, --info and --wait go "
+			"with call\n");
+		usage(stderr);
+		return 2;
+	}
+	if ((strcmp(cmd, "call") == 0 || strcmp(cmd, "hangup") == 0) &&
+	    arg == NULL) {
+		fprintf(stderr, "holdctl: %s needs %s\n", cmd,
+			strcmp(cmd, "call") == 0 ? "a number" : "a call id");
+		usage(stderr);
+		return 2;
+	}
+	if (arg != NULL && strcmp(cmd, "call") != 0 && !hc_id_ok(arg)) {
+		fprintf(stderr, "holdctl: '%s' is not a call id\n", arg);
+		return 2;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
+	    (h.curl = curl_easy_init()) == NULL) {
+		fprintf(stderr, "holdctl: cannot initialise libcurl\n");
+		return 1;
+	}
+	if (strcmp(cmd, "call") == 0)
+		rc = cmd_call(&h, arg);
+	else if (strcmp(cmd, "status") == 0)
+		rc = cmd_status(&h, arg);
+	else if (strcmp(cmd, "watch") == 0)
+		rc = cmd_watch(&h, arg);
+	else if (strcmp(cmd, "hangup") == 0)
+		rc = cmd_hangup(&h, arg);
+	else {
+		fprintf(stderr, "holdctl: unknown command '%s'\n", cmd);
+		usage(stderr);
+		rc = 2;
+	}
+	curl_easy_cleanup(h.curl);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,904 @@
+/*
+ * dialog: the call legs sipd places (RFC 3261 sections 12, 13, 15, 17).
+ * A leg asks mediad for an RTP port, sends INVITE with our offer through an
+ * ICT, reports 180/183 (call_ringing), ACKs a 2xx itself (osip's ICT ends
+ * at a 2xx, so the ACK and the ACK of each 2xx repeat are ours), hands the
+ * answer to mediad and reports call_connected.  hangup sends CANCEL before
+ * the answer and BYE after it (both NICTs).  Every leg publishes exactly
+ * one final event: call_connected may come first, then one of call_ended
+ * or call_failed.  A leg stays in the list after that until the last osip
+ * transaction that points at it is gone.
+ */
+#include "sipd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *const leg_state_names[] = {
+    "starting", "calling", "early", "confirmed", "cancelling", "bye_sent",
+    "done"};
+
+/* ---- bookkeeping ---- */
+
+static void
+leg_timer_clear(struct sipd_leg *l)
+{
+	if (l->timer > 0)
+		daemon_timer_cancel(l->sd->d, l->timer);
+	l->timer = 0;
+}
+
+static void
+leg_free(struct sipd_leg *l)
+{
+	if (l == NULL)
+		return;
+	leg_timer_clear(l);
+	free(l->uri);
+	free(l->remote_tag);
+	free(l->remote_target);
+	osip_list_special_free(&l->route_set,
+			       (void (*)(void *))osip_route_free);
+	osip_message_free(l->invite);
+	osip_message_free(l->ack);
+	free(l);
+}
+
+static int
+leg_live(const struct sipd_leg *l)
+{
+	return l->state != SIPD_LEG_DONE && !l->reported;
+}
+
+int
+sipd_legs_active(const struct sipd *sd)
+{
+	int n = 0;
+	for (const struct sipd_leg *l = sd->legs; l; l = l->next)
+		n += leg_live(l);
+	return n;
+}
+
+void
+sipd_legs_status(const struct sipd *sd, json_object *arr)
+{
+	for (const struct sipd_leg *l = sd->legs; l; l = l->next) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "call_id",
+				       json_object_new_string(l->call_id));
+		json_object_object_add(o, "leg", json_object_new_string(l->leg));
+		json_object_object_add(o, "uri", json_object_new_string(l->uri));
+		json_object_object_add(
+		    o, "state",
+		    json_object_new_string(leg_state_names[l->state]));
+		json_object_array_add(arr, o);
+	}
+}
+
+void
+sipd_legs_sweep(struct sipd *sd)
+{
+	struct sipd_leg **pp = &sd->legs;
+
+	while (*pp) {
+		struct sipd_leg *l = *pp;
+		if (l->state == SIPD_LEG_DONE && l->refs <= 0) {
+			*pp = l->next;
+			leg_free(l);
+		} else {
+			pp = &l->next;
+		}
+	}
+}
+
+/*
+ * Publishes the leg's final event once: call_ended (by, reason) or
+ * call_failed (code, reason), and closes the leg in mediad.
+ */
+static void
+leg_report(struct sipd_leg *l, enum msg_type type, int code, const char *by,
+	   const char *reason)
+{
+	json_object *o;
+
+	if (l->reported)
+		return;
+	l->reported = 1;
+	o = json_object_new_object();
+	json_object_object_add(o, "leg", json_object_new_string(l->leg));
+	if (type == MSG_call_ended)
+		json_object_object_add(o, "by", json_object_new_string(by));
+	else
+		json_object_object_add(o, "code", json_object_new_int(code));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	if (type == MSG_call_ended)
+		log_info("dialog: %s/%s ended by %s: %s", l->call_id, l->leg,
+			 by, reason);
+	else
+		log_info("dialog: %s/%s failed: %d %s", l->call_id, l->leg,
+			 code, reason);
+	bus_publish(daemon_bus(l->sd->d), type, l->call_id, o);
+	if (l->media_open) {
+		sipd_media_close(l, 0);
+		l->media_open = 0;
+	}
+}
+
+static void
+leg_publish_simple(struct sipd_leg *l, enum msg_type type, json_object *o)
+{
+	json_object_object_add(o, "leg", json_object_new_string(l->leg));
+	bus_publish(daemon_bus(l->sd->d), type, l->call_id, o);
+}
+
+static void
+leg_done(struct sipd_leg *l)
+{
+	leg_timer_clear(l);
+	l->state = SIPD_LEG_DONE;
+}
+
+/* ---- building requests ---- */
+
+static const char *
+leg_user_agent(const struct sipd_leg *l)
+{
+	return daemon_conf(l->sd->d)->sip_user_agent;
+}
+
+static void
+leg_our_uri(const struct sipd_leg *l, char *buf, size_t len)
+{
+	const char *user = daemon_conf(l->sd->d)->sip_contact_user;
+
+	if (strchr(l->local_ip, ':'))
+		snprintf(buf, len, "sip:%s@[%s]:%d", user, l->local_ip,
+			 l->sd->port);
+	else
+		snprintf(buf, len, "sip:%s@%s:%d", user, l->local_ip,
+			 l->sd->port);
+}
+
+/*
+ * A request of this leg's dialog.  ruri is the request URI; in a confirmed
+ * dialog (remote_tag set) the To tag and the route set are added.
+ */
+static osip_message_t *
+leg_request(struct sipd_leg *l, const char *method, const char *ruri,
+	    int cseq)
+{
+	osip_message_t *m = NULL;
+	osip_uri_t *u = NULL;
+	char buf[SIPD_URI_MAX + 128], me[200];
+	int pos = 0;
+	osip_route_t *rt;
+
+	if (osip_message_init(&m) != 0)
+		return NULL;
+	osip_message_set_method(m, osip_strdup(method));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, ruri) != 0) {
+		log_warnx("dialog: cannot parse request URI '%s'", ruri);
+		osip_uri_free(u);
+		goto fail;
+	}
+	osip_message_set_uri(m, u);
+	if (sipd_add_via(m, l->local_ip, l->sd->port) < 0)
+		goto fail;
+	leg_our_uri(l, me, sizeof(me));
+	snprintf(buf, sizeof(buf), "<%s>;tag=%s", me, l->local_tag);
+	if (osip_message_set_from(m, buf) != 0)
+		goto fail;
+	if (l->remote_tag)
+		snprintf(buf, sizeof(buf), "<%s>;tag=%s", l->uri,
+			 l->remote_tag);
+	else
+		snprintf(buf, sizeof(buf), "<%s>", l->uri);
+	if (osip_message_set_to(m, buf) != 0)
+		goto fail;
+	if (osip_message_set_call_id(m, l->sip_call_id) != 0)
+		goto fail;
+	snprintf(buf, sizeof(buf), "%d %s", cseq, method);
+	if (osip_message_set_cseq(m, buf) != 0)
+		goto fail;
+	osip_message_set_header(m, "Max-Forwards", "70");
+	if (l->remote_tag) {
+		while (!osip_list_eol(&l->route_set, pos)) {
+			char *s = NULL;
+			rt = osip_list_get(&l->route_set, pos++);
+			if (osip_from_to_str(rt, &s) == 0 && s) {
+				osip_message_set_route(m, s);
+				osip_free(s);
+			}
+		}
+	}
+	if (strcmp(method, "INVITE") == 0) {
+		snprintf(buf, sizeof(buf), "<%s>", me);
+		osip_message_set_contact(m, buf);
+		osip_message_set_header(m, "Allow",
+					"INVITE, ACK, CANCEL, BYE, OPTIONS");
+	}
+	if (leg_user_agent(l)[0])
+		osip_message_set_header(m, "User-Agent", leg_user_agent(l));
+	osip_message_set_content_length(m, "0");
+	return m;
+fail:
+	log_warnx("dialog: %s/%s: cannot build %s", l->call_id, l->leg, method);
+	osip_message_free(m);
+	return NULL;
+}
+
+/* The CANCEL of our INVITE (RFC 3261 9.1): same request URI, top Via,
+ * From, To, Call-ID and CSeq number. */
+static osip_message_t *
+leg_cancel_request(struct sipd_leg *l)
+{
+	osip_message_t *m = NULL, *inv = l->invite;
+	osip_via_t *via = NULL, *v2 = NULL;
+	osip_uri_t *u = NULL;
+	char buf[64];
+
+	if (inv == NULL || osip_message_init(&m) != 0)
+		return NULL;
+	osip_message_set_method(m, osip_strdup("CANCEL"));
+	osip_message_set_version(m, osip_strdup("SIP/2.0"));
+	if (osip_uri_clone(inv->req_uri, &u) != 0)
+		goto fail;
+	osip_message_set_uri(m, u);
+	via = osip_list_get(&inv->vias, 0);
+	if (via == NULL || osip_via_clone(via, &v2) != 0)
+		goto fail;
+	osip_list_add(&m->vias, v2, -1);
+	if (osip_from_clone(inv->from, &m->from) != 0 ||
+	    osip_to_clone(inv->to, &m->to) != 0 ||
+	    osip_call_id_clone(inv->call_id, &m->call_id) != 0)
+		goto fail;
+	snprintf(buf, sizeof(buf), "%s CANCEL", inv->cseq->number);
+	if (osip_message_set_cseq(m, buf) != 0)
+		goto fail;
+	if (osip_list_clone(&inv->routes, &m->routes,
+			    (int (*)(void *, void **))osip_from_clone) != 0)
+		goto fail;
+	osip_message_set_header(m, "Max-Forwards", "70");
+	if (leg_user_agent(l)[0])
+		osip_message_set_header(m, "User-Agent", leg_user_agent(l));
+	osip_message_set_content_length(m, "0");
+	return m;
+fail:
+	osip_message_free(m);
+	return NULL;
+}
+
+/* Starts a transaction of type t for req (consumed) pointing at l. */
+static int
+leg_send(struct sipd_leg *l, osip_fsm_type_t t, osip_message_t *req)
+{
+	osip_transaction_t *tr = NULL;
+
+	if (req == NULL)
+		return -ENOMEM;
+	if (osip_transaction_init(&tr, t, l->sd->osip, req) != 0) {
+		log_warnx("dialog: %s/%s: cannot start a transaction for %s",
+			  l->call_id, l->leg, req->sip_method);
+		osip_message_free(req);
+		return -EIO;
+	}
+	osip_transaction_set_your_instance(tr, l);
+	l->refs++;
+	osip_transaction_add_event(tr, osip_new_outgoing_sipmessage(req));
+	return 0;
+}
+
+static void leg_guard_cb(struct daemon *d, void *arg);
+
+static void
+leg_send_cancel(struct sipd_leg *l)
+{
+	leg_timer_clear(l);
+	l->state = SIPD_LEG_CANCELLING;
+	if (leg_send(l, NICT, leg_cancel_request(l)) < 0)
+		log_warnx("dialog: %s/%s: CANCEL not sent", l->call_id, l->leg);
+	l->timer = daemon_timer_add(l->sd->d, SIPD_CANCEL_GUARD_MS,
+				    leg_guard_cb, l);
+}
+
+static void
+leg_send_bye(struct sipd_leg *l)
+{
+	const char *target = l->remote_target ? l->remote_target : l->uri;
+
+	leg_timer_clear(l);
+	l->state = SIPD_LEG_BYE_SENT;
+	if (leg_send(l, NICT, leg_request(l, "BYE", target, ++l->cseq)) < 0)
+		log_warnx("dialog: %s/%s: BYE not sent", l->call_id, l->leg);
+	l->timer = daemon_timer_add(l->sd->d, SIPD_CANCEL_GUARD_MS,
+				    leg_guard_cb, l);
+}
+
+/* No final answer to our CANCEL or BYE in time: report and forget. */
+static void
+leg_guard_cb(struct daemon *d, void *arg)
+{
+	struct sipd_leg *l = arg;
+
+	(void)d;
+	l->timer = 0;
+	if (l->state != SIPD_LEG_CANCELLING && l->state != SIPD_LEG_BYE_SENT)
+		return;
+	log_warnx("dialog: %s/%s: no answer to %s within %d s", l->call_id,
+		  l->leg, l->state == SIPD_LEG_BYE_SENT ? "BYE" : "CANCEL",
+		  SIPD_CANCEL_GUARD_MS / 1000);
+	leg_report(l, MSG_call_ended, 0, "local",
+		   l->end_reason ? l->end_reason : "cancelled");
+	leg_done(l);
+	sipd_legs_sweep(l->sd);
+}
+
+/* ---- dial ---- */
+
+static void
+leg_invite_timeout_cb(struct daemon *d, void *arg)
+{
+	struct sipd_leg *l = arg;
+	char reason[96];
+
+	l->timer = 0;
+	if (l->state != SIPD_LEG_CALLING && l->state != SIPD_LEG_EARLY)
+		return;
+	snprintf(reason, sizeof(reason), "no final answer within %ld s",
+		 daemon_conf(d)->sip_invite_timeout_s);
+	l->timed_out = 1;
+	l->end_reason = "timeout";
+	leg_send_cancel(l);
+	leg_report(l, MSG_call_failed, 408, NULL, reason);
+	sipd_run(l->sd);
+}
+
+static void
+leg_start_cb(struct daemon *d, void *arg)
+{
+	struct sipd_leg *l = arg;
+	struct sipd *sd = l->sd;
+	osip_message_t *inv;
+	osip_uri_t *u = NULL;
+	char err[300], sdp[1024];
+	int n;
+
+	l->timer = 0;
+	if (l->state != SIPD_LEG_STARTING)
+		return;
+	if (sipd_media_open(l, err, sizeof(err)) < 0) {
+		leg_report(l, MSG_call_failed, 0, NULL, err);
+		leg_done(l);
+		goto out;
+	}
+	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, l->uri) != 0 ||
+	    sipd_transport_local_ip(sd, u->host, l->local_ip,
+				    sizeof(l->local_ip)) < 0) {
+		snprintf(err, sizeof(err), "cannot reach the host of %s",
+			 l->uri);
+		leg_report(l, MSG_call_failed, 0, NULL, err);
+		leg_done(l);
+		goto out;
+	}
+	n = sipd_sdp_offer(sdp, sizeof(sdp), l->rtp_addr, l->rtp_port,
+			   (uint64_t)msg_mono_ms());
+	inv = n > 0 ? leg_request(l, "INVITE", l->uri, ++l->cseq) : NULL;
+	if (inv == NULL) {
+		leg_report(l, MSG_call_failed, 0, NULL,
+			   "cannot build the INVITE");
+		leg_done(l);
+		goto out;
+	}
+	osip_message_set_content_type(inv, "application/sdp");
+	osip_message_set_body(inv, sdp, (size_t)n);
+	{
+		char cl[16];
+		snprintf(cl, sizeof(cl), "%d", n);
+		osip_content_length_free(inv->content_length);
+		inv->content_length = NULL;
+		osip_message_set_content_length(inv, cl);
+	}
+	if (osip_message_clone(inv, &l->invite) != 0) {
+		osip_message_free(inv);
+		leg_report(l, MSG_call_failed, 0, NULL, "out of memory");
+		leg_done(l);
+		goto out;
+	}
+	l->state = SIPD_LEG_CALLING;
+	if (leg_send(l, ICT, inv) < 0) {
+		leg_report(l, MSG_call_failed, 0, NULL,
+			   "cannot start the INVITE transaction");
+		leg_done(l);
+		goto out;
+	}
+	log_info("dialog: %s/%s: INVITE %s (Call-ID %s, RTP %s:%d)",
+		 l->call_id, l->leg, l->uri, l->sip_call_id, l->rtp_addr,
+		 l->rtp_port);
+	l->timer = daemon_timer_add(d, daemon_conf(d)->sip_invite_timeout_s *
+					   1000,
+				    leg_invite_timeout_cb, l);
+out:
+	osip_uri_free(u);
+	sipd_run(sd);
+}
+
+int
+sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
+	  const char *uri, char *err, size_t errlen)
+{
+	struct sipd_leg *l;
+	char id[25];
+
+	if (call_id == NULL || *call_id == '\0' ||
+	    strlen(call_id) >= MSG_CALL_ID_MAX) {
+		snprintf(err, errlen, "dial: missing or overlong call_id");
+		return -EINVAL;
+	}
+	if (leg == NULL || msg_leg_from_name(leg) < 0) {
+		snprintf(err, errlen,
+			 "dial: leg must be \"company\" or \"user\"");
+		return -EINVAL;
+	}
+	if (sipd_uri_check(uri, err, errlen) < 0)
+		return -EINVAL;
+	for (l = sd->legs; l; l = l->next)
+		if (leg_live(l) && strcmp(l->call_id, call_id) == 0 &&
+		    strcmp(l->leg, leg) == 0) {
+			snprintf(err, errlen,
+				 "dial: call %s already has a live %s leg",
+				 call_id, leg);
+			return -EEXIST;
+		}
+	l = calloc(1, sizeof(*l));
+	if (l == NULL || (l->uri = strdup(uri)) == NULL) {
+		free(l);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	l->sd = sd;
+	snprintf(l->call_id, sizeof(l->call_id), "%s", call_id);
+	snprintf(l->leg, sizeof(l->leg), "%s", leg);
+	sipd_random_hex(id, 24);
+	snprintf(l->sip_call_id, sizeof(l->sip_call_id), "%s@holdslayer", id);
+	sipd_random_hex(l->local_tag, 16);
+	osip_list_init(&l->route_set);
+	l->state = SIPD_LEG_STARTING;
+	l->next = sd->legs;
+	sd->legs = l;
+	/* The reply goes out first; mediad is asked on the next loop turn. */
+	l->timer = daemon_timer_add(sd->d, 0, leg_start_cb, l);
+	return 0;
+}
+
+int
+sipd_hangup(struct sipd *sd, const char *call_id, const char *leg)
+{
+	int n = 0;
+
+	for (struct sipd_leg *l = sd->legs; l; l = l->next) {
+		if (strcmp(l->call_id, call_id) != 0 ||
+		    (leg && strcmp(l->leg, leg) != 0) || !leg_live(l))
+			continue;
+		n++;
+		switch (l->state) {
+		case SIPD_LEG_STARTING:
+			leg_report(l, MSG_call_ended, 0, "local", "cancelled");
+			leg_done(l);
+			break;
+		case SIPD_LEG_CALLING:
+		case SIPD_LEG_EARLY:
+			log_info("dialog: %s/%s: hangup before the answer: "
+				 "CANCEL",
+				 l->call_id, l->leg);
+			l->end_reason = "cancelled";
+			/* Before any provisional answer the far end may not
+			 * even have the INVITE; do not make the caller wait
+			 * for a 487 that may never come (a late 2xx still
+			 * gets its ACK and a BYE). */
+			if (l->state == SIPD_LEG_CALLING)
+				leg_report(l, MSG_call_ended, 0, "local",
+					   "cancelled");
+			leg_send_cancel(l);
+			break;
+		case SIPD_LEG_CONFIRMED:
+			log_info("dialog: %s/%s: hangup: BYE", l->call_id,
+				 l->leg);
+			l->end_reason = "bye";
+			leg_send_bye(l);
+			break;
+		default:
+			break; /* already on its way out */
+		}
+	}
+	sipd_run(sd);
+	return n;
+}
+
+void
+sipd_legs_shutdown(struct sipd *sd)
+{
+	for (struct sipd_leg *l = sd->legs; l; l = l->next) {
+		if (!leg_live(l))
+			continue;
+		l->end_reason = "shutdown";
+		if (l->state == SIPD_LEG_CALLING || l->state == SIPD_LEG_EARLY)
+			leg_send_cancel(l);
+		else if (l->state == SIPD_LEG_CONFIRMED)
+			leg_send_bye(l);
+		leg_report(l, MSG_call_ended, 0, "local", "shutdown");
+		leg_timer_clear(l);
+	}
+	sipd_run(sd);
+}
+
+/* ---- responses to our INVITE ---- */
+
+static int
+msg_sdp_body(osip_message_t *m, const char **body, size_t *len)
+{
+	osip_body_t *b = NULL;
+
+	if (osip_message_get_body(m, 0, &b) < 0 || b == NULL ||
+	    b->body == NULL || b->length == 0)
+		return -ENOENT;
+	*body = b->body;
+	*len = b->length;
+	return 0;
+}
+
+static void
+leg_ringing(struct sipd_leg *l, osip_message_t *m)
+{
+	int code = m->status_code, early = 0;
+	const char *body;
+	size_t blen;
+
+	if (code == 100)
+		return;
+	if (l->state == SIPD_LEG_CALLING)
+		l->state = SIPD_LEG_EARLY;
+	if (l->state != SIPD_LEG_EARLY)
+		return;
+	if ((code != 180 && code != 183) || code == l->last_ringing)
+		return;
+	if (code == 183 && msg_sdp_body(m, &body, &blen) == 0) {
+		struct sipd_sdp_answer a;
+		char err[160];
+		if (sipd_sdp_answer_parse(body, blen, &a, err, sizeof(err)) ==
+		    0) {
+			if (sipd_media_remote(l, a.addr, a.port, a.pt,
+					      a.dtmf_pt) == 0)
+				early = 1;
+		} else {
+			log_warnx("dialog: %s/%s: 183 with unusable SDP: %s",
+				  l->call_id, l->leg, err);
+		}
+	}
+	l->last_ringing = code;
+	{
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "code", json_object_new_int(code));
+		json_object_object_add(o, "early_media",
+				       json_object_new_boolean(early));
+		leg_publish_simple(l, MSG_call_ringing, o);
+	}
+	log_info("dialog: %s/%s: %d %s%s", l->call_id, l->leg, code,
+		 m->reason_phrase ? m->reason_phrase : "",
+		 early ? " (early media)" : "");
+}
+
+/* Where in-dialog requests go: the first route, else the remote target. */
+static int
+leg_next_hop(struct sipd_leg *l, char *host, size_t hostlen, int *port)
+{
+	osip_route_t *rt = osip_list_get(&l->route_set, 0);
+	osip_uri_t *u = NULL, *hop;
+	int r = -EINVAL;
+
+	if (rt && rt->url) {
+		hop = rt->url;
+	} else {
+		if (osip_uri_init(&u) != 0 ||
+		    osip_uri_parse(u, l->remote_target ? l->remote_target
+						       : l->uri) != 0)
+			goto out;
+		hop = u;
+	}
+	if (hop->host == NULL)
+		goto out;
+	snprintf(host, hostlen, "%s", hop->host);
+	*port = hop->port ? atoi(hop->port) : 5060;
+	r = 0;
+out:
+	osip_uri_free(u);
+	return r;
+}
+
+static void
+leg_send_ack(struct sipd_leg *l)
+{
+	char host[256];
+	int port;
+
+	if (l->ack == NULL || leg_next_hop(l, host, sizeof(host), &port) < 0)
+		return;
+	sipd_transport_send(l->sd, l->ack, host, port);
+}
+
+/* Records the dialog state of the first 2xx and builds its ACK. */
+static int
+leg_confirm_dialog(struct sipd_leg *l, osip_message_t *m)
+{
+	osip_generic_param_t *tag = NULL;
+	osip_contact_t *ct = NULL;
+	osip_record_route_t *rr;
+	char *s = NULL;
+	int cseq = atoi(l->invite->cseq->number);
+
+	if (osip_to_get_tag(m->to, &tag) == 0 && tag && tag->gvalue)
+		l->remote_tag = strdup(tag->gvalue);
+	else
+		l->remote_tag = strdup("");
+	if (osip_message_get_contact(m, 0, &ct) >= 0 && ct && ct->url &&
+	    osip_uri_to_str(ct->url, &s) == 0 && s) {
+		l->remote_target = strdup(s);
+		osip_free(s);
+	}
+	for (int i = 0; osip_message_get_record_route(m, i, &rr) >= 0; i++) {
+		osip_route_t *c = NULL;
+		if (rr && osip_from_clone(rr, &c) == 0)
+			osip_list_add(&l->route_set, c, 0);
+	}
+	l->ack = leg_request(l, "ACK",
+			     l->remote_target ? l->remote_target : l->uri,
+			     cseq);
+	return l->ack ? 0 : -ENOMEM;
+}
+
+static void
+leg_answered(struct sipd_leg *l, osip_message_t *m)
+{
+	struct sipd_sdp_answer a;
+	const char *body;
+	size_t blen;
+	char err[200];
+
+	if (l->ack == NULL && leg_confirm_dialog(l, m) < 0)
+		log_warnx("dialog: %s/%s: cannot build the ACK", l->call_id,
+			  l->leg);
+	leg_send_ack(l);
+	switch (l->state) {
+	case SIPD_LEG_CALLING:
+	case SIPD_LEG_EARLY:
+		break;
+	case SIPD_LEG_CANCELLING:
+		/* The 2xx crossed our CANCEL: end the call we did not want. */
+		log_info("dialog: %s/%s: answered after CANCEL; sending BYE",
+			 l->call_id, l->leg);
+		leg_send_bye(l);
+		return;
+	default:
+		return; /* a repeat: the ACK above is all it needs */
+	}
+	leg_timer_clear(l);
+	if (msg_sdp_body(m, &body, &blen) < 0) {
+		snprintf(err, sizeof(err), "the 2xx carries no SDP answer");
+		goto bad;
+	}
+	if (sipd_sdp_answer_parse(body, blen, &a, err, sizeof(err)) < 0)
+		goto bad;
+	sipd_media_remote(l, a.addr, a.port, a.pt, a.dtmf_pt);
+	l->state = SIPD_LEG_CONFIRMED;
+	log_info("dialog: %s/%s: connected to %s (RTP %s:%d pt %d dtmf %d)",
+		 l->call_id, l->leg, l->uri, a.addr, a.port, a.pt, a.dtmf_pt);
+	{
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "remote_uri",
+				       json_object_new_string(l->uri));
+		leg_publish_simple(l, MSG_call_connected, o);
+	}
+	return;
+bad:
+	log_warnx("dialog: %s/%s: %s; hanging up", l->call_id, l->leg, err);
+	leg_report(l, MSG_call_failed, 488, NULL, err);
+	l->end_reason = "bad answer";
+	leg_send_bye(l);
+}
+
+static void
+leg_final_failure(struct sipd_leg *l, int code, const char *reason)
+{
+	leg_timer_clear(l);
+	if (l->state == SIPD_LEG_CANCELLING)
+		leg_report(l, MSG_call_ended, 0, "local",
+			   l->end_reason ? l->end_reason : "cancelled");
+	else if (l->state == SIPD_LEG_CALLING || l->state == SIPD_LEG_EARLY)
+		leg_report(l, MSG_call_failed, code, NULL, reason);
+	else
+		return;
+	leg_done(l);
+}
+
+void
+sipd_dialog_stray_response(struct sipd *sd, osip_message_t *resp)
+{
+	osip_generic_param_t *tag = NULL;
+
+	if (resp->cseq == NULL || resp->cseq->method == NULL ||
+	    strcmp(resp->cseq->method, "INVITE") != 0 ||
+	    !MSG_IS_STATUS_2XX(resp))
+		return;
+	if (osip_from_get_tag(resp->from, &tag) != 0 || tag == NULL ||
+	    tag->gvalue == NULL)
+		return;
+	for (struct sipd_leg *l = sd->legs; l; l = l->next) {
+		if (strcmp(l->sip_call_id, resp->call_id->number) != 0 ||
+		    strcmp(l->local_tag, tag->gvalue) != 0)
+			continue;
+		log_debug("dialog: %s/%s: 2xx again; ACK again", l->call_id,
+			  l->leg);
+		leg_answered(l, resp);
+		return;
+	}
+	log_debug("dialog: 2xx for unknown Call-ID %s ignored",
+		  resp->call_id->number);
+}
+
+struct sipd_leg *
+sipd_leg_find_dialog(struct sipd *sd, const char *sip_call_id,
+		     const char *local_tag, const char *remote_tag)
+{
+	for (struct sipd_leg *l = sd->legs; l; l = l->next)
+		if (l->remote_tag && strcmp(l->sip_call_id, sip_call_id) == 0 &&
+		    strcmp(l->local_tag, local_tag) == 0 &&
+		    strcmp(l->remote_tag, remote_tag) == 0)
+			return l;
+	return NULL;
+}
+
+void
+sipd_dialog_remote_bye(struct sipd_leg *l)
+{
+	if (l->state != SIPD_LEG_CONFIRMED)
+		return;
+	leg_report(l, MSG_call_ended, 0, "remote", "bye");
+	leg_done(l);
+}
+
+/* ---- osip callbacks ---- */
+
+static struct sipd_leg *
+tr_leg(osip_transaction_t *tr)
+{
+	return osip_transaction_get_your_instance(tr);
+}
+
+static void
+cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
+{
+	struct sipd_leg *l = tr_leg(tr);
+
+	if (l == NULL || m == NULL)
+		return;
+	switch (type) {
+	case OSIP_ICT_STATUS_1XX_RECEIVED:
+		leg_ringing(l, m);
+		break;
+	case OSIP_ICT_STATUS_2XX_RECEIVED:
+	case OSIP_ICT_STATUS_2XX_RECEIVED_AGAIN:
+		leg_answered(l, m);
+		break;
+	default:
+		log_info("dialog: %s/%s: %d %s", l->call_id, l->leg,
+			 m->status_code,
+			 m->reason_phrase ? m->reason_phrase : "");
+		leg_final_failure(l, m->status_code,
+				  m->reason_phrase ? m->reason_phrase : "");
+		break;
+	}
+}
+
+static void
+cb_nict_response(int type, osip_transaction_t *tr, osip_message_t *m)
+{
+	struct sipd_leg *l = tr_leg(tr);
+
+	(void)type;
+	if (l == NULL || m == NULL || m->status_code < 200)
+		return;
+	if (tr->orig_request && MSG_IS_BYE(tr->orig_request) &&
+	    l->state == SIPD_LEG_BYE_SENT) {
+		leg_report(l, MSG_call_ended, 0, "local",
+			   l->end_reason ? l->end_reason : "bye");
+		leg_done(l);
+	}
+}
+
+/* Timer B/F or a transport error: the far end never answered. */
+static void
+tr_no_answer(osip_transaction_t *tr, const char *why)
+{
+	struct sipd_leg *l = tr_leg(tr);
+	char reason[128];
+
+	if (l == NULL)
+		return;
+	if (tr->ctx_type == ICT) {
+		snprintf(reason, sizeof(reason), "no answer from %s (%s)",
+			 l->uri, why);
+		leg_final_failure(l, 408, reason);
+	} else if (tr->orig_request && MSG_IS_BYE(tr->orig_request) &&
+		   l->state == SIPD_LEG_BYE_SENT) {
+		log_warnx("dialog: %s/%s: BYE unanswered (%s)", l->call_id,
+			  l->leg, why);
+		leg_report(l, MSG_call_ended, 0, "local",
+			   l->end_reason ? l->end_reason : "bye");
+		leg_done(l);
+	}
+}
+
+static void
+cb_timeout(int type, osip_transaction_t *tr, osip_message_t *m)
+{
+	(void)type;
+	(void)m;
+	tr_no_answer(tr, "timeout");
+}
+
+static void
+cb_transport_error(int type, osip_transaction_t *tr, int error)
+{
+	(void)type;
+	(void)error;
+	tr_no_answer(tr, "cannot send");
+}
+
+static void
+cb_kill(int type, osip_transaction_t *tr)
+{
+	struct sipd *sd = osip_get_application_context(tr->config);
+	struct sipd_leg *l = tr_leg(tr);
+
+	(void)type;
+	if (l) {
+		osip_transaction_set_your_instance(tr, NULL);
+		l->refs--;
+		/* An ICT that ended without a final answer we saw. */
+		if (tr->ctx_type == ICT && (l->state == SIPD_LEG_CALLING ||
+					    l->state == SIPD_LEG_EARLY))
+			leg_final_failure(l, 408, "the INVITE transaction "
+						  "ended without an answer");
+	}
+	osip_remove_transaction(sd->osip, tr);
+	osip_list_add(&sd->garbage, tr, -1);
+}
+
+void
+sipd_dialog_set_callbacks(osip_t *osip)
+{
+	static const int ict[] = {
+	    OSIP_ICT_STATUS_1XX_RECEIVED, OSIP_ICT_STATUS_2XX_RECEIVED,
+	    OSIP_ICT_STATUS_2XX_RECEIVED_AGAIN, OSIP_ICT_STATUS_3XX_RECEIVED,
+	    OSIP_ICT_STATUS_4XX_RECEIVED, OSIP_ICT_STATUS_5XX_RECEIVED,
+	    OSIP_ICT_STATUS_6XX_RECEIVED};
+	static const int nict[] = {
+	    OSIP_NICT_STATUS_1XX_RECEIVED, OSIP_NICT_STATUS_2XX_RECEIVED,
+	    OSIP_NICT_STATUS_3XX_RECEIVED, OSIP_NICT_STATUS_4XX_RECEIVED,
+	    OSIP_NICT_STATUS_5XX_RECEIVED, OSIP_NICT_STATUS_6XX_RECEIVED};
+
+	for (size_t i = 0; i < sizeof(ict) / sizeof(ict[0]); i++)
+		osip_set_message_callback(osip, ict[i], cb_ict_response);
+	for (size_t i = 0; i < sizeof(nict) / sizeof(nict[0]); i++)
+		osip_set_message_callback(osip, nict[i], cb_nict_response);
+	osip_set_message_callback(osip, OSIP_ICT_STATUS_TIMEOUT, cb_timeout);
+	osip_set_message_callback(osip, OSIP_NICT_STATUS_TIMEOUT, cb_timeout);
+	for (int t = 0; t < OSIP_TRANSPORT_ERROR_CALLBACK_COUNT; t++)
+		osip_set_transport_error_callback(osip, t, cb_transport_error);
+	for (int t = 0; t < OSIP_KILL_CALLBACK_COUNT; t++)
+		osip_set_kill_transaction_callback(osip, t, cb_kill);
+}

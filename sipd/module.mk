@@ -1,0 +1,14 @@
+# sipd: the SIP user agent (libosip2 over UDP).
+PROGS += sipd
+DAEMONS += sipd
+sipd_SRC := $(wildcard sipd/*.c)
+sipd_PKGS := libosip2
+sipd_LIBS :=
+
+# Unit tests of the pure parts.
+test_sipd_sdp_OBJS := sipd/sdp.c
+test_sipd_sdp_PKGS := libosip2
+test_sipd_uri_OBJS := sipd/uri.c
+test_sipd_uri_PKGS := libosip2
+test_sipd_check_OBJS := sipd/check.c
+test_sipd_check_PKGS := libosip2

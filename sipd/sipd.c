@@ -1,0 +1,178 @@
+/*
+ * sipd: main() and the glue to the daemon loop.  The UDP socket is watched
+ * by the loop; every SIPD_TICK_MS, after each batch of packets and after
+ * each control command, sipd_run() drives osip's timers and transaction
+ * state machines.  Control commands (holdslayer-bus(7)):
+ *   dial   {call_id, leg, uri} -> {ok} at once; progress comes as events
+ *   hangup {call_id, leg?}     -> {ok, legs: N}; CANCEL or BYE per leg
+ * plus ping and status from the common daemon code.
+ */
+#include "sipd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+void
+sipd_run(struct sipd *sd)
+{
+	osip_transaction_t *tr;
+
+	osip_timers_ict_execute(sd->osip);
+	osip_timers_nict_execute(sd->osip);
+	osip_timers_ist_execute(sd->osip);
+	osip_timers_nist_execute(sd->osip);
+	/* Twice: a callback of one machine may queue work for another. */
+	for (int i = 0; i < 2; i++) {
+		osip_ict_execute(sd->osip);
+		osip_nict_execute(sd->osip);
+		osip_ist_execute(sd->osip);
+		osip_nist_execute(sd->osip);
+	}
+	/* Transactions killed during the turn are freed only now: osip is
+	 * still iterating over them while the kill callbacks run. */
+	while ((tr = osip_list_get(&sd->garbage, 0)) != NULL) {
+		osip_list_remove(&sd->garbage, 0);
+		osip_transaction_free2(tr);
+	}
+	sipd_legs_sweep(sd);
+}
+
+static void
+sipd_tick_cb(struct daemon *d, void *arg)
+{
+	struct sipd *sd = arg;
+
+	sipd_run(sd);
+	sd->tick = daemon_timer_add(d, SIPD_TICK_MS, sipd_tick_cb, sd);
+}
+
+static int
+sipd_init(struct daemon *d, void *state)
+{
+	struct sipd *sd = state;
+	char err[256];
+
+	sd->d = d;
+	sd->fd = -1;
+	osip_list_init(&sd->garbage);
+	parser_init();
+	if (osip_init(&sd->osip) != 0) {
+		log_warnx("osip: initialisation failed");
+		return -ENOMEM;
+	}
+	osip_set_application_context(sd->osip, sd);
+	osip_set_cb_send_message(sd->osip, sipd_transport_send_cb);
+	sipd_dialog_set_callbacks(sd->osip);
+	if (sipd_transport_open(sd, daemon_conf(d)->sip_listen, err,
+				sizeof(err)) < 0) {
+		log_warnx("transport: %s", err);
+		return -EADDRNOTAVAIL;
+	}
+	sd->tick = daemon_timer_add(d, SIPD_TICK_MS, sipd_tick_cb, sd);
+	return sd->tick > 0 ? 0 : (int)sd->tick;
+}
+
+static int
+sipd_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
+{
+	struct sipd *sd = state;
+	struct bus *b = daemon_bus(d);
+	const char *call_id = bus_json_str(req->req, "call_id");
+	const char *leg = bus_json_str(req->req, "leg");
+	char err[300];
+	int r;
+
+	if (strcmp(req->cmd, "dial") == 0) {
+		r = sipd_dial(sd, call_id, leg, bus_json_str(req->req, "uri"),
+			      err, sizeof(err));
+		if (r < 0) {
+			log_warnx("ctl: %s", err);
+			return bus_ctl_reply_err(b, req, r == -EEXIST ? 409 : 400,
+						 "%s", err);
+		}
+		return bus_ctl_reply_ok(b, req, NULL);
+	}
+	if (strcmp(req->cmd, "hangup") == 0) {
+		json_object *o;
+		if (call_id == NULL || *call_id == '\0')
+			return bus_ctl_reply_err(b, req, 400,
+						 "hangup: missing call_id");
+		if (json_object_object_get_ex(req->req, "leg", NULL) &&
+		    (leg == NULL || msg_leg_from_name(leg) < 0))
+			return bus_ctl_reply_err(
+			    b, req, 400,
+			    "hangup: leg must be \"company\" or \"user\"");
+		r = sipd_hangup(sd, call_id, leg);
+		o = json_object_new_object();
+		json_object_object_add(o, "legs", json_object_new_int(r));
+		return bus_ctl_reply_ok(b, req, o);
+	}
+	return -ENOENT;
+}
+
+static void
+sipd_status(struct daemon *d, void *state, json_object *reply)
+{
+	struct sipd *sd = state;
+	json_object *legs = json_object_new_array();
+
+	(void)d;
+	json_object_object_add(reply, "dialogs",
+			       json_object_new_int(sipd_legs_active(sd)));
+	json_object_object_add(reply, "listen",
+			       json_object_new_string(sd->listen_host));
+	json_object_object_add(reply, "port", json_object_new_int(sd->port));
+	sipd_legs_status(sd, legs);
+	json_object_object_add(reply, "legs", legs);
+}
+
+static void
+sipd_reload(struct daemon *d, void *state, const struct conf *old)
+{
+	(void)state;
+	if (strcmp(old->sip_listen, daemon_conf(d)->sip_listen) != 0)
+		log_notice("reload: [sip] listen changed; it takes effect on "
+			   "restart");
+}
+
+static void
+sipd_fini(struct daemon *d, void *state)
+{
+	struct sipd *sd = state;
+
+	(void)d;
+	sipd_legs_shutdown(sd);
+	sipd_transport_close(sd);
+	while (sd->legs) {
+		struct sipd_leg *l = sd->legs;
+		l->state = SIPD_LEG_DONE;
+		l->refs = 0;
+		sipd_legs_sweep(sd);
+		if (sd->legs == l) /* cannot happen; stay safe */
+			break;
+	}
+	osip_release(sd->osip);
+	sd->osip = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct sipd sd;
+	static const struct daemon_ops ops = {
+	    .name = "sipd",
+	    .summary = "Hold Slayer SIP user agent: places calls over UDP "
+		       "(INVITE, ACK, CANCEL, BYE) for the other daemons",
+	    .init = sipd_init,
+	    .ctl = sipd_ctl,
+	    .status = sipd_status,
+	    .reload = sipd_reload,
+	    .fini = sipd_fini,
+	};
+
+	return daemon_main(argc, argv, &ops, &sd);
+}

@@ -43,6 +43,7 @@
 #define FP_MAX_FRAMES 100 /* frames of a new segment compared */
 #define FP_REPEAT_R 0.70  /* correlation that means "heard before" */
 #define SEG_GAP_S 1.2	  /* pause that ends a speech segment */
+#define QUIET_AFTER_S 1.5 /* quiet after speech that means a person waits */
 
 static const char *const cls_names[CLS_NCLASS] = {
     "silence", "music", "speech", "ringback", "busy", "dtmf"};
@@ -89,6 +90,10 @@ struct cls {
 	int cur;	  /* open segment index, -1 none */
 	double seg_speech; /* speech seconds in the open segment */
 	double seg_gap;	  /* trailing non-speech of the open segment */
+	double new_speech; /* unexplained speech since hold audio last played */
+	double new_speech_onset; /* where that speech began */
+	double music_consec; /* consecutive music seconds */
+	int hold_music;	     /* the hold was music */
 };
 
 const char *
@@ -115,6 +120,7 @@ cls_params_default(struct cls_params *p)
 	p->hold_music_s = 3.0;
 	p->human_speech_s = 0.8;
 	p->auto_hold_s = 10.0;
+	p->announce_max_s = 12.0;
 }
 
 static int
@@ -122,7 +128,7 @@ cls_params_ok(const struct cls_params *p)
 {
 	return p->hop_ms >= 20 && p->hop_ms <= 2000 &&
 	       p->hold_music_s > 0 && p->human_speech_s > 0 &&
-	       p->auto_hold_s >= p->hold_music_s;
+	       p->auto_hold_s >= p->hold_music_s && p->announce_max_s >= 0;
 }
 
 int
@@ -295,9 +301,12 @@ cls_measure(struct cls *c, struct cls_window *w, int nhop)
 	w->low_energy = n > 0 ? (double)low / n : 0;
 	w->voiced = n > 0 ? (double)voiced / n : 0;
 	w->pitch_steady = pairs > 0 ? (double)steady / pairs : 0;
-	/* Modulation depth between 2.5 and 8 Hz (bins 3..10 of 50/64 Hz). */
-	if (n == MOD_FRAMES && m > 0) {
-		for (int k = 3; k <= 10; k++) {
+	/* Modulation depth between 2.5 and 8 Hz of the amplitude envelope. */
+	if (n >= MOD_FRAMES / 2 && m > 0) {
+		int k0 = (int)ceil(2.5 * n * FEAT_FRAME_S);
+		int k1 = (int)floor(8.0 * n * FEAT_FRAME_S);
+
+		for (int k = k0; k <= k1; k++) {
 			re = im = 0;
 			for (int i = 0; i < n; i++) {
 				re += (env[i] - m) * cos(2 * M_PI * k * i / n);
@@ -370,10 +379,10 @@ cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
 	 * pauses and gliding pitch; negative for sustained, steady pitch.
 	 */
 	s = 0;
-	s += (w->mod4 - 0.35) * 6;
-	s += (w->low_energy - 0.30) * 6;
-	s += (w->energy_sd - 7) * 0.25;
-	s -= (w->pitch_steady - 0.5) * 4;
+	s += (w->energy_sd - 7) * 0.4;
+	s += (w->low_energy - 0.40) * 6;
+	s += (w->flux - 0.27) * 10;
+	s += (w->mod4 - 0.5) * 2;
 	w->speech_score = s;
 	if (s > 0) {
 		w->cls = CLS_SPEECH;
@@ -490,6 +499,7 @@ cls_hold(struct cls *c, const char *type)
 {
 	c->hold_seen = 1;
 	c->armed = 1;
+	c->hold_music = strcmp(type, "music") == 0;
 	if (c->sink.hold != NULL)
 		c->sink.hold(c->sink.arg, type, cls_time(c));
 }
@@ -511,6 +521,10 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 			c->music_run = 0;
 	}
 	c->silence_run = w->cls == CLS_SILENCE ? c->silence_run + dh : 0;
+	c->music_consec = w->cls == CLS_MUSIC ? c->music_consec + dh : 0;
+	/* Hold audio again (music, or a long quiet spell): start over. */
+	if (c->music_consec >= 1.0 || c->silence_run >= 4.0)
+		c->new_speech = 0;
 
 	if (!c->hold_seen) {
 		if (c->armed && c->music_run >= c->p.hold_music_s)
@@ -570,18 +584,43 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		if (s->repeat && c->armed && !c->hold_seen)
 			cls_hold(c, "announcement_loop");
 	}
-	if (!c->hold_seen || c->human_seen || s->repeat ||
-	    c->seg_speech < c->p.human_speech_s || s->n < FP_MIN_FRAMES ||
-	    w->cls != CLS_SPEECH)
+	if (s->repeat && c->new_speech > 0) {
+		c->new_speech = 0; /* it was the announcement again */
+		return;
+	}
+	if (w->cls == CLS_SPEECH && !s->repeat) {
+		if (c->new_speech == 0)
+			c->new_speech_onset = s->t0;
+		c->new_speech += dh;
+	}
+	if (!c->hold_seen || c->human_seen ||
+	    c->new_speech < c->p.human_speech_s)
+		return;
+	/*
+	 * Speech that is new is not yet a person: the first play of an
+	 * announcement is new too.  What gives a person away is what follows:
+	 * an announcement on a music hold gives way to the music again, while
+	 * a person who has spoken waits for an answer in silence.  Failing
+	 * that, speech that goes on longer than any announcement is a person.
+	 */
+	if (w->cls == CLS_SILENCE && c->hold_music &&
+	    c->silence_run >= QUIET_AFTER_S)
+		snprintf(ev, sizeof(ev),
+			 "%.1f s of new speech after music hold, then %.1f s "
+			 "of quiet instead of hold music",
+			 c->new_speech, c->silence_run);
+	else if (w->cls == CLS_SPEECH &&
+		 c->new_speech >= c->p.human_speech_s + c->p.announce_max_s)
+		snprintf(ev, sizeof(ev),
+			 "%.1f s of speech after hold with no hold music and "
+			 "no repeat of earlier speech",
+			 c->new_speech);
+	else
 		return;
 	c->human_seen = 1;
-	snprintf(ev, sizeof(ev),
-		 "%.1f s of new speech after hold (modulation %.2f, "
-		 "pauses %.2f)",
-		 c->seg_speech, w->mod4, w->low_energy);
 	if (c->sink.human != NULL)
 		c->sink.human(c->sink.arg, w->confidence, ev, cls_time(c),
-			      s->t0);
+			      c->new_speech_onset);
 }
 
 /* ---- the frame loop ---- */

@@ -69,6 +69,7 @@ struct cls_params {
 	double hold_music_s;	/* music needed for hold while armed */
 	double human_speech_s;	/* new speech needed after hold */
 	double auto_hold_s;	/* music that means hold even unarmed */
+	double announce_max_s;	/* longest announcement expected on hold */
 };
 
 /* The defaults of holdslayer.conf(5). */

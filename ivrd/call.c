@@ -66,23 +66,56 @@ call_set_phase(struct call *c, enum call_phase p)
 	call_publish(c, MSG_call_state, o);
 }
 
+/* Clean-up requests wait this long, and skip a daemon that just timed out. */
+#define CALL_CLEANUP_TIMEOUT_MS 500
+#define CALL_DOWN_HOLDOFF_MS 5000
+
+static int
+call_daemon_index(const char *daemon)
+{
+	return strcmp(daemon, "sipd") == 0 ? 0 : 1;
+}
+
 /*
  * Sends a control request (consumed) about this call to daemon.  Returns
  * 0, or a negative errno with err set ("sipd is unreachable: ..." or the
- * daemon's own error text).
+ * daemon's own error text).  A cleanup request waits at most
+ * CALL_CLEANUP_TIMEOUT_MS, and is not sent at all (-ETIMEDOUT) to a daemon
+ * that timed out in the last CALL_DOWN_HOLDOFF_MS, so that ending calls
+ * while a peer is down does not stall the loop.
  */
 static int
-call_request(struct call *c, const char *daemon, json_object *req, char *err,
-	     size_t errlen)
+call_request_ex(struct call *c, const char *daemon, json_object *req,
+		int cleanup, char *err, size_t errlen)
 {
+	struct bus *b = call_bus(c);
+	int64_t *down = &c->ivrd->down_until[call_daemon_index(daemon)];
 	json_object *reply = NULL;
 	int r;
 
 	err[0] = '\0';
-	r = bus_request(call_bus(c), daemon, req, &reply, err, errlen);
+	if (cleanup && *down > msg_mono_ms()) {
+		snprintf(err, errlen, "%s is unreachable (not asked again yet)",
+			 daemon);
+		json_object_put(req);
+		return -ETIMEDOUT;
+	}
+	r = bus_call(b->zctx, daemon_conf(c->d), daemon, req,
+		     cleanup ? CALL_CLEANUP_TIMEOUT_MS : 0, &reply, err, errlen);
+	if (r == -ETIMEDOUT)
+		*down = msg_mono_ms() + CALL_DOWN_HOLDOFF_MS;
+	else
+		*down = 0;
 	json_object_put(reply);
 	json_object_put(req);
 	return r;
+}
+
+static int
+call_request(struct call *c, const char *daemon, json_object *req, char *err,
+	     size_t errlen)
+{
+	return call_request_ex(c, daemon, req, 0, err, errlen);
 }
 
 static json_object *
@@ -141,20 +174,21 @@ call_end(struct call *c, const char *reason)
 	log_info("call %s: ending: %s", c->id, reason);
 	call_cancel_timers(c);
 	/* Every leg sipd still has for this call. */
-	r = call_request(c, "sipd", call_req_new(c, "hangup", NULL), err,
-			 sizeof(err));
+	r = call_request_ex(c, "sipd", call_req_new(c, "hangup", NULL), 1,
+			    err, sizeof(err));
 	if (r == -ETIMEDOUT)
 		log_warnx("call %s: hangup: %s", c->id, err);
 	else if (r < 0)
 		log_debug("call %s: hangup: %s", c->id, err);
-	r = call_request(c, "mediad", call_req_new(c, "leg_close", "company"),
-			 err, sizeof(err));
+	r = call_request_ex(c, "mediad",
+			    call_req_new(c, "leg_close", "company"), 1, err,
+			    sizeof(err));
 	if (r < 0)
 		log_debug("call %s: leg_close company: %s", c->id, err);
 	if (c->user_dialed) {
-		r = call_request(c, "mediad",
-				 call_req_new(c, "leg_close", "user"), err,
-				 sizeof(err));
+		r = call_request_ex(c, "mediad",
+				    call_req_new(c, "leg_close", "user"), 1,
+				    err, sizeof(err));
 		if (r < 0)
 			log_debug("call %s: leg_close user: %s", c->id, err);
 	}
@@ -550,8 +584,12 @@ call_on_connected(struct call *c, const char *leg)
 			call_transfer(c, c->device, c->device_uri, 0);
 			return;
 		}
+		char first[FLOW_ID_MAX + 64];
 		call_set_phase(c, CALL_IVR);
-		call_run_step(c, 0, "the company answered: first step of flow");
+		snprintf(first, sizeof(first),
+			 "the company answered: first step of flow '%s'",
+			 c->flow->id);
+		call_run_step(c, 0, first);
 		return;
 	}
 	if (strcmp(leg, "user") != 0 || c->user_up ||

@@ -341,16 +341,23 @@ ivrd_ctl_hangup(struct ivrd *iv, struct bus_ctl_req *req)
 		call_end(c, "hangup requested");
 		return 0;
 	}
-	/* Not a call of ours: still ask sipd to drop whatever it has. */
+	/*
+	 * Not a call of ours (ended already, or started before a restart):
+	 * ask sipd to drop whatever it still has, within half the caller's
+	 * patience.
+	 */
 	fwd = json_object_new_object();
 	json_object_object_add(fwd, "cmd", json_object_new_string("hangup"));
 	json_object_object_add(fwd, "call_id", json_object_new_string(call_id));
-	r = bus_request(b, "sipd", fwd, &reply, err, sizeof(err));
+	r = bus_call(b->zctx, daemon_conf(iv->d), "sipd", fwd,
+		     (int)daemon_conf(iv->d)->ctl_timeout_ms / 2, &reply, err,
+		     sizeof(err));
 	json_object_put(fwd);
 	json_object_put(reply);
+	if (r == -ETIMEDOUT)
+		return bus_ctl_reply_err(b, req, 503, "hangup: %s", err);
 	if (r < 0)
-		return bus_ctl_reply_err(b, req, r == -ETIMEDOUT ? 503 : 404,
-					 "hangup: %s", err);
+		return bus_ctl_reply_err(b, req, 404, "no call %.64s", call_id);
 	return bus_ctl_reply_ok(b, req, NULL);
 }
 

@@ -167,7 +167,7 @@ struct ivrd {
 	struct daemon *d;
 	struct flow_set *flows;
 	struct call *calls;
-	const char *check_path; /* -c: validate and exit */
+	int64_t down_until[2]; /* sipd, mediad: timed out, until (mono ms) */
 };
 
 /*

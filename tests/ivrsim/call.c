@@ -284,10 +284,7 @@ speech_done(struct call *c, double now)
 	const struct node *n = cur(c);
 	double secs = c->sp_last - c->sp_first;
 
-	json_object_object_add(c->speech, n->name,
-			       json_object_new_double((double)(long)(secs * 100 +
-								    0.5) /
-						      100));
+	json_object_object_add(c->speech, n->name, json_secs(secs));
 	log_info("call %d: node '%s': heard %.2f s of speech", c->seq, n->name,
 		 secs);
 	if (n->hangup || n->next < 0)
@@ -332,6 +329,15 @@ engine_tick(struct call *c, double now)
 			node_fail(c, now, "no input");
 		break;
 	case PH_AGENT:
+		/* Keep the recording on the call's timeline: pad gaps in what
+		 * was received with silence. */
+		if (c->listen_wav != NULL) {
+			static const int16_t zero[FRAME];
+			uint64_t want = (uint64_t)((now - c->agent_start) / 0.02);
+
+			while (audio_wav_frames(c->listen_wav) / FRAME + 3 < want)
+				audio_wav_write(c->listen_wav, zero, FRAME);
+		}
 		if (now >= c->deadline) {
 			log_info("call %d: agent done after %.1f s, heard %.2f s "
 				 "of speech",

@@ -224,6 +224,7 @@ void engine_tick(struct call *c, double now);
 
 /* report.c */
 void report_init(struct call *c);
+struct json_object *json_secs(double x);
 /* Writes the report, marks the call done. */
 void call_end(struct call *c, const char *by);
 

@@ -38,10 +38,18 @@ str_or_null(const char *s)
 	return s != NULL && *s != '\0' ? json_object_new_string(s) : NULL;
 }
 
-static double
-round3(double x)
+/* A number with at most three decimals, printed without float noise. */
+json_object *
+json_secs(double x)
 {
-	return (double)(long long)(x * 1000 + (x >= 0 ? 0.5 : -0.5)) / 1000;
+	char b[32];
+	size_t l;
+
+	snprintf(b, sizeof(b), "%.3f", x);
+	l = strlen(b);
+	while (l > 2 && b[l - 1] == '0' && b[l - 2] != '.')
+		b[--l] = '\0';
+	return json_object_new_double_s(strtod(b, NULL), b);
 }
 
 static int
@@ -74,13 +82,12 @@ report_write(struct call *c, char *path, size_t pathlen)
 	json_object_object_add(
 	    o, "agent_started_s",
 	    c->agent_start >= 0
-		? json_object_new_double(round3(c->agent_start - c->t_answer))
+		? json_secs(c->agent_start - c->t_answer)
 		: NULL);
 	json_object_object_add(o, "agent_started_at",
 			       str_or_null(c->agent_started_at));
 	json_object_object_add(o, "heard_speech_s",
-			       json_object_new_double(round3(c->heard_frames *
-							     0.02)));
+			       json_secs(c->heard_frames * 0.02));
 	json_object_object_add(o, "listen_wav", str_or_null(c->listen_path));
 	json_object_object_add(o, "codec", str_or_null(c->codec));
 

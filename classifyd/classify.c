@@ -475,13 +475,13 @@ cls_seg_close(struct cls *c)
 
 /*
  * Where the speech that made this hop a speech hop began: the first of the
- * frames, scanning back from the hop's end over at most 1 s, after the
+ * frames, scanning back from the hop's end to just before its start, after the
  * last frame near the noise floor.  Returns frames ago.
  */
 static int
 cls_onset_back(const struct cls *c, int nhop)
 {
-	int n = cls_avail(c, nhop + 50), back = nhop;
+	int n = cls_avail(c, nhop + 10), back = nhop;
 	double gate = fmax(c->floor_db + 10, -55);
 
 	for (int i = 0; i < n; i++)
@@ -513,11 +513,11 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 
 	/* Music runs survive short interruptions (a sung phrase, a break). */
 	if (w->cls == CLS_MUSIC) {
-		c->music_run += dh + c->nonmusic_run;
+		c->music_run += dh;
 		c->nonmusic_run = 0;
 	} else {
 		c->nonmusic_run += dh;
-		if (c->nonmusic_run > 1.5)
+		if (c->nonmusic_run > 1.0)
 			c->music_run = 0;
 	}
 	c->silence_run = w->cls == CLS_SILENCE ? c->silence_run + dh : 0;

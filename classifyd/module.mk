@@ -8,3 +8,5 @@ classifyd_LIBS :=
 # Unit tests: the classifier library without the bus glue.
 test_classify_features_OBJS := classifyd/features.c classifyd/classify.c
 test_classify_features_PKGS := fftw3 spandsp
+test_classify_human_OBJS := classifyd/features.c classifyd/classify.c
+test_classify_human_PKGS := fftw3 spandsp

@@ -1,0 +1,66 @@
+#!/bin/sh
+# classifyd --eval on the dev corpus: the last line has the documented
+# format, no human is detected where there is none (false_human=0) and the
+# window accuracy is above a sane floor.
+TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${HS_BUILD:-$TOP/build}
+MANIFEST=$TOP/../shared/corpus/manifest.tsv
+FLOOR=0.80
+
+if [ ! -r "$MANIFEST" ]; then
+	echo "skip: no corpus manifest at $MANIFEST"
+	exit 77
+fi
+if [ ! -x "$BUILD/classifyd" ]; then
+	echo "FAIL: $BUILD/classifyd is not built"
+	exit 1
+fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+"$BUILD/classifyd" --eval "$MANIFEST" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+cat "$tmp/out"
+cat "$tmp/err" >&2
+if [ $rc -ne 0 ]; then
+	echo "FAIL: classifyd --eval exited $rc"
+	exit 1
+fi
+last=$(tail -n 1 "$tmp/out")
+re='^accuracy=[0-9]\.[0-9]{3} false_human=[0-9]+ missed_human=[0-9]+ human_latency_p50=-?[0-9]+\.[0-9]+ human_latency_p95=-?[0-9]+\.[0-9]+ windows=[0-9]+$'
+if ! printf '%s\n' "$last" | grep -Eq "$re"; then
+	echo "FAIL: last line has the wrong format: $last"
+	exit 1
+fi
+acc=$(printf '%s\n' "$last" | sed 's/^accuracy=\([0-9.]*\) .*/\1/')
+fh=$(printf '%s\n' "$last" | sed 's/.* false_human=\([0-9]*\) .*/\1/')
+win=$(printf '%s\n' "$last" | sed 's/.* windows=\([0-9]*\)$/\1/')
+if [ "$win" -lt 100 ]; then
+	echo "FAIL: only $win windows scored"
+	exit 1
+fi
+if [ "$fh" -ne 0 ]; then
+	echo "FAIL: $fh false human detections"
+	exit 1
+fi
+if ! awk -v a="$acc" -v f="$FLOOR" 'BEGIN { exit !(a + 0 >= f + 0) }'; then
+	echo "FAIL: accuracy $acc below $FLOOR"
+	exit 1
+fi
+
+# A bad row and a missing file: named on stderr, the rest still scored,
+# non-zero exit.
+cp "$MANIFEST" "$tmp/m.tsv"
+printf 'music/nope.wav\tmusic\t1\tx\tx\tx\n' >>"$tmp/m.tsv"
+printf 'music/dv_music_01.wav\tjazz\t1\tx\tx\tx\n' >>"$tmp/m.tsv"
+sed -i "s|^\([a-z_]*/\)|$TOP/../shared/corpus/\1|" "$tmp/m.tsv"
+"$BUILD/classifyd" --eval "$tmp/m.tsv" >"$tmp/out2" 2>"$tmp/err2"
+rc=$?
+if [ $rc -eq 0 ]; then
+	echo "FAIL: a bad manifest exited 0"
+	exit 1
+fi
+grep -q "nope.wav" "$tmp/err2" || { echo "FAIL: missing file not named"; cat "$tmp/err2"; exit 1; }
+grep -q "m.tsv:.*unknown label 'jazz'" "$tmp/err2" || { echo "FAIL: bad label not named"; cat "$tmp/err2"; exit 1; }
+tail -n 1 "$tmp/out2" | grep -Eq "$re" || { echo "FAIL: no summary after bad rows"; exit 1; }
+echo "ok: $last"

@@ -1,0 +1,225 @@
+/*
+ * test_classify_human: the hold / live-human state machine on corpus
+ * speech ($HS_TOP/../shared/corpus; each case skips when it is absent).
+ * New live speech after music hold must give human_detected once, with an
+ * onset near the start of the speech; the same announcement played again
+ * and again between music must never give it; the speech fingerprint must
+ * recognise a replay (announcement_loop) and not mistake other speech for
+ * one.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "audio.h"
+#include "../../classifyd/classifyd.h"
+
+struct rec {
+	int holds, humans;
+	char hold_type[32];
+	double human_t, onset_t;
+};
+
+static void
+on_hold(void *arg, const char *type, double t)
+{
+	struct rec *r = arg;
+
+	(void)t;
+	r->holds++;
+	snprintf(r->hold_type, sizeof(r->hold_type), "%s", type);
+}
+
+static void
+on_human(void *arg, double conf, const char *ev, double t, double onset)
+{
+	struct rec *r = arg;
+
+	(void)conf;
+	(void)ev;
+	r->humans++;
+	r->human_t = t;
+	r->onset_t = onset;
+}
+
+/* Loads a corpus clip; skips the test when the corpus is absent. */
+static int16_t *
+corpus(const char *rel, size_t *n)
+{
+	const char *top = getenv("HS_TOP");
+	char path[4096], err[512];
+	int16_t *pcm;
+
+	snprintf(path, sizeof(path), "%s/../shared/corpus/%s",
+		 top ? top : ".", rel);
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "corpus clip %s absent: skipping\n", path);
+		return NULL;
+	}
+	assert_int_equal(audio_wav_read(path, &pcm, n, err, sizeof(err)), 0);
+	return pcm;
+}
+
+/* Feeds pcm in 20 ms frames. */
+static void
+feed(struct cls *c, const int16_t *pcm, size_t n)
+{
+	for (size_t i = 0; i < n; i += FEAT_HOP)
+		cls_feed(c, pcm + i, n - i < FEAT_HOP ? n - i : FEAT_HOP);
+}
+
+/* secs of a synthetic chord progression (music-like hold audio). */
+static void
+feed_music(struct cls *c, double secs)
+{
+	static const double root[4] = {261.6, 349.2, 392.0, 440.0};
+	size_t n = (size_t)(secs * FEAT_RATE);
+	int16_t *pcm = calloc(n, sizeof(*pcm));
+	double t0 = cls_time(c);
+
+	assert_non_null(pcm);
+	for (size_t i = 0; i < n; i++) {
+		double t = t0 + (double)i / FEAT_RATE, v = 0;
+		double f = root[(int)t % 4];
+
+		v += sin(2 * M_PI * f * t) + sin(2 * M_PI * f * 1.26 * t) +
+		     sin(2 * M_PI * f * 1.5 * t);
+		pcm[i] = (int16_t)(v * 2500);
+	}
+	feed(c, pcm, n);
+	free(pcm);
+}
+
+static void
+feed_silence(struct cls *c, double secs)
+{
+	size_t n = (size_t)(secs * FEAT_RATE);
+	int16_t *pcm = calloc(n, sizeof(*pcm));
+
+	assert_non_null(pcm);
+	feed(c, pcm, n);
+	free(pcm);
+}
+
+static struct cls *
+make(struct rec *r)
+{
+	struct cls_params p;
+	struct cls_sink sink = {NULL, on_hold, on_human, r};
+	struct cls *c;
+
+	memset(r, 0, sizeof(*r));
+	cls_params_default(&p);
+	assert_int_equal(cls_new(&c, &p, &sink), 0);
+	cls_arm_hold(c);
+	return c;
+}
+
+static void
+test_human_after_music(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t n;
+	int16_t *sp = corpus("speech_live/dv_speech_13.wav", &n);
+	double onset;
+
+	(void)state;
+	if (sp == NULL)
+		skip();
+	c = make(&r);
+	feed_music(c, 8);
+	assert_int_equal(r.holds, 1);
+	assert_string_equal(r.hold_type, "music");
+	onset = cls_time(c);
+	feed(c, sp, n);
+	feed_silence(c, 3);
+	assert_int_equal(r.humans, 1);
+	assert_true(r.human_t > onset);
+	print_message("human at %.2f onset %.2f (speech from %.2f)\n", r.human_t, r.onset_t, onset);
+	assert_true(fabs(r.onset_t - onset) < 1.0);
+	cls_free(c);
+	free(sp);
+}
+
+static void
+test_repeated_announcement_is_not_human(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t n;
+	int16_t *ann = corpus(
+	    "speech_recorded_announcement/dv_ann_real_en_02.wav", &n);
+
+	(void)state;
+	if (ann == NULL)
+		skip();
+	c = make(&r);
+	feed_music(c, 8);
+	for (int i = 0; i < 4; i++) {
+		feed(c, ann, n);
+		feed_music(c, 6);
+	}
+	assert_int_equal(r.holds, 1);
+	assert_int_equal(r.humans, 0);
+	cls_free(c);
+	free(ann);
+}
+
+static void
+test_fingerprint_spots_replay(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na, nb;
+	int16_t *a = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
+	int16_t *b = corpus("speech_live/dv_speech_01.wav", &nb);
+
+	(void)state;
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		skip();
+	}
+	/* Different speech after the announcement: no loop. */
+	c = make(&r);
+	feed(c, a, na);
+	feed_silence(c, 2);
+	feed(c, b, nb / 2);
+	if (r.holds)
+		print_message("hold %s\n", r.hold_type);
+	assert_int_equal(r.holds, 0);
+	cls_free(c);
+	/* The same announcement again: an announcement loop. */
+	c = make(&r);
+	feed(c, a, na);
+	feed_silence(c, 2);
+	feed(c, a, na);
+	assert_int_equal(r.holds, 1);
+	assert_string_equal(r.hold_type, "announcement_loop");
+	assert_int_equal(r.humans, 0);
+	cls_free(c);
+	free(a);
+	free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_human_after_music),
+	    cmocka_unit_test(test_repeated_announcement_is_not_human),
+	    cmocka_unit_test(test_fingerprint_spots_replay),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -30,10 +30,11 @@ sipd_uri_check(const char *uri, char *err, size_t errlen)
 	for (const unsigned char *p = (const unsigned char *)uri; *p; p++)
 		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>' ||
 		    *p == '"') {
+			/* Not echoed: it may hold line breaks. */
 			snprintf(err, errlen,
-				 "uri '%.64s' contains a forbidden character "
-				 "(0x%02x)",
-				 uri, *p);
+				 "uri contains a forbidden character (0x%02x) "
+				 "at offset %zu",
+				 *p, (size_t)(p - (const unsigned char *)uri));
 			return -EINVAL;
 		}
 	if (strncasecmp(uri, "sip:", 4) != 0 &&

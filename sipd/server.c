@@ -50,21 +50,34 @@ server_decide(struct sipd *sd, osip_message_t *req, struct sipd_leg **leg)
 	return 405;
 }
 
+/* Copies s into out with anything but printable ASCII shown as '?'. */
+static const char *
+server_safe(const char *s, char *out, size_t len)
+{
+	size_t i = 0;
+
+	for (; s && *s && i + 1 < len; s++)
+		out[i++] = (*s > ' ' && *s < 0x7f) ? *s : '?';
+	out[i] = '\0';
+	return out;
+}
+
 void
-sipd_server_request(struct sipd *sd, osip_event_t *evt)
+sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
+		    int fromport)
 {
 	osip_message_t *req = evt->sip, *resp;
 	osip_transaction_t *tr;
 	struct sipd_leg *leg;
-	osip_via_t *via = osip_list_get(&req->vias, 0);
-	const char *src = via && via->host ? via->host : "?";
+	char mb[32], cb[80];
 	int code;
 
 	tr = osip_create_transaction(sd->osip, evt);
 	if (tr == NULL) {
-		log_warnx("server: %s from %s: cannot create a transaction; "
+		log_warnx("server: %s from %s:%d: cannot create a transaction; "
 			  "dropped",
-			  req->sip_method, src);
+			  server_safe(req->sip_method, mb, sizeof(mb)), from,
+			  fromport);
 		osip_event_free(evt);
 		return;
 	}
@@ -82,8 +95,9 @@ sipd_server_request(struct sipd *sd, osip_event_t *evt)
 	} else if (code == 405) {
 		osip_message_set_header(resp, "Allow", SIPD_ALLOW);
 	}
-	log_info("server: %s from %s (Call-ID %s): %d", req->sip_method, src,
-		 req->call_id->number, code);
+	log_info("server: %s from %s:%d (Call-ID %s): %d",
+		 server_safe(req->sip_method, mb, sizeof(mb)), from, fromport,
+		 server_safe(req->call_id->number, cb, sizeof(cb)), code);
 	osip_transaction_add_event(tr, osip_new_outgoing_sipmessage(resp));
 	if (leg && code == 200 && strcmp(req->sip_method, "BYE") == 0)
 		sipd_dialog_remote_bye(leg);

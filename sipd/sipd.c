@@ -10,6 +10,7 @@
 #include "sipd.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,22 @@ sipd_tick_cb(struct daemon *d, void *arg)
 	sd->tick = daemon_timer_add(d, SIPD_TICK_MS, sipd_tick_cb, sd);
 }
 
+/* osip's own diagnostics, as one debug line each. */
+static void
+sipd_osip_trace(const char *fi, int li, osip_trace_level_t level,
+		const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	(void)level;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_debug("osip: %s:%d: %s", fi, li, buf);
+}
+
 static int
 sipd_init(struct daemon *d, void *state)
 {
@@ -59,6 +76,7 @@ sipd_init(struct daemon *d, void *state)
 	sd->d = d;
 	sd->fd = -1;
 	osip_list_init(&sd->garbage);
+	osip_trace_initialize_func(OSIP_INFO1, sipd_osip_trace);
 	parser_init();
 	if (osip_init(&sd->osip) != 0) {
 		log_warnx("osip: initialisation failed");

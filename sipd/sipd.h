@@ -135,7 +135,8 @@ void sipd_legs_shutdown(struct sipd *sd);
 void sipd_dialog_set_callbacks(osip_t *osip);
 
 /* server.c: incoming requests. */
-void sipd_server_request(struct sipd *sd, osip_event_t *evt);
+void sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
+			 int fromport);
 
 /* media.c: what sipd asks mediad. */
 int sipd_media_open(struct sipd_leg *l, char *err, size_t errlen);

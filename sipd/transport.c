@@ -185,7 +185,7 @@ transport_packet(struct sipd *sd, char *buf, size_t len, const char *from,
 		osip_event_free(evt);
 		return;
 	}
-	sipd_server_request(sd, evt);
+	sipd_server_request(sd, evt, from, fromport);
 }
 
 static void

@@ -37,6 +37,11 @@ step(const char *cur, const char *mode, enum msg_type type, const char *data,
 		snprintf(audio, sizeof(audio), "%s", ch->audio_type);
 		ch->audio_type = audio;
 	}
+	if (ch->recording) {
+		static char rec[64];
+		snprintf(rec, sizeof(rec), "%s", ch->recording);
+		ch->recording = rec;
+	}
 	json_object_put(d);
 	return out;
 }

@@ -18,6 +18,8 @@
 #include "ivrsim.h"
 #include "log.h"
 
+#define SCENARIO_MAX (4 * 1024 * 1024)
+
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -83,6 +85,10 @@ clip_file(struct scenario *sc, const char *path, char *err, size_t errlen)
 	snprintf(key, sizeof(key), "file:%s", path);
 	if ((k = clip_find(sc, key)) != NULL)
 		return &k->pcm;
+	if (access(path, R_OK) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
 	if (audio_wav_read(path, &pcm.s, &pcm.n, err, errlen) < 0)
 		return NULL;
 	return &clip_add(sc, key, pcm)->pcm;
@@ -118,6 +124,58 @@ resolve(const struct scenario *sc, const char *corpusdir, const char *p,
 		snprintf(out, len, "%s", p);
 	else
 		snprintf(out, len, "%s/%s", sc->dir, p);
+}
+
+/*
+ * Reads and parses a JSON file; errors say where the JSON went wrong
+ * ("line 3: unexpected end of data").
+ */
+static int
+json_load(const char *path, json_object **out, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	struct json_tokener *tok;
+	enum json_tokener_error je;
+	char *buf;
+	size_t n, line = 1, end;
+
+	*out = NULL;
+	if (f == NULL)
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	buf = malloc(SCENARIO_MAX + 1);
+	if (buf == NULL)
+		fatal("malloc");
+	n = fread(buf, 1, SCENARIO_MAX + 1, f);
+	fclose(f);
+	if (n > SCENARIO_MAX) {
+		free(buf);
+		return fail(err, errlen, "%s: larger than %d bytes", path,
+			    SCENARIO_MAX);
+	}
+	tok = json_tokener_new();
+	if (tok == NULL)
+		fatal("json_tokener_new");
+	*out = json_tokener_parse_ex(tok, buf, (int)n);
+	je = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (*out != NULL && je == json_tokener_success && end < n &&
+	    strspn(buf + end, " \t\r\n") != n - end) {
+		json_object_put(*out);
+		*out = NULL;
+		je = json_tokener_error_parse_unexpected;
+	}
+	for (size_t i = 0; i < end && i < n; i++)
+		if (buf[i] == '\n')
+			line++;
+	json_tokener_free(tok);
+	free(buf);
+	if (*out == NULL)
+		return fail(err, errlen, "%s: not valid JSON: line %zu: %s", path,
+			    line,
+			    je == json_tokener_continue
+				? "unexpected end of data"
+				: json_tokener_error_desc(je));
+	return 0;
 }
 
 static bool
@@ -484,15 +542,8 @@ scenario_load(struct scenario **out, const char *path, const char *corpusdir,
 		*slash = '\0';
 	snprintf(where, sizeof(where), "%s", path);
 
-	root = json_object_from_file(path);
-	if (root == NULL) {
-		if (access(path, R_OK) != 0)
-			fail(err, errlen, "%s: %s", path, strerror(errno));
-		else
-			fail(err, errlen, "%s: not valid JSON: %s", path,
-			     json_util_get_last_err());
+	if (json_load(path, &root, err, errlen) < 0)
 		goto out;
-	}
 	if (!json_object_is_type(root, json_type_object)) {
 		fail(err, errlen, "%s: expected a JSON object at the top", path);
 		goto out;

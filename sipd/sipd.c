@@ -173,6 +173,22 @@ sipd_fini(struct daemon *d, void *state)
 		if (sd->legs == l) /* cannot happen; stay safe */
 			break;
 	}
+	/* Transactions still waiting out their timers (ICT/NIST after a
+	 * final answer keep absorbing repeats for up to 32 s). */
+	{
+		osip_list_t *lists[] = {&sd->osip->osip_ict_transactions,
+					&sd->osip->osip_ist_transactions,
+					&sd->osip->osip_nict_transactions,
+					&sd->osip->osip_nist_transactions};
+		osip_transaction_t *tr;
+		for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+			while ((tr = osip_list_get(lists[i], 0)) != NULL)
+				osip_transaction_free(tr);
+		while ((tr = osip_list_get(&sd->garbage, 0)) != NULL) {
+			osip_list_remove(&sd->garbage, 0);
+			osip_transaction_free2(tr);
+		}
+	}
 	osip_release(sd->osip);
 	sd->osip = NULL;
 }

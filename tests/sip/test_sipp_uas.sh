@@ -84,6 +84,33 @@ while kill -0 "$SIPP2" 2>/dev/null; do
 done
 wait "$SIPP2" || fail "sipp (486) failed"
 
+# --- 2b. early media, then hung up by us before the answer: CANCEL, 487 --
+UAS3=$(free_port)
+sipp -sf "$HS_TOP/tests/sip/uas_ring.xml" -i 127.0.0.1 -p "$UAS3" -m 1 \
+	-nostdin -timeout 30s >"$T/sipp3.log" 2>&1 &
+SIPP3=$!
+PIDS="$PIDS $SIPP3"
+sleep 0.5
+C4=44444444-4444-4444-8444-444444444444
+bus_req sipd "{\"cmd\":\"dial\",\"call_id\":\"$C4\",\"leg\":\"company\",\"uri\":\"sip:ring@127.0.0.1:$UAS3\"}" >/dev/null ||
+	fail "dial 4 was refused"
+ev=$(wait_event 10 ".type==\"call_ringing\" and .call_id==\"$C4\"") ||
+	fail "no call_ringing for the 183"
+[ "$(echo "$ev" | jq -c '[.data.code, .data.early_media]')" = '[183,true]' ] ||
+	fail "183 with SDP is not early media: $ev"
+bus_req sipd "{\"cmd\":\"hangup\",\"call_id\":\"$C4\",\"leg\":\"company\"}" >/dev/null ||
+	fail "hangup 4 was refused"
+ev=$(wait_event 10 ".type==\"call_ended\" and .call_id==\"$C4\"") ||
+	fail "no call_ended after CANCEL"
+[ "$(echo "$ev" | jq -c '[.data.by, .data.reason]')" = '["local","cancelled"]' ] ||
+	fail "wrong call_ended after CANCEL: $ev"
+i=0
+while kill -0 "$SIPP3" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "sipp (ring) did not see CANCEL and ACK"
+	sleep 0.1
+done
+wait "$SIPP3" || fail "sipp (ring) failed"
+
 # --- 3. bad dial requests -------------------------------------------------
 for bad in '"uri":"tel:+18005551234"' '"uri":"sip:"' \
 	'"uri":"sip:a@b\r\nX: y"' '"uri":"sip:a@127.0.0.1","leg":"boss"'; do

@@ -234,7 +234,7 @@ db_call_insert_locked(struct apid_db *db, const struct apid_call *c,
 	db_bind_text(st, 7, c->device);
 	sqlite3_bind_text(st, 8,
 			  c->info ? json_object_to_json_string_ext(
-					c->info, JSON_C_TO_STRING_PLAIN)
+					c->info, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 				  : "{}",
 			  -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 9, started_at, -1, SQLITE_TRANSIENT);
@@ -417,7 +417,7 @@ apid_db_event_store(struct apid_db *db, const struct msg_event *ev)
 	sqlite3_bind_text(st, 5, ev->ts, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 6,
 			  json_object_to_json_string_ext(ev->data,
-							 JSON_C_TO_STRING_PLAIN),
+							 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
 			  -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 7, now);
 	if (sqlite3_step(st) != SQLITE_DONE) {

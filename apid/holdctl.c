@@ -125,7 +125,7 @@ hc_request(struct hc *h, const char *method, const char *path,
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(h->curl, CURLOPT_COPYPOSTFIELDS,
 				 json_object_to_json_string_ext(
-				     body, JSON_C_TO_STRING_PLAIN));
+				     body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	}
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	cc = curl_easy_perform(h->curl);
@@ -160,7 +160,7 @@ hc_http_error(struct hc *h, int status, json_object *o)
 
 	if (h->json && o != NULL)
 		printf("%s\n", json_object_to_json_string_ext(
-				   o, JSON_C_TO_STRING_PLAIN));
+				   o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (o != NULL && json_object_object_get_ex(o, "detail", &d))
 		fprintf(stderr, "holdctl: %s (HTTP %d)\n",
 			json_object_get_string(d), status);
@@ -231,7 +231,7 @@ hc_final(struct hc *h, json_object *c)
 
 	if (h->json) {
 		printf("%s\n", json_object_to_json_string_ext(
-				   c, JSON_C_TO_STRING_PLAIN));
+				   c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (st && strcmp(st, "failed") == 0) {
 		const char *reason = NULL;
 		long code = 0;
@@ -294,7 +294,7 @@ hc_follow(struct hc *h, const char *id)
 		if (h->json) {
 			if (strcmp(key, lastkey) != 0 && !hc_terminal(status))
 				printf("%s\n", json_object_to_json_string_ext(
-						   c, JSON_C_TO_STRING_PLAIN));
+						   c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		} else if (tty) {
 			if (strcmp(line, last) != 0)
 				printf("\r%s\033[K", line);
@@ -381,7 +381,7 @@ cmd_call(struct hc *h, const char *number)
 	}
 	if (h->json)
 		printf("%s\n", json_object_to_json_string_ext(
-				   reply, JSON_C_TO_STRING_PLAIN));
+				   reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		printf("call %s started: %s\n", id,
 		       hc_str(reply, "status") ? hc_str(reply, "status") : "?");
@@ -424,7 +424,7 @@ hc_print_call(json_object *c)
 			       hc_str(e, "type") ? hc_str(e, "type") : "?",
 			       json_object_object_get_ex(e, "data", &d)
 				   ? json_object_to_json_string_ext(
-					 d, JSON_C_TO_STRING_PLAIN)
+					 d, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 				   : "{}");
 		}
 	}
@@ -451,7 +451,7 @@ cmd_status(struct hc *h, const char *id)
 	}
 	if (h->json) {
 		printf("%s\n", json_object_to_json_string_ext(
-				   reply, JSON_C_TO_STRING_PLAIN));
+				   reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (id) {
 		hc_print_call(reply);
 	} else if (json_object_is_type(reply, json_type_array)) {
@@ -527,7 +527,7 @@ cmd_hangup(struct hc *h, const char *id)
 	}
 	if (h->json)
 		printf("%s\n", json_object_to_json_string_ext(
-				   reply, JSON_C_TO_STRING_PLAIN));
+				   reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else
 		printf("call %s: hangup requested\n", id);
 	json_object_put(reply);

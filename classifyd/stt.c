@@ -1,0 +1,376 @@
+/*
+ * stt: the engine object and the offline engine, pocketsphinx.  The en-us
+ * acoustic model was trained on 16 kHz speech with filterbanks up to
+ * 6.8 kHz; telephone audio has nothing above 4 kHz, and an empty upper band
+ * makes its features look like nothing the model knows.  So a segment is
+ * resampled to 16 kHz with soxr, and weak noise is mixed into the empty
+ * 4-8 kHz band (band-limited noise shifted up by fs/2) before decoding,
+ * with the general US English language model.  Decoding takes about a
+ * third of the audio's duration; the daemon runs it on a worker thread
+ * (stt_worker.c).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>
+
+#include "audio.h"
+#include "log.h"
+#include "stt.h"
+
+#define STT_PS_RATE 16000
+/* Level of the 4-8 kHz fill relative to the segment's RMS, and its floor. */
+#define STT_FILL_REL_DB (-26.0)
+#define STT_FILL_MIN_DBFS (-70.0)
+
+struct stt_ps {
+	ps_decoder_t *ps;
+	cmd_ln_t *cfg;
+	uint32_t seed;
+};
+
+struct stt {
+	enum stt_kind kind;
+	struct stt_ps *ps; /* the offline engine, also the fall-back */
+	char *base_url, *model, *key;
+	long timeout_ms;
+};
+
+static const char *const stt_kind_names[] = {
+    [STT_NONE] = "none",
+    [STT_POCKETSPHINX] = "pocketsphinx",
+    [STT_OPENAI] = "openai",
+    [STT_DEEPGRAM] = "deepgram",
+};
+
+int
+stt_kind_from_name(const char *name, enum stt_kind *out)
+{
+	if (name == NULL || name[0] == '\0') {
+		*out = STT_POCKETSPHINX;
+		return 0;
+	}
+	for (size_t i = 0;
+	     i < sizeof(stt_kind_names) / sizeof(stt_kind_names[0]); i++)
+		if (strcmp(name, stt_kind_names[i]) == 0) {
+			*out = (enum stt_kind)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *
+stt_kind_name(enum stt_kind k)
+{
+	if ((unsigned)k >= sizeof(stt_kind_names) / sizeof(stt_kind_names[0]))
+		return NULL;
+	return stt_kind_names[k];
+}
+
+/* ---- pocketsphinx ---- */
+
+int
+stt_ps_new(struct stt_ps **out, const char *dir, char *err, size_t errlen)
+{
+	char hmm[1024], dict[1024], lm[1024];
+	struct stt_ps *p;
+
+	*out = NULL;
+	if (dir == NULL || dir[0] == '\0')
+		dir = STT_PS_MODEL_DIR;
+	snprintf(hmm, sizeof(hmm), "%s/en-us", dir);
+	snprintf(dict, sizeof(dict), "%s/cmudict-en-us.dict", dir);
+	snprintf(lm, sizeof(lm), "%s/en-us.lm.bin", dir);
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(err, errlen, "pocketsphinx: out of memory");
+		return -ENOMEM;
+	}
+	p->seed = 0x9e3779b9u;
+	/* Keep pocketsphinx's own chatter out of the daemon's log. */
+	err_set_logfp(NULL);
+	p->cfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict", dict,
+			     "-lm", lm, "-samprate", "16000", NULL);
+	if (p->cfg == NULL) {
+		snprintf(err, errlen, "pocketsphinx: bad model directory %s",
+			 dir);
+		free(p);
+		return -EINVAL;
+	}
+	if ((p->ps = ps_init(p->cfg)) == NULL) {
+		snprintf(err, errlen,
+			 "pocketsphinx: cannot load the model from %s "
+			 "(en-us/, cmudict-en-us.dict, en-us.lm.bin)",
+			 dir);
+		cmd_ln_free_r(p->cfg);
+		free(p);
+		return -ENOENT;
+	}
+	*out = p;
+	return 0;
+}
+
+void
+stt_ps_free(struct stt_ps *p)
+{
+	if (p == NULL)
+		return;
+	ps_free(p->ps);
+	cmd_ln_free_r(p->cfg);
+	free(p);
+}
+
+/* Uniform noise in [-1, 1) from a xorshift generator (reproducible). */
+static double
+stt_noise(uint32_t *s)
+{
+	uint32_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*s = x;
+	return (double)x / 2147483648.0 - 1.0;
+}
+
+/*
+ * Upsamples 8 kHz PCM to 16 kHz and fills the empty 4-8 kHz band with
+ * noise at STT_FILL_REL_DB below the speech.  *out is malloc'd.
+ */
+static int
+stt_ps_prepare(struct stt_ps *p, const int16_t *pcm, size_t n, int16_t **out,
+	       size_t *outn)
+{
+	int16_t *up = NULL, *wn = NULL, *lo = NULL;
+	size_t nup, nlo;
+	double db, amp;
+	int r;
+
+	if ((r = audio_resample(pcm, n, AUDIO_RATE, STT_PS_RATE, &up, &nup)) <
+	    0)
+		return r;
+	db = audio_rms_dbfs(pcm, n) + STT_FILL_REL_DB;
+	if (db < STT_FILL_MIN_DBFS)
+		db = STT_FILL_MIN_DBFS;
+	amp = 32768.0 * pow(10.0, db / 20.0) * 1.7; /* uniform RMS is 1/sqrt3 */
+	if ((wn = malloc(n * sizeof(*wn))) == NULL) {
+		free(up);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		wn[i] = (int16_t)(stt_noise(&p->seed) * amp);
+	/* 0-4 kHz noise at 16 kHz, shifted up by fs/2 to 4-8 kHz. */
+	r = audio_resample(wn, n, AUDIO_RATE, STT_PS_RATE, &lo, &nlo);
+	free(wn);
+	if (r < 0) {
+		free(up);
+		return r;
+	}
+	for (size_t i = 0; i < nup && i < nlo; i++) {
+		long v = up[i] + ((i & 1) ? -lo[i] : lo[i]);
+
+		up[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+	}
+	free(lo);
+	*out = up;
+	*outn = nup;
+	return 0;
+}
+
+int
+stt_ps_transcribe(struct stt_ps *p, const int16_t *pcm, size_t n,
+		  char **text, char *err, size_t errlen)
+{
+	int16_t *wide = NULL;
+	size_t nwide;
+	const char *hyp;
+	int32_t score;
+	int r;
+
+	*text = NULL;
+	if ((r = stt_ps_prepare(p, pcm, n, &wide, &nwide)) < 0) {
+		snprintf(err, errlen, "pocketsphinx: cannot resample: %s",
+			 strerror(-r));
+		return r;
+	}
+	if (ps_start_utt(p->ps) < 0 ||
+	    ps_process_raw(p->ps, wide, nwide, FALSE, TRUE) < 0 ||
+	    ps_end_utt(p->ps) < 0) {
+		free(wide);
+		snprintf(err, errlen, "pocketsphinx: decoding failed");
+		return -EIO;
+	}
+	free(wide);
+	hyp = ps_get_hyp(p->ps, &score);
+	if ((*text = strdup(hyp != NULL ? hyp : "")) == NULL) {
+		snprintf(err, errlen, "pocketsphinx: out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- the engine ---- */
+
+/* Reads the key from path (first line, trimmed); err never shows it. */
+static int
+stt_key_read(const char *path, char **key, char *err, size_t errlen)
+{
+	char buf[4096];
+	FILE *fp;
+	size_t len;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		int e = errno;
+
+		snprintf(err, errlen, "stt_api_key_file %s: %s", path,
+			 strerror(e));
+		return -e;
+	}
+	if (fgets(buf, sizeof(buf), fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		buf[--len] = '\0';
+	if (len == 0) {
+		snprintf(err, errlen, "stt_api_key_file %s: empty", path);
+		return -EINVAL;
+	}
+	if ((*key = strdup(buf)) == NULL) {
+		snprintf(err, errlen, "stt: out of memory");
+		return -ENOMEM;
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+int
+stt_new(struct stt **out, const struct stt_config *cfg, char *err,
+	size_t errlen)
+{
+	struct stt *s;
+	const char *env, *psdir = NULL;
+	int r;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "stt: out of memory");
+		return -ENOMEM;
+	}
+	if (stt_kind_from_name(cfg->engine, &s->kind) < 0) {
+		snprintf(err, errlen,
+			 "stt_engine '%s': not one of pocketsphinx, openai, "
+			 "deepgram, none",
+			 cfg->engine);
+		r = -EINVAL;
+		goto out;
+	}
+	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+	if (s->kind == STT_OPENAI || s->kind == STT_DEEPGRAM) {
+		if (cfg->base_url == NULL || cfg->base_url[0] == '\0') {
+			snprintf(err, errlen, "stt_engine %s needs stt_base_url",
+				 stt_kind_name(s->kind));
+			r = -EINVAL;
+			goto out;
+		}
+		if (strncmp(cfg->base_url, "http://", 7) != 0 &&
+		    strncmp(cfg->base_url, "https://", 8) != 0) {
+			snprintf(err, errlen,
+				 "stt_base_url '%s': not an http:// or "
+				 "https:// URL",
+				 cfg->base_url);
+			r = -EINVAL;
+			goto out;
+		}
+		if (cfg->api_key_file != NULL && cfg->api_key_file[0] != '\0') {
+			if ((r = stt_key_read(cfg->api_key_file, &s->key, err,
+					      errlen)) < 0)
+				goto out;
+		} else if ((env = getenv(STT_ENV_KEY)) != NULL &&
+			   env[0] != '\0') {
+			s->key = strdup(env);
+		} else {
+			snprintf(err, errlen,
+				 "stt_engine %s needs a key: stt_api_key_file "
+				 "or $%s",
+				 stt_kind_name(s->kind), STT_ENV_KEY);
+			r = -EINVAL;
+			goto out;
+		}
+		if ((r = stt_cloud_init(err, errlen)) < 0)
+			goto out;
+		s->base_url = strdup(cfg->base_url);
+		s->model = strdup(cfg->model != NULL ? cfg->model : "");
+		if (s->key == NULL || s->base_url == NULL || s->model == NULL) {
+			snprintf(err, errlen, "stt: out of memory");
+			r = -ENOMEM;
+			goto out;
+		}
+	} else if (s->kind == STT_POCKETSPHINX) {
+		psdir = cfg->model;
+	}
+	if (s->kind != STT_NONE &&
+	    (r = stt_ps_new(&s->ps, psdir, err, errlen)) < 0)
+		goto out;
+	*out = s;
+	s = NULL;
+	r = 0;
+out:
+	stt_free(s);
+	return r;
+}
+
+void
+stt_free(struct stt *s)
+{
+	if (s == NULL)
+		return;
+	stt_ps_free(s->ps);
+	if (s->key != NULL) {
+		explicit_bzero(s->key, strlen(s->key));
+		free(s->key);
+	}
+	free(s->base_url);
+	free(s->model);
+	free(s);
+}
+
+enum stt_kind
+stt_kind(const struct stt *s)
+{
+	return s->kind;
+}
+
+int
+stt_transcribe(struct stt *s, const int16_t *pcm, size_t n, char **text,
+	       const char **used, char *err, size_t errlen)
+{
+	char cerr[256];
+	int r;
+
+	*text = NULL;
+	*used = NULL;
+	if (s->kind == STT_NONE) {
+		snprintf(err, errlen, "stt: the engine is 'none'");
+		return -ENOTSUP;
+	}
+	if (s->kind == STT_OPENAI || s->kind == STT_DEEPGRAM) {
+		r = stt_cloud_transcribe(s->kind, s->base_url, s->model, s->key,
+					 s->timeout_ms, pcm, n, text, cerr,
+					 sizeof(cerr));
+		if (r == 0) {
+			*used = stt_kind_name(s->kind);
+			return 0;
+		}
+		log_warnx("stt: %s failed (%s); using pocketsphinx for this "
+			  "segment",
+			  stt_kind_name(s->kind), cerr);
+	}
+	if ((r = stt_ps_transcribe(s->ps, pcm, n, text, err, errlen)) < 0)
+		return r;
+	*used = stt_kind_name(STT_POCKETSPHINX);
+	return 0;
+}

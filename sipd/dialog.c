@@ -737,7 +737,7 @@ sipd_dialog_stray_response(struct sipd *sd, osip_message_t *resp)
 	    tag->gvalue == NULL)
 		return;
 	for (struct sipd_leg *l = sd->legs; l; l = l->next) {
-		if (strcmp(l->sip_call_id, resp->call_id->number) != 0 ||
+		if (!sipd_call_id_match(resp->call_id, l->sip_call_id) ||
 		    strcmp(l->local_tag, tag->gvalue) != 0)
 			continue;
 		log_debug("dialog: %s/%s: 2xx again; ACK again", l->call_id,
@@ -750,11 +750,12 @@ sipd_dialog_stray_response(struct sipd *sd, osip_message_t *resp)
 }
 
 struct sipd_leg *
-sipd_leg_find_dialog(struct sipd *sd, const char *sip_call_id,
+sipd_leg_find_dialog(struct sipd *sd, const osip_call_id_t *sip_call_id,
 		     const char *local_tag, const char *remote_tag)
 {
 	for (struct sipd_leg *l = sd->legs; l; l = l->next)
-		if (l->remote_tag && strcmp(l->sip_call_id, sip_call_id) == 0 &&
+		if (l->remote_tag &&
+		    sipd_call_id_match(sip_call_id, l->sip_call_id) &&
 		    strcmp(l->local_tag, local_tag) == 0 &&
 		    strcmp(l->remote_tag, remote_tag) == 0)
 			return l;

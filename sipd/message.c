@@ -89,3 +89,19 @@ fail:
 	osip_message_free(resp);
 	return NULL;
 }
+
+int
+sipd_call_id_match(const osip_call_id_t *c, const char *full)
+{
+	size_t n;
+
+	if (c == NULL || c->number == NULL || full == NULL)
+		return 0;
+	/* osip splits "number@host" in two. */
+	n = strlen(c->number);
+	if (strncmp(full, c->number, n) != 0)
+		return 0;
+	if (c->host == NULL)
+		return full[n] == '\0';
+	return full[n] == '@' && strcmp(full + n + 1, c->host) == 0;
+}

@@ -10,5 +10,5 @@ test_sipd_sdp_OBJS := sipd/sdp.c
 test_sipd_sdp_PKGS := libosip2
 test_sipd_uri_OBJS := sipd/uri.c
 test_sipd_uri_PKGS := libosip2
-test_sipd_check_OBJS := sipd/check.c
+test_sipd_check_OBJS := sipd/check.c sipd/message.c
 test_sipd_check_PKGS := libosip2

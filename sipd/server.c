@@ -28,7 +28,7 @@ server_decide(struct sipd *sd, osip_message_t *req, struct sipd_leg **leg)
 	in_dialog = osip_to_get_tag(req->to, &tt) == 0 && tt && tt->gvalue;
 	if (in_dialog) {
 		if (osip_from_get_tag(req->from, &ft) == 0 && ft && ft->gvalue)
-			*leg = sipd_leg_find_dialog(sd, req->call_id->number,
+			*leg = sipd_leg_find_dialog(sd, req->call_id,
 						    tt->gvalue, ft->gvalue);
 		if (*leg == NULL)
 			return 481;

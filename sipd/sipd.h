@@ -115,6 +115,8 @@ void sipd_random_hex(char *out, size_t n);
 /* A response to req (borrowed) with the given code; NULL on error. */
 osip_message_t *sipd_response_new(const osip_message_t *req, int code,
 				  const char *user_agent);
+/* 1 if the parsed Call-ID c equals full ("number@host"), else 0. */
+int sipd_call_id_match(const osip_call_id_t *c, const char *full);
 /* Adds "SIP/2.0/UDP ip:port;rport;branch=z9hG4bK..." to m. */
 int sipd_add_via(osip_message_t *m, const char *ip, int port);
 
@@ -122,7 +124,8 @@ int sipd_add_via(osip_message_t *m, const char *ip, int port);
 int sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 	      const char *uri, char *err, size_t errlen);
 int sipd_hangup(struct sipd *sd, const char *call_id, const char *leg);
-struct sipd_leg *sipd_leg_find_dialog(struct sipd *sd, const char *sip_call_id,
+struct sipd_leg *sipd_leg_find_dialog(struct sipd *sd,
+				      const osip_call_id_t *sip_call_id,
 				      const char *local_tag,
 				      const char *remote_tag);
 void sipd_dialog_stray_response(struct sipd *sd, osip_message_t *resp);

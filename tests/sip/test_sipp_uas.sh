@@ -84,6 +84,29 @@ while kill -0 "$SIPP2" 2>/dev/null; do
 done
 wait "$SIPP2" || fail "sipp (486) failed"
 
+# --- 1b. answered, then hung up by the far end ------------------------------
+UAS4=$(free_port)
+sipp -sf "$HS_TOP/tests/sip/uas_bye.xml" -i 127.0.0.1 -p "$UAS4" -m 1 \
+	-nostdin -timeout 30s >"$T/sipp4.log" 2>&1 &
+SIPP4=$!
+PIDS="$PIDS $SIPP4"
+sleep 0.5
+C5=55555555-5555-4555-8555-555555555555
+bus_req sipd "{\"cmd\":\"dial\",\"call_id\":\"$C5\",\"leg\":\"company\",\"uri\":\"sip:bye@127.0.0.1:$UAS4\"}" >/dev/null ||
+	fail "dial 5 was refused"
+wait_event 10 ".type==\"call_connected\" and .call_id==\"$C5\"" >/dev/null ||
+	fail "no call_connected (remote BYE case)"
+ev=$(wait_event 10 ".type==\"call_ended\" and .call_id==\"$C5\"") ||
+	fail "no call_ended after the far end's BYE"
+[ "$(echo "$ev" | jq -c '[.data.by, .data.reason]')" = '["remote","bye"]' ] ||
+	fail "wrong call_ended after remote BYE: $ev"
+i=0
+while kill -0 "$SIPP4" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "sipp (bye) got no 200 for its BYE"
+	sleep 0.1
+done
+wait "$SIPP4" || fail "sipp (bye) failed"
+
 # --- 2b. early media, then hung up by us before the answer: CANCEL, 487 --
 UAS3=$(free_port)
 sipp -sf "$HS_TOP/tests/sip/uas_ring.xml" -i 127.0.0.1 -p "$UAS3" -m 1 \

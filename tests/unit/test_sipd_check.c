@@ -3,7 +3,8 @@
  * it: a well-formed request and response pass; a wrong SIP version, a
  * missing mandatory header, a CSeq method that does not match, an
  * out-of-range status code and a Content-Length larger than the body are
- * refused with a reason; a CRLF keep-alive is recognised as such.
+ * refused with a reason; a CRLF keep-alive is recognised as such.  Also
+ * the Call-ID comparison used to match in-dialog requests and responses.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -115,6 +116,27 @@ keepalive(void **state)
 	assert_int_equal(ka, 1);
 }
 
+static void
+call_id_match(void **state)
+{
+	osip_call_id_t *c = NULL;
+
+	(void)state;
+	assert_int_equal(osip_call_id_init(&c), 0);
+	assert_int_equal(osip_call_id_parse(c, "abc123@holdslayer"), 0);
+	assert_true(sipd_call_id_match(c, "abc123@holdslayer"));
+	assert_false(sipd_call_id_match(c, "abc123"));
+	assert_false(sipd_call_id_match(c, "abc123@other"));
+	assert_false(sipd_call_id_match(c, "abc12@holdslayer"));
+	osip_call_id_free(c);
+	assert_int_equal(osip_call_id_init(&c), 0);
+	assert_int_equal(osip_call_id_parse(c, "plain-id"), 0);
+	assert_true(sipd_call_id_match(c, "plain-id"));
+	assert_false(sipd_call_id_match(c, "plain-id@x"));
+	assert_false(sipd_call_id_match(NULL, "plain-id"));
+	osip_call_id_free(c);
+}
+
 int
 main(void)
 {
@@ -122,6 +144,7 @@ main(void)
 	    cmocka_unit_test(good_messages),
 	    cmocka_unit_test(bad_messages),
 	    cmocka_unit_test(keepalive),
+	    cmocka_unit_test(call_id_match),
 	};
 	parser_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

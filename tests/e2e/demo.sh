@@ -201,7 +201,9 @@ latency=$(jq -rn --slurpfile c "$RUN/call.json" --slurpfile r "$RUN/report.json"
 	| ($r[0].agent_started_at) as $a
 	| if $h and $a then (($h | t) - ($a | t)) * 100 | round / 100 else "none" end')
 transfer=$(jq -r '[.events[]? | select(.type == "transfer_complete")] | if length > 0 then "bridged to \(.[0].data.device // "phone")" else "no" end' "$RUN/call.json")
+# The job is done only when the agent was reached and the user bridged in.
 [ "$agent" = yes ] || status=failed
+case $transfer in bridged*) ;; *) status=failed ;; esac
 
 echo
 echo "== Summary ($(( $(date +%s) - T0 )) s)"

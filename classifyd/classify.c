@@ -23,6 +23,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
+#include <stdio.h>
 
 #include <stdint.h>
 /* Only the spandsp parts needed: <spandsp.h> clashes with sphinxbase. */
@@ -42,18 +44,39 @@
 #define FP_MIN_FRAMES 30  /* overlap needed to compare fingerprints */
 #define FP_MAX_FRAMES 100 /* frames of a new segment compared */
 #define FP_REPEAT_R 0.70  /* correlation that means "heard before" */
-#define SEG_GAP_S 1.2	  /* pause that ends a speech segment */
-#define QUIET_AFTER_S 1.5 /* quiet after speech that means a person waits */
+#define SEG_GAP_S 0.4	  /* pause that ends a speech segment */
+#define GAP_FRAMES 50	  /* frames looked at before an onset */
+#define LIVE_FRAMES 100	  /* frames of a segment judged for a voice */
+#define LIVE_MIN_FRAMES 30 /* frames before a segment is judged */
+#define VOICE_NEW_DB 8.0  /* spectral shape distance of another voice */
+#define PITCH_NEW_ST 7.0  /* pitch distance of another voice */
+#define QUIET_AFTER_S 2.5 /* quiet after speech that means a person waits */
 
 static const char *const cls_names[CLS_NCLASS] = {
     "silence", "music", "speech", "ringback", "busy", "dtmf"};
 
-/* A stretch of speech: its band energies, for spotting repeats. */
+/* What a speech segment keeps of each frame. */
+struct seg_frame {
+	float bands[FEAT_NBANDS];
+	float shape[FEAT_NBANDS]; /* bands with a floor, less their mean */
+	float e, harm, pitch, flat;
+};
+
+/* A stretch of speech: its frames, for spotting repeats and voices. */
 struct cls_seg {
-	float (*bands)[FEAT_NBANDS];
+	struct seg_frame *fr;
 	int n;
-	double t0;   /* onset, seconds */
-	int repeat;  /* matched an earlier segment */
+	double t0;	 /* onset, seconds */
+	int repeat;	 /* matched an earlier segment */
+	int live;	 /* reported as the live human */
+	double gap_s;	 /* quiet (not music) just before the onset */
+	double gap_db;	 /* its level */
+	int after_music; /* hold music played just before */
+	int judged;
+	/* summary (cls_seg_stats) */
+	float shape[FEAT_NBANDS];
+	double level_db, floor_db, pitch_hz, quiet_tonal;
+	int nact;
 };
 
 /* Per-tone cadence tracker. */
@@ -93,6 +116,10 @@ struct cls {
 	double new_speech; /* unexplained speech since hold audio last played */
 	double new_speech_onset; /* where that speech began */
 	double music_consec; /* consecutive music seconds */
+	int music_recent;    /* the previous hop was music */
+	int human_live;	     /* human reported and not retracted */
+	int nann;	     /* speech-like segments heard (announcements) */
+	double hold_floor;   /* noise floor heard during hold */
 	int hold_music;	     /* the hold was music */
 };
 
@@ -180,7 +207,7 @@ cls_free(struct cls *c)
 	if (c->dtmf != NULL)
 		dtmf_rx_free(c->dtmf);
 	for (int i = 0; i < c->nseg; i++)
-		free(c->seg[i].bands);
+		free(c->seg[i].fr);
 	free(c);
 }
 
@@ -393,11 +420,110 @@ cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
 	}
 }
 
-/* ---- speech fingerprints ---- */
+/* ---- speech segments: fingerprints and voice summaries ---- */
+
+static float
+cls_pctf(float *v, int n, double p)
+{
+	/* Partial selection is not worth it for a few hundred values. */
+	for (int i = 1; i < n; i++) {
+		float x = v[i];
+		int j = i - 1;
+
+		while (j >= 0 && v[j] > x) {
+			v[j + 1] = v[j];
+			j--;
+		}
+		v[j + 1] = x;
+	}
+	return n > 0 ? v[(int)(p * (n - 1))] : -100;
+}
 
 /*
- * The best Pearson correlation between the first frames of segment a and
- * any stretch of segment b (band energies, sliding over b).
+ * Summarises frames [0, lim) of a segment: level (mean of the active
+ * frames), floor (10th percentile of all), the mean spectral shape of the
+ * active frames (band levels less their mean: a long-term envelope that
+ * ignores gain), the median pitch of voiced frames, and whether the quiet
+ * frames sound like a noise floor (flat) or like music under the speech.
+ */
+static void
+cls_seg_stats(struct cls_seg *s, int lim)
+{
+	float e[SEG_FRAMES], p[SEG_FRAMES];
+	double peak = -100, sh[FEAT_NBANDS] = {0}, lv = 0;
+	int na = 0, np = 0, nq = 0, tonal = 0;
+
+	if (lim > s->n)
+		lim = s->n;
+	for (int i = 0; i < lim; i++) {
+		e[i] = s->fr[i].e;
+		if (e[i] > peak)
+			peak = e[i];
+	}
+	for (int i = 0; i < lim; i++) {
+		const struct seg_frame *f = &s->fr[i];
+		double m = 0;
+
+		if (f->e < peak - 25) {
+			continue;
+		}
+		for (int k = 0; k < FEAT_NBANDS; k++)
+			m += f->bands[k] / FEAT_NBANDS;
+		for (int k = 0; k < FEAT_NBANDS; k++)
+			sh[k] += f->bands[k] - m;
+		lv += f->e;
+		na++;
+		if (f->harm > 0.75 && f->pitch > 60)
+			p[np++] = f->pitch;
+	}
+	s->nact = na;
+	for (int k = 0; k < FEAT_NBANDS; k++)
+		s->shape[k] = na > 0 ? (float)(sh[k] / na) : 0;
+	s->level_db = na > 0 ? lv / na : -100;
+	s->pitch_hz = np >= 5 ? cls_pctf(p, np, 0.5) : 0;
+	s->floor_db = cls_pctf(e, lim, 0.10);
+	/* The quiet frames: flat noise, or tonal music under the speech. */
+	for (int i = 0; i < lim; i++) {
+		const struct seg_frame *f = &s->fr[i];
+
+		if (f->e < s->level_db - 12 && f->e > -85) {
+			nq++;
+			if (f->flat < 0.15)
+				tonal++;
+		}
+	}
+	s->quiet_tonal = nq >= 5 ? (double)tonal / nq : 0;
+}
+
+/* Voice distance: RMS difference of the spectral shapes, dB. */
+static double
+cls_voice_dist(const struct cls_seg *a, const struct cls_seg *b)
+{
+	double d = 0;
+
+	for (int k = 1; k < FEAT_NBANDS - 1; k++) {
+		double x = a->shape[k] - b->shape[k];
+
+		d += x * x;
+	}
+	return sqrt(d / (FEAT_NBANDS - 2));
+}
+
+/* Pitch distance in semitones; 0 when either is unknown. */
+static double
+cls_pitch_dist(const struct cls_seg *a, const struct cls_seg *b)
+{
+	if (a->pitch_hz <= 0 || b->pitch_hz <= 0)
+		return 0;
+	return fabs(12 * log2(a->pitch_hz / b->pitch_hz));
+}
+
+/*
+ * The best correlation between the first frames of segment a and any
+ * stretch of segment b, sliding over b.  Each frame's band levels are taken
+ * less the frame's mean (gain does not matter) and each band less its mean
+ * over the stretch (nor does a fixed tilt), so only the time-frequency
+ * pattern of the words is compared.
  */
 static double
 cls_seg_match(const struct cls_seg *a, const struct cls_seg *b)
@@ -411,64 +537,132 @@ cls_seg_match(const struct cls_seg *a, const struct cls_seg *b)
 	     off++) {
 		int i0 = off < 0 ? -off : 0;
 		int i1 = la;
-		double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, r, cnt;
+		double sa[FEAT_NBANDS] = {0}, sb[FEAT_NBANDS] = {0};
+		double saa = 0, sbb = 0, sab = 0, ca = 0, cb = 0, cab = 0, r;
+		int cnt;
 
 		if (off + i1 > b->n)
 			i1 = b->n - off;
 		if (i1 - i0 < FP_MIN_FRAMES)
 			continue;
-		for (int i = i0; i < i1; i++)
-			for (int k = 0; k < FEAT_NBANDS; k++) {
-				double x = a->bands[i][k];
-				double y = b->bands[i + off][k];
+		for (int i = i0; i < i1; i++) {
+			const float *x = a->fr[i].shape, *y = b->fr[i + off].shape;
 
-				sa += x;
-				sb += y;
-				saa += x * x;
-				sbb += y * y;
-				sab += x * y;
+			for (int k = 0; k < FEAT_NBANDS; k++) {
+				sa[k] += x[k];
+				sb[k] += y[k];
+				saa += x[k] * x[k];
+				sbb += y[k] * y[k];
+				sab += x[k] * y[k];
 			}
-		cnt = (double)(i1 - i0) * FEAT_NBANDS;
-		r = (sab - sa * sb / cnt) /
-		    sqrt((saa - sa * sa / cnt) * (sbb - sb * sb / cnt) + 1e-9);
+		}
+		cnt = i1 - i0;
+		for (int k = 0; k < FEAT_NBANDS; k++) {
+			ca += sa[k] * sa[k] / cnt;
+			cb += sb[k] * sb[k] / cnt;
+			cab += sa[k] * sb[k] / cnt;
+		}
+		r = (sab - cab) / sqrt((saa - ca) * (sbb - cb) + 1e-9);
 		if (r > best)
 			best = r;
 	}
 	return best;
 }
 
-/* Opens a speech segment whose onset is onset_t. */
 static void
-cls_seg_open(struct cls *c, double onset_t, int back)
+cls_seg_push(struct cls_seg *s, const struct feat_frame *f)
+{
+	struct seg_frame *x;
+
+	if (s->fr == NULL || s->n >= SEG_FRAMES)
+		return;
+	x = &s->fr[s->n++];
+	memcpy(x->bands, f->bands, sizeof(x->bands));
+	x->e = (float)f->energy_db;
+	x->harm = (float)f->harmonicity;
+	x->pitch = (float)f->pitch_hz;
+	x->flat = (float)f->flatness;
+	/* The fingerprint: band levels over a -75 dB floor, less their mean. */
+	{
+		double m = 0;
+
+		for (int k = 0; k < FEAT_NBANDS; k++) {
+			x->shape[k] = f->bands[k] < -75 ? -75 : f->bands[k];
+			m += x->shape[k] / FEAT_NBANDS;
+		}
+		for (int k = 0; k < FEAT_NBANDS; k++)
+			x->shape[k] -= (float)m;
+	}
+}
+
+static void
+cls_seg_drop(struct cls *c, int i)
+{
+	free(c->seg[i].fr);
+	memmove(&c->seg[i], &c->seg[i + 1],
+		(size_t)(c->nseg - i - 1) * sizeof(c->seg[0]));
+	c->nseg--;
+	if (c->cur > i)
+		c->cur--;
+	else if (c->cur == i)
+		c->cur = -1;
+}
+
+/*
+ * Opens a speech segment whose first frame is back frames ago.  The quiet
+ * just before it (frames well below the speech, not hold music) is the
+ * pause before a person speaks; a recording spliced onto the music has none.
+ */
+static void
+cls_seg_open(struct cls *c, int back)
 {
 	struct cls_seg *s;
+	int n = cls_avail(c, back + GAP_FRAMES), g = 0;
+	double peak = -100, gp = 0;
 
-	if (c->nseg == SEG_MAX) { /* forget the oldest */
-		free(c->seg[0].bands);
-		memmove(&c->seg[0], &c->seg[1],
-			(SEG_MAX - 1) * sizeof(c->seg[0]));
-		c->nseg--;
-	}
+	if (c->nseg == SEG_MAX) /* forget the oldest */
+		cls_seg_drop(c, 0);
 	s = &c->seg[c->nseg];
 	memset(s, 0, sizeof(*s));
-	s->bands = malloc(SEG_FRAMES * sizeof(*s->bands));
-	if (s->bands == NULL)
+	s->fr = malloc(SEG_FRAMES * sizeof(*s->fr));
+	if (s->fr == NULL)
 		return;
-	s->t0 = onset_t;
-	for (int i = back - 1; i >= 0 && s->n < SEG_FRAMES; i--)
-		memcpy(s->bands[s->n++], cls_ago(c, i)->bands,
-		       sizeof(s->bands[0]));
+	s->t0 = cls_time(c) - back * FEAT_FRAME_S;
+	for (int i = back - 1; i >= 0; i--) {
+		cls_seg_push(s, cls_ago(c, i));
+		if (cls_ago(c, i)->energy_db > peak)
+			peak = cls_ago(c, i)->energy_db;
+	}
+	for (int i = back; i < n; i++) {
+		const struct feat_frame *f = cls_ago(c, i);
+
+		if (f->energy_db > peak - 30 && f->energy_db > c->floor_db + 12)
+			break;
+		gp += pow(10, f->energy_db / 10);
+		g++;
+	}
+	s->gap_s = g * FEAT_FRAME_S;
+	s->gap_db = g > 0 ? 10 * log10(gp / g + 1e-10) : -100;
+	s->after_music = c->music_recent;
 	c->cur = c->nseg++;
 	c->seg_speech = 0;
 	c->seg_gap = 0;
 }
 
 static void
-cls_seg_close(struct cls *c)
+cls_seg_close(struct cls *c, int by_music)
 {
-	if (c->cur >= 0 && c->seg[c->cur].n < FP_MIN_FRAMES) {
-		free(c->seg[c->cur].bands);
-		c->nseg--;
+	if (c->cur < 0)
+		return;
+	if (c->seg[c->cur].n < FP_MIN_FRAMES)
+		cls_seg_drop(c, c->cur);
+	else {
+		struct cls_seg *s = &c->seg[c->cur];
+
+		cls_seg_stats(s, SEG_FRAMES);
+		if (by_music && !s->live && s->nact >= 20 &&
+		    s->level_db - s->floor_db >= 20 && s->quiet_tonal <= 0.6)
+			c->nann++;
 	}
 	c->cur = -1;
 }
@@ -505,11 +699,114 @@ cls_hold(struct cls *c, const char *type)
 }
 
 static void
+cls_note(struct cls *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+cls_note(struct cls *c, const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+
+	if (c->sink.note == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	c->sink.note(c->sink.arg, buf, cls_time(c));
+}
+
+static void
+cls_retract(struct cls *c, const char *reason)
+{
+	if (!c->human_live)
+		return;
+	c->human_live = 0;
+	if (c->sink.retract != NULL)
+		c->sink.retract(c->sink.arg, reason, cls_time(c));
+}
+
+/*
+ * The evidence that the open segment s is a live person rather than the
+ * hold system's own recordings, compared with every earlier segment of the
+ * call (the announcements).  Returns the score; ev gets the reasons.
+ */
+static double
+cls_live_score(struct cls *c, struct cls_seg *s, char *ev, size_t evlen)
+{
+	double vmin = 1e9, pmin = 1e9, sysfloor = 100, syslevel = -100;
+	double score = 0, nfloor;
+	int nref = 0;
+	size_t o = 0;
+
+	ev[0] = '\0';
+	cls_seg_stats(s, LIVE_FRAMES);
+	for (int i = 0; i < c->nseg; i++) {
+		const struct cls_seg *r = &c->seg[i];
+		double v;
+
+		/* Only speech-like segments: not music taken for speech. */
+		if (r == s || r->live || r->nact < 20 ||
+		    r->level_db - r->floor_db < 20 || r->quiet_tonal > 0.6)
+			continue;
+		nref++;
+		v = cls_voice_dist(s, r) + 0.3 * cls_pitch_dist(s, r);
+		if (v < vmin)
+			vmin = v;
+		if (cls_pitch_dist(s, r) < pmin)
+			pmin = cls_pitch_dist(s, r);
+		if (r->floor_db < sysfloor)
+			sysfloor = r->floor_db;
+		if (r->gap_s >= 0.3 && r->gap_db < sysfloor)
+			sysfloor = r->gap_db;
+		if (r->level_db > syslevel)
+			syslevel = r->level_db;
+	}
+	/* Evidence for a new path: a person's line and room. */
+	nfloor = s->floor_db;
+	if (s->gap_s >= 0.3 && s->gap_db > nfloor)
+		nfloor = s->gap_db;
+	if (nfloor > -85 && nref > 0 && nfloor >= sysfloor + 5) {
+		score += 1;
+		o += (size_t)snprintf(ev + o, evlen - o,
+				      "line noise %.0f dB above the "
+				      "announcements'; ",
+				      nfloor - sysfloor);
+	}
+	if (nref > 0 && (vmin >= VOICE_NEW_DB || pmin >= PITCH_NEW_ST) &&
+	    o < evlen) {
+		score += 1;
+		o += (size_t)snprintf(ev + o, evlen - o,
+				      "voice unlike the announcements "
+				      "(%.1f dB, %.1f semitones); ",
+				      vmin, pmin);
+	}
+	if (nref > 0 && fabs(s->level_db - syslevel) >= 6 && o < evlen) {
+		score += 1;
+		o += (size_t)snprintf(ev + o, evlen - o,
+				      "level %+.0f dB from the announcements; ",
+				      s->level_db - syslevel);
+	}
+	/* Against: pauses of digital silence (a clean recording) or music. */
+	if (s->floor_db <= -85)
+		score -= 2;
+	if (s->level_db - s->floor_db < 20 || s->quiet_tonal > 0.6)
+		score -= 2;
+	cls_note(c, "seg t0=%.2f n=%d gap=%.2f gapdb=%.1f am=%d lvl=%.1f "
+		    "floor=%.1f pitch=%.0f tonal=%.2f | nref=%d vmin=%.2f "
+		    "pmin=%.1f sysfloor=%.1f syslevel=%.1f score=%.0f %s",
+		 s->t0, s->n, s->gap_s, s->gap_db, s->after_music, s->level_db,
+		 s->floor_db, s->pitch_hz, s->quiet_tonal, nref, vmin, pmin,
+		 sysfloor, syslevel, score, ev);
+	return score;
+}
+
+static void
 cls_track(struct cls *c, const struct cls_window *w, int nhop)
 {
 	double dh = nhop * FEAT_FRAME_S;
 	struct cls_seg *s;
-	char ev[160];
+	char ev[300];
 
 	/* Music runs survive short interruptions (a sung phrase, a break). */
 	if (w->cls == CLS_MUSIC) {
@@ -522,9 +819,6 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	}
 	c->silence_run = w->cls == CLS_SILENCE ? c->silence_run + dh : 0;
 	c->music_consec = w->cls == CLS_MUSIC ? c->music_consec + dh : 0;
-	/* Hold audio again (music, or a long quiet spell): start over. */
-	if (c->music_consec >= 1.0 || c->silence_run >= 4.0)
-		c->new_speech = 0;
 
 	if (!c->hold_seen) {
 		if (c->armed && c->music_run >= c->p.hold_music_s)
@@ -536,40 +830,62 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 			cls_hold(c, "silence");
 	}
 
+	/* Hold audio again (a second of music): the new speech was not a person. */
+	if (c->music_consec >= 1.0)
+		c->new_speech = 0;
+	/*
+	 * With no announcement heard in the call (speech that gave way to the
+	 * music) there is no voice to compare
+	 * with: then turn-taking decides.  New speech after a music hold
+	 * followed by quiet where a recording would give way to the music
+	 * again is a person waiting for an answer.
+	 */
+	if (c->hold_seen && c->hold_music && !c->human_seen && c->nann == 0 &&
+	    c->new_speech >= c->p.human_speech_s && w->cls == CLS_SILENCE &&
+	    c->silence_run >= QUIET_AFTER_S) {
+		char tev[160];
+
+		snprintf(tev, sizeof(tev),
+			 "%.1f s of new speech after the music, then quiet "
+			 "instead of the music (turn-taking)",
+			 c->new_speech);
+		c->human_seen = 1;
+		c->human_live = 1;
+		if (c->sink.human != NULL)
+			c->sink.human(c->sink.arg, 0.7, tev, cls_time(c),
+				      c->new_speech_onset);
+	}
+	if (c->music_consec >= 1.0)
+		c->new_speech = 0;
+
 	/* Speech segments. */
 	if (w->cls == CLS_SPEECH) {
 		if (c->cur < 0) {
-			int back = cls_onset_back(c, nhop);
-
-			cls_seg_open(c, cls_time(c) - back * FEAT_FRAME_S,
-				     back);
+			cls_seg_open(c, cls_onset_back(c, nhop));
 		} else {
 			s = &c->seg[c->cur];
-			for (int i = nhop - 1; i >= 0 && s->n < SEG_FRAMES;
-			     i--)
-				memcpy(s->bands[s->n++], cls_ago(c, i)->bands,
-				       sizeof(s->bands[0]));
+			for (int i = nhop - 1; i >= 0; i--)
+				cls_seg_push(s, cls_ago(c, i));
 		}
 		c->seg_speech += dh;
 		c->seg_gap = 0;
 	} else if (c->cur >= 0) {
 		c->seg_gap += dh;
 		if (w->cls == CLS_MUSIC || c->seg_gap > SEG_GAP_S)
-			cls_seg_close(c);
+			cls_seg_close(c, w->cls == CLS_MUSIC);
 		else {
 			s = &c->seg[c->cur];
-			for (int i = nhop - 1; i >= 0 && s->n < SEG_FRAMES;
-			     i--)
-				memcpy(s->bands[s->n++], cls_ago(c, i)->bands,
-				       sizeof(s->bands[0]));
+			for (int i = nhop - 1; i >= 0; i--)
+				cls_seg_push(s, cls_ago(c, i));
 		}
 	}
-	if (c->cur < 0 || c->seg[c->cur].bands == NULL)
+	c->music_recent = w->cls == CLS_MUSIC;
+	if (c->cur < 0 || c->seg[c->cur].fr == NULL)
 		return;
 	s = &c->seg[c->cur];
 
 	/* Is this speech a replay of something heard earlier in the call? */
-	if (!s->repeat && s->n >= FP_MIN_FRAMES) {
+	if (!s->repeat && s->n >= FP_MIN_FRAMES && s->n <= FP_MAX_FRAMES + 25) {
 		for (int i = 0; i < c->nseg; i++) {
 			double r;
 
@@ -577,50 +893,41 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 				continue;
 			r = cls_seg_match(s, &c->seg[i]);
 			if (r >= FP_REPEAT_R) {
+				cls_note(c, "repeat t0=%.2f of t0=%.2f r=%.2f n=%d", s->t0, c->seg[i].t0, r, s->n);
 				s->repeat = 1;
 				break;
 			}
 		}
 		if (s->repeat && c->armed && !c->hold_seen)
 			cls_hold(c, "announcement_loop");
+		if (s->repeat && s->live)
+			cls_retract(c, "the speech repeats an earlier "
+				       "recording");
 	}
-	if (s->repeat && c->new_speech > 0) {
+	if (s->repeat) {
 		c->new_speech = 0; /* it was the announcement again */
 		return;
 	}
-	if (w->cls == CLS_SPEECH && !s->repeat) {
+	if (!c->hold_seen || s->live || w->cls != CLS_SPEECH)
+		return;
+	if (s->nact > 0 && s->level_db - s->floor_db >= 20 &&
+	    s->quiet_tonal <= 0.6) {
 		if (c->new_speech == 0)
 			c->new_speech_onset = s->t0;
 		c->new_speech += dh;
 	}
-	if (!c->hold_seen || c->human_seen ||
-	    c->new_speech < c->p.human_speech_s)
+	if (c->human_seen || s->n < LIVE_MIN_FRAMES || s->judged >= 3 ||
+	    c->seg_speech < c->p.human_speech_s)
 		return;
-	/*
-	 * Speech that is new is not yet a person: the first play of an
-	 * announcement is new too.  What gives a person away is what follows:
-	 * an announcement on a music hold gives way to the music again, while
-	 * a person who has spoken waits for an answer in silence.  Failing
-	 * that, speech that goes on longer than any announcement is a person.
-	 */
-	if (w->cls == CLS_SILENCE && c->hold_music &&
-	    c->silence_run >= QUIET_AFTER_S)
-		snprintf(ev, sizeof(ev),
-			 "%.1f s of new speech after music hold, then %.1f s "
-			 "of quiet instead of hold music",
-			 c->new_speech, c->silence_run);
-	else if (w->cls == CLS_SPEECH &&
-		 c->new_speech >= c->p.human_speech_s + c->p.announce_max_s)
-		snprintf(ev, sizeof(ev),
-			 "%.1f s of speech after hold with no hold music and "
-			 "no repeat of earlier speech",
-			 c->new_speech);
-	else
+	s->judged++;
+	if (cls_live_score(c, s, ev, sizeof(ev)) < 2)
 		return;
+	s->live = 1;
 	c->human_seen = 1;
+	c->human_live = 1;
 	if (c->sink.human != NULL)
 		c->sink.human(c->sink.arg, w->confidence, ev, cls_time(c),
-			      c->new_speech_onset);
+			      s->t0);
 }
 
 /* ---- the frame loop ---- */

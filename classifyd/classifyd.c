@@ -129,6 +129,22 @@ cd_on_human(void *arg, double confidence, const char *evidence, double t,
 		    data);
 }
 
+static void
+cd_on_retract(void *arg, const char *reason, double t)
+{
+	struct cd_call *call = arg;
+	json_object *data = json_object_new_object();
+
+	log_info("human: call %s: retracted at %.1f s: %s", call->call_id, t,
+		 reason);
+	json_object_object_add(data, "leg",
+			       json_object_new_string(msg_leg_name(MSG_LEG_COMPANY)));
+	json_object_object_add(data, "reason", json_object_new_string(reason));
+	json_object_object_add(data, "t", json_object_new_double(t));
+	bus_publish(daemon_bus(call->cd->d), MSG_human_retracted,
+		    call->call_id, data);
+}
+
 /* ---- calls ---- */
 
 static struct cd_call *
@@ -146,7 +162,8 @@ cd_call_get(struct classifyd *cd, const char *call_id)
 {
 	struct cd_call *c = cd_call_find(cd, call_id);
 	struct cls_params p;
-	struct cls_sink sink = {cd_on_window, cd_on_hold, cd_on_human, NULL};
+	struct cls_sink sink = {cd_on_window, cd_on_hold, cd_on_human,
+				cd_on_retract, NULL, NULL};
 	int r;
 
 	if (c != NULL)

@@ -99,6 +99,8 @@ struct cls_sink {
 	void (*hold)(void *arg, const char *hold_type, double t);
 	void (*human)(void *arg, double confidence, const char *evidence,
 		      double t, double onset_t);
+	void (*retract)(void *arg, const char *reason, double t);
+	void (*note)(void *arg, const char *text, double t); /* diagnostics */
 	void *arg;
 };
 

@@ -115,6 +115,25 @@ eval_on_human(void *arg, double confidence, const char *evidence, double t,
 	}
 }
 
+static void
+eval_on_retract(void *arg, const char *reason, double t)
+{
+	struct eval_clip *ec = arg;
+
+	if (ec->verbose > 0)
+		fprintf(ec->out, "  %s t=%6.2f human_retracted (%s)\n",
+			ec->file, t, reason);
+}
+
+static void
+eval_on_note(void *arg, const char *text, double t)
+{
+	struct eval_clip *ec = arg;
+
+	if (ec->verbose > 1)
+		fprintf(ec->out, "  %s t=%6.2f note %s\n", ec->file, t, text);
+}
+
 /* The value of key=NUMBER in a notes field; -1 when absent. */
 static double
 eval_note_num(const char *notes, const char *key)
@@ -208,7 +227,7 @@ eval_clip_run(const char *path, const char *shown, const char *where,
 {
 	struct eval_clip ec;
 	struct cls_sink sink = {eval_on_window, eval_on_hold, eval_on_human,
-				&ec};
+				eval_on_retract, eval_on_note, &ec};
 	struct cls *c = NULL;
 	int16_t *pcm = NULL;
 	size_t n = 0, ok = 0, counted = 0;

@@ -17,9 +17,10 @@
 #define FEAT_HIST 400 /* samples kept: the Goertzel span */
 #define FEAT_NBIN (FEAT_WIN / 2 + 1)
 #define FEAT_BIN_HZ ((double)FEAT_RATE / FEAT_WIN)
-#define FEAT_LAG_MIN 20	 /* 400 Hz */
-#define FEAT_LAG_MAX 160 /* 50 Hz */
-#define FEAT_AC_LEN 160	 /* samples correlated at each lag */
+#define PITCH_LMIN 10  /* 400 Hz at 4 kHz */
+#define PITCH_LMAX 80  /* 50 Hz */
+#define PITCH_LEN 80   /* 20 ms correlated at each lag */
+#define PITCH_SPAN (PITCH_LEN + PITCH_LMAX + 1) /* decimated samples used */
 
 struct feat {
 	double hist[FEAT_HIST]; /* the latest samples, oldest first */
@@ -88,39 +89,56 @@ feat_goertzel(const double *x, int n, double freq)
 	return s1 * s1 + s2 * s2 - k * s1 * s2;
 }
 
-/* Pitch: the best normalised autocorrelation over 50-400 Hz lags. */
+/*
+ * Pitch: the best normalised autocorrelation over 50-400 Hz lags, on the
+ * signal decimated to 4 kHz (pairs averaged) with running energy sums, and
+ * a parabolic refinement of the chosen lag.
+ */
 static void
 feat_pitch(const double *x, int n, double *harm, double *pitch)
 {
-	const double *a = x + n - FEAT_AC_LEN - FEAT_LAG_MAX;
-	double best = 0, e0 = 0;
+	double d[PITCH_SPAN], pre[PITCH_SPAN + 1], best = 0, e0, rr[PITCH_LMAX + 2];
+	const double *a = x + n - 2 * PITCH_SPAN;
 	int lag = 0;
 
-	for (int i = 0; i < FEAT_AC_LEN; i++)
-		e0 += a[i] * a[i];
-	if (e0 <= 1e-9) {
-		*harm = 0;
-		*pitch = 0;
+	for (int i = 0; i < PITCH_SPAN; i++)
+		d[i] = 0.5 * (a[2 * i] + a[2 * i + 1]);
+	pre[0] = 0;
+	for (int i = 0; i < PITCH_SPAN; i++)
+		pre[i + 1] = pre[i] + d[i] * d[i];
+	e0 = pre[PITCH_LEN];
+	*harm = 0;
+	*pitch = 0;
+	if (e0 <= 1e-9)
 		return;
-	}
-	for (int l = FEAT_LAG_MIN; l <= FEAT_LAG_MAX; l++) {
-		double xy = 0, e1 = 0, r;
+	for (int l = PITCH_LMIN - 1; l <= PITCH_LMAX + 1 && l + PITCH_LEN <= PITCH_SPAN; l++) {
+		double xy = 0, e1 = pre[l + PITCH_LEN] - pre[l];
 
-		for (int i = 0; i < FEAT_AC_LEN; i++) {
-			xy += a[i] * a[i + l];
-			e1 += a[i + l] * a[i + l];
-		}
-		if (e1 <= 1e-9)
-			continue;
-		r = xy / sqrt(e0 * e1);
+		for (int i = 0; i < PITCH_LEN; i++)
+			xy += d[i] * d[i + l];
+		rr[l] = e1 > 1e-9 ? xy / sqrt(e0 * e1) : 0;
+	}
+	for (int l = PITCH_LMIN; l <= PITCH_LMAX; l++) {
+		double r = rr[l];
+
 		/* Prefer the shortest lag near the maximum (no octave drop). */
 		if (r > best + 0.02 || (lag == 0 && r > best)) {
 			best = r;
 			lag = l;
 		}
 	}
+	if (lag > 0) {
+		double y0 = rr[lag - 1], y1 = rr[lag], y2 = rr[lag + 1];
+		double den = y0 - 2 * y1 + y2, off = 0;
+
+		if (den < 0) {
+			off = 0.5 * (y0 - y2) / den;
+			if (off > 0.5 || off < -0.5)
+				off = 0;
+		}
+		*pitch = (double)FEAT_RATE / (2 * (lag + off));
+	}
 	*harm = best < 0 ? 0 : best;
-	*pitch = lag > 0 ? (double)FEAT_RATE / lag : 0;
 }
 
 void

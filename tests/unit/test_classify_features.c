@@ -68,7 +68,8 @@ static void
 run(const int16_t *pcm, size_t n, struct tally *t)
 {
 	struct cls_params p;
-	struct cls_sink sink = {on_window, on_hold, on_human, t};
+	struct cls_sink sink = {.window = on_window, .hold = on_hold,
+				.human = on_human, .arg = t};
 	struct cls *c;
 
 	memset(t, 0, sizeof(*t));

@@ -114,7 +114,7 @@ static struct cls *
 make(struct rec *r)
 {
 	struct cls_params p;
-	struct cls_sink sink = {NULL, on_hold, on_human, r};
+	struct cls_sink sink = {.hold = on_hold, .human = on_human, .arg = r};
 	struct cls *c;
 
 	memset(r, 0, sizeof(*r));

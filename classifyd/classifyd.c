@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "msg.h"
+#include "stt.h"
 
 #define CALL_IDLE_MS 30000 /* a call without frames this long is dropped */
 #define SWEEP_MS 5000
@@ -27,6 +28,7 @@ struct cd_call {
 	struct classifyd *cd;
 	char call_id[MSG_CALL_ID_MAX];
 	struct cls *cls;
+	struct stt_seg *seg; /* speech segments to transcribe; may be NULL */
 	int armed; /* armed before the first frame */
 	int64_t last_ms;
 };
@@ -34,6 +36,7 @@ struct cd_call {
 struct classifyd {
 	struct daemon *d;
 	struct cd_call *calls;
+	struct stt_bus *stt; /* transcripts (stt_bus.c) */
 	int ncalls;
 	uint64_t frames, windows, bad_frames;
 };
@@ -58,6 +61,8 @@ cd_on_window(void *arg, const struct cls_window *w)
 	json_object *data = json_object_new_object(), *f;
 
 	call->cd->windows++;
+	stt_seg_window(call->seg, w->cls == CLS_SPEECH, w->t,
+		       daemon_conf(call->cd->d)->classify_hop_ms / 1000.0);
 	f = json_object_new_object();
 	json_object_object_add(f, "energy_db", json_object_new_double(w->energy_db));
 	json_object_object_add(f, "flatness", json_object_new_double(w->flatness));
@@ -184,6 +189,10 @@ cd_call_get(struct classifyd *cd, const char *call_id)
 		free(c);
 		return NULL;
 	}
+	if ((r = stt_bus_seg_new(cd->stt, c->call_id, MSG_LEG_COMPANY,
+				 &c->seg)) < 0)
+		log_warnx("calls: no transcripts for %s: %s", call_id,
+			  strerror(-r));
 	c->last_ms = msg_mono_ms();
 	c->next = cd->calls;
 	cd->calls = c;
@@ -202,6 +211,8 @@ cd_call_drop(struct classifyd *cd, struct cd_call *call, const char *why)
 			break;
 		}
 	log_debug("calls: forgetting call %s (%s)", call->call_id, why);
+	stt_seg_flush(call->seg);
+	stt_seg_free(call->seg);
 	cls_free(call->cls);
 	free(call);
 	cd->ncalls--;
@@ -233,6 +244,7 @@ cd_init(struct daemon *d, void *state)
 	static const char *const media[] = {"audio", NULL};
 	static const char *const ivr[] = {"ivr_step", NULL};
 	static const char *const sip[] = {"call_ended", NULL};
+	char err[512];
 
 	cd->d = d;
 	if (bus_sub_connect(b, "mediad", media) < 0 ||
@@ -243,6 +255,10 @@ cd_init(struct daemon *d, void *state)
 	}
 	if (daemon_timer_add(d, SWEEP_MS, cd_sweep, cd) < 0)
 		return -1;
+	if (stt_bus_new(&cd->stt, d, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
 	return 0;
 }
 
@@ -265,6 +281,7 @@ cd_audio(struct classifyd *cd, struct bus_in *in)
 	}
 	c->last_ms = msg_mono_ms();
 	cd->frames++;
+	stt_seg_feed(c->seg, in->pcm, in->audio.samples);
 	cls_feed(c->cls, in->pcm, in->audio.samples);
 }
 
@@ -309,6 +326,7 @@ static void
 cd_status(struct daemon *d, void *state, json_object *reply)
 {
 	struct classifyd *cd = state;
+	uint64_t q, p, dr;
 
 	(void)d;
 	json_object_object_add(reply, "calls", json_object_new_int(cd->ncalls));
@@ -318,6 +336,11 @@ cd_status(struct daemon *d, void *state, json_object *reply)
 			       json_object_new_int64((int64_t)cd->windows));
 	json_object_object_add(reply, "bad_frames",
 			       json_object_new_int64((int64_t)cd->bad_frames));
+	stt_bus_counts(cd->stt, &q, &p, &dr);
+	json_object_object_add(reply, "transcripts",
+			       json_object_new_int64((int64_t)p));
+	json_object_object_add(reply, "segments_dropped",
+			       json_object_new_int64((int64_t)dr));
 }
 
 static void
@@ -343,6 +366,8 @@ cd_fini(struct daemon *d, void *state)
 	(void)d;
 	while (cd->calls != NULL)
 		cd_call_drop(cd, cd->calls, "shutting down");
+	stt_bus_free(cd->stt);
+	cd->stt = NULL;
 }
 
 /* ---- --eval ---- */
@@ -350,7 +375,8 @@ cd_fini(struct daemon *d, void *state)
 static void
 cd_eval_usage(FILE *fp)
 {
-	fprintf(fp, "usage: classifyd [-hnVv] [-f file] [--eval manifest]\n");
+	fprintf(fp, "usage: classifyd [-hnVv] [-f file] [--eval manifest] "
+		    "[--wer manifest]\n");
 }
 
 /* classifyd [-v] [-f file] --eval MANIFEST */
@@ -404,10 +430,14 @@ main(int argc, char **argv)
 	    .name = "classifyd",
 	    .summary = "Hold Slayer audio classifier: call progress, hold "
 		       "and live-human detection",
-	    .usage = "[--eval manifest]",
+	    .usage = "[--eval manifest] [--wer manifest]",
 	    .options_help = "  --eval manifest\n"
 			    "           score the classifier on a corpus "
-			    "manifest and exit\n",
+			    "manifest and exit\n"
+			    "  --wer manifest\n"
+			    "           measure the word error rate of the "
+			    "transcripts on a\n"
+			    "           corpus manifest and exit\n",
 	    .init = cd_init,
 	    .event = cd_event,
 	    .status = cd_status,
@@ -421,6 +451,9 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--eval") == 0 ||
 		    strncmp(argv[i], "--eval=", 7) == 0)
 			return cd_eval_main(argc, argv);
+		if (strcmp(argv[i], "--wer") == 0 ||
+		    strncmp(argv[i], "--wer=", 6) == 0)
+			return stt_wer_main(argc, argv);
 	}
 	return daemon_main(argc, argv, &ops, &cd);
 }

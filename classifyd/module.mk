@@ -2,11 +2,16 @@
 PROGS += classifyd
 DAEMONS += classifyd
 classifyd_SRC := $(wildcard classifyd/*.c)
-classifyd_PKGS := fftw3 spandsp
-classifyd_LIBS :=
+classifyd_PKGS := fftw3 spandsp pocketsphinx sphinxbase libcurl
+classifyd_LIBS := -lpthread
 
 # Unit tests: the classifier library without the bus glue.
 test_classify_features_OBJS := classifyd/features.c classifyd/classify.c
 test_classify_features_PKGS := fftw3 spandsp
 test_classify_human_OBJS := classifyd/features.c classifyd/classify.c
 test_classify_human_PKGS := fftw3 spandsp
+
+# Unit tests of the transcript side (no pocketsphinx, no bus).
+test_stt_text_OBJS := classifyd/stt_text.c
+test_stt_cloud_OBJS := classifyd/stt_cloud.c
+test_stt_cloud_PKGS := libcurl

@@ -23,7 +23,7 @@
 
 #define STT_PS_RATE 16000
 /* Level of the 4-8 kHz fill relative to the segment's RMS, and its floor. */
-#define STT_FILL_REL_DB (-26.0)
+#define STT_FILL_REL_DB (-33.0)
 #define STT_FILL_MIN_DBFS (-70.0)
 
 struct stt_ps {

@@ -158,11 +158,17 @@ void stt_config_from_conf(const struct conf *cf, struct stt_config *sc);
 #define STT_SEG_MIN_S 0.4
 
 struct stt_seg;
-/* pcm is handed over (malloc'd; the callback owns it). */
-typedef void (*stt_seg_cb)(void *arg, int16_t *pcm, size_t n, double t,
-			   double duration);
+/*
+ * pcm is handed over (malloc'd; the callback owns it); t is the start in
+ * seconds since the leg's first sample; tag and leg as given to
+ * stt_seg_new().
+ */
+typedef void (*stt_seg_cb)(void *arg, const char *tag, int leg, int16_t *pcm,
+			   size_t n, double t, double duration);
 
-int stt_seg_new(struct stt_seg **out, stt_seg_cb cb, void *arg);
+/* tag (a call id) is copied.  Every stt_seg_* function accepts NULL. */
+int stt_seg_new(struct stt_seg **out, stt_seg_cb cb, void *arg,
+		const char *tag, int leg);
 void stt_seg_free(struct stt_seg *g);
 /* Appends n samples (call before the classifier sees them). */
 void stt_seg_feed(struct stt_seg *g, const int16_t *pcm, size_t n);
@@ -207,5 +213,28 @@ int stt_worker_submit(struct stt_worker *w, const char *tag, int leg,
  * r->text), 0 when none is ready.
  */
 int stt_worker_poll(struct stt_worker *w, struct stt_result *r);
+
+/* ---- stt_bus.c: the daemon's side ---- */
+
+/*
+ * Transcripts on the bus: makes the engine from the [classify] stt_* keys
+ * and the worker, watches its pipe, and publishes transcript_chunk (and
+ * hold_eta when a transcript states a waiting time) for every segment.
+ * stt_bus_new() returns -EINVAL with err set for a bad configuration; with
+ * stt_engine=none *out is a valid object that transcribes nothing.
+ */
+struct daemon;
+struct stt_bus;
+
+int stt_bus_new(struct stt_bus **out, struct daemon *d, char *err,
+		size_t errlen);
+void stt_bus_free(struct stt_bus *b);
+/* A segmenter for one leg of a call; *out is NULL when nothing is to be
+ * transcribed (engine none). */
+int stt_bus_seg_new(struct stt_bus *b, const char *call_id, int leg,
+		    struct stt_seg **out);
+/* Segments queued, transcripts published, segments dropped. */
+void stt_bus_counts(const struct stt_bus *b, uint64_t *queued,
+		    uint64_t *published, uint64_t *dropped);
 
 #endif

@@ -235,7 +235,7 @@ stt_is_num(const char *w)
 {
 	int scale;
 
-	return strcmp(w, "and") == 0 || stt_num_word(w, &scale) >= 0;
+	return stt_num_word(w, &scale) >= 0;
 }
 
 int
@@ -272,10 +272,12 @@ stt_eta_parse(const char *text, int *minutes)
 			break;
 		}
 		start = i;
-		while (start > 0 && stt_is_num(w[start - 1]) && i - start < 8)
+		/* "and" only inside a number: "one hundred and twenty" */
+		while (start > 0 && i - start < 8 &&
+		       (stt_is_num(w[start - 1]) ||
+			(strcmp(w[start - 1], "and") == 0 && start >= 2 &&
+			 strcmp(w[start - 2], "hundred") == 0)))
 			start--;
-		while (start < i && strcmp(w[start], "and") == 0)
-			start++;
 		if (start == i || (v = stt_num_value(w, start, i)) < 0)
 			continue;
 		if (v == 0 || v > 1000)

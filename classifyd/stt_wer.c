@@ -139,7 +139,8 @@ stt_wer_run(const char *manifest, struct stt *s, int verbose, FILE *out)
 static void
 stt_wer_usage(FILE *fp)
 {
-	fprintf(fp, "usage: classifyd [-v] [-f file] --wer manifest\n");
+	fprintf(fp, "usage: classifyd [-hnVv] [-f file] [--eval manifest] "
+		    "[--wer manifest]\n");
 }
 
 int

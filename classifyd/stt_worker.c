@@ -37,6 +37,8 @@ stt_config_from_conf(const struct conf *cf, struct stt_config *sc)
 struct stt_seg {
 	stt_seg_cb cb;
 	void *arg;
+	char tag[64];
+	int leg;
 	int16_t *buf;
 	size_t len, cap;
 	uint64_t base;	     /* sample index of buf[0] */
@@ -46,7 +48,8 @@ struct stt_seg {
 };
 
 int
-stt_seg_new(struct stt_seg **out, stt_seg_cb cb, void *arg)
+stt_seg_new(struct stt_seg **out, stt_seg_cb cb, void *arg, const char *tag,
+	    int leg)
 {
 	struct stt_seg *g = calloc(1, sizeof(*g));
 
@@ -55,6 +58,8 @@ stt_seg_new(struct stt_seg **out, stt_seg_cb cb, void *arg)
 		return -ENOMEM;
 	g->cb = cb;
 	g->arg = arg;
+	snprintf(g->tag, sizeof(g->tag), "%s", tag);
+	g->leg = leg;
 	*out = g;
 	return 0;
 }
@@ -89,6 +94,8 @@ stt_seg_feed(struct stt_seg *g, const int16_t *pcm, size_t n)
 {
 	uint64_t end;
 
+	if (g == NULL)
+		return;
 	if (g->len + n > g->cap) {
 		size_t cap = g->cap ? g->cap : 8 * AUDIO_RATE;
 		int16_t *nb;
@@ -134,7 +141,7 @@ stt_seg_emit(struct stt_seg *g, uint64_t end)
 		return;
 	}
 	memcpy(pcm, g->buf + (start - g->base), n * sizeof(*pcm));
-	g->cb(g->arg, pcm, n, (double)start / AUDIO_RATE,
+	g->cb(g->arg, g->tag, g->leg, pcm, n, (double)start / AUDIO_RATE,
 	      (double)n / AUDIO_RATE);
 }
 
@@ -145,6 +152,8 @@ stt_seg_window(struct stt_seg *g, int speech, double t, double hop)
 	uint64_t wstart = (uint64_t)((t - hop) * AUDIO_RATE + 0.5);
 	uint64_t pre = (uint64_t)(STT_SEG_PREROLL_S * AUDIO_RATE);
 
+	if (g == NULL)
+		return;
 	if (t < hop)
 		wstart = 0;
 	if (speech) {
@@ -175,7 +184,7 @@ stt_seg_window(struct stt_seg *g, int speech, double t, double hop)
 void
 stt_seg_flush(struct stt_seg *g)
 {
-	if (g->active)
+	if (g != NULL && g->active)
 		stt_seg_emit(g, g->speech_end +
 				    (uint64_t)(STT_SEG_TAIL_S * AUDIO_RATE));
 }

@@ -39,6 +39,12 @@
 	X(classify, hold_music_s, DBL, classify_hold_music_s, "3.0", 0.5, 60)   \
 	X(classify, human_speech_s, DBL, classify_human_speech_s, "0.8", 0.2,   \
 	  10)                                                                  \
+	X(classify, stt_engine, STR, classify_stt_engine, "pocketsphinx", 0, 0) \
+	X(classify, stt_base_url, STR, classify_stt_base_url, "", 0, 0)         \
+	X(classify, stt_model, STR, classify_stt_model, "", 0, 0)               \
+	X(classify, stt_api_key_file, STR, classify_stt_api_key_file, "", 0, 0) \
+	X(classify, stt_timeout_ms, INT, classify_stt_timeout_ms, "10000", 100, \
+	  120000)                                                              \
 	X(ivr, default_device, STR, ivr_default_device, "", 0, 0)               \
 	X(ivr, max_call_s, INT, ivr_max_call_s, "7200", 10, 86400)              \
 	X(ivr, max_hold_s, INT, ivr_max_hold_s, "5400", 10, 86400)              \

@@ -22,6 +22,7 @@
 	X(ivr_menu_detected, "ivrd")                                           \
 	X(audio_classified, "classifyd")                                       \
 	X(transcript_chunk, "classifyd")                                       \
+	X(hold_eta, "classifyd")                                               \
 	X(recording_started, "mediad")                                         \
 	X(recording_stopped, "mediad")                                         \
 	/* internal: */                                                        \

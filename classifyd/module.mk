@@ -4,6 +4,9 @@ DAEMONS += classifyd
 classifyd_SRC := $(wildcard classifyd/*.c)
 classifyd_PKGS := fftw3 spandsp pocketsphinx sphinxbase libcurl
 classifyd_LIBS := -lpthread
+# libsphinxbase exports a feat_free() of its own: keep classifyd's symbols
+# out of the dynamic symbol table so that the library calls its own.
+$(BUILD)/obj/classifyd/%.o: ALL_CFLAGS += -fvisibility=hidden
 
 # Unit tests: the classifier library without the bus glue.
 test_classify_features_OBJS := classifyd/features.c classifyd/classify.c

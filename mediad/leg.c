@@ -21,6 +21,7 @@
 
 #define LEG_DTMF_VOLUME 10 /* -10 dBm0 */
 #define LEG_JITTER_MS 60
+#define LEG_SSRC_PACKETS 3 /* packets of a new SSRC before switching to it */
 
 void
 leg_lib_init(void)
@@ -46,6 +47,21 @@ leg_on_tev(RtpSession *s, void *ev, void *ud, void *unused)
 	(void)unused;
 	l->dtmf_rx++;
 	mediad_dtmf_received(l, (int)(intptr_t)ev);
+}
+
+/* Signals emitted with and without an argument put the user data in
+ * different places, so the leg comes from the session's own data. */
+static void
+leg_on_resync(RtpSession *s, void *a1, void *a2, void *a3)
+{
+	struct leg *l = rtp_session_get_data(s);
+
+	(void)a1;
+	(void)a2;
+	(void)a3;
+	log_debug("leg: %s %s: new stream from the far end, resynchronising",
+		  l->call->id, msg_leg_name(l->which));
+	rtp_session_resync(s);
 }
 
 static RtpProfile *
@@ -129,6 +145,14 @@ leg_new(struct leg **out, struct mediad *m, struct call *c, int which,
 	rtp_session_set_jitter_compensation(s, LEG_JITTER_MS);
 	rtp_session_enable_adaptive_jitter_compensation(s, TRUE);
 	rtp_session_signal_connect(s, "telephone-event", leg_on_tev, l);
+	/*
+	 * A far end that switches streams (a new SSRC, or a timestamp jump
+	 * between prompts) must not stall the jitter buffer: resynchronise.
+	 */
+	rtp_session_set_ssrc_changed_threshold(s, LEG_SSRC_PACKETS);
+	rtp_session_set_data(s, l);
+	rtp_session_signal_connect(s, "ssrc_changed", leg_on_resync, NULL);
+	rtp_session_signal_connect(s, "timestamp_jump", leg_on_resync, NULL);
 	*out = l;
 	return 0;
 }

@@ -5,8 +5,10 @@ run:   binds 127.0.0.1:PORT, sends a PCMU (or PCMA) sine tone to REMOTE every
        20 ms for SECONDS (optionally one RFC 4733 digit at a given second),
        and logs every packet it receives as one JSON line (wall-clock time,
        payload type, marker, seq, timestamp, and for audio its RMS in dBFS,
-       for telephone events the event, E bit and duration).
-rms:   prints the RMS (dBFS) of the audio received in LOG after time T.
+       for telephone events the event, E bit and duration).  --switch-at
+       starts a new stream (SSRC, sequence, timestamp) at that second.
+rms:   prints the RMS (dBFS) of the audio received in LOG between two times,
+       and the fraction of its packets louder than -30 dBFS.
 dtmf:  checks the RFC 4733 packets in LOG against the expected digits and
        pacing; prints what was wrong and exits 1, or prints a summary.
 """
@@ -55,6 +57,7 @@ def run(a):
     start = time.time(); n = 0; phase = 0.0
     step = 2 * math.pi * a.freq / 8000
     dtmf_sent = 0
+    switched = False
     while True:
         now = time.time()
         if now - start >= a.seconds: break
@@ -77,6 +80,10 @@ def run(a):
                     s.sendto(hdr + struct.pack('!BBH', ev, (e << 7) | 10, d), remote)
                     seq += 1; dtmf_sent += 1
             elif a.freq > 0:
+                if a.switch_at and not switched and t >= a.switch_at:
+                    # a new stream: SSRC, sequence and timestamp all jump
+                    ssrc, seq, ts = ssrc ^ 0x5A5A5A5A, seq + 20000, ts + 123456789
+                    switched = True
                 pcm = []
                 for _ in range(160):
                     pcm.append(int(a.amp * 32767 * math.sin(phase))); phase += step
@@ -112,10 +119,11 @@ def load(path):
 def rms(a):
     recs = [r for r in load(a.log) if 'rms' in r and r['t'] >= a.after and r['t'] <= a.before]
     if not recs:
-        print(-100.0); return
-    # mean power over the packets
+        print(-100.0, 0.0); return
+    # mean power over the packets, and the fraction of loud packets
     p = sum(10 ** (r['rms'] / 10) for r in recs) / len(recs)
-    print(round(10 * math.log10(p) if p > 0 else -100.0, 1))
+    loud = sum(1 for r in recs if r['rms'] > -30) / len(recs)
+    print(round(10 * math.log10(p) if p > 0 else -100.0, 1), round(loud, 2))
 
 def dtmf(a):
     codes = '0123456789*#ABCD'
@@ -163,6 +171,7 @@ r.add_argument('--remote', required=True); r.add_argument('--seconds', type=floa
 r.add_argument('--freq', type=float, default=440); r.add_argument('--amp', type=float, default=0.3)
 r.add_argument('--dtmf', default=''); r.add_argument('--dtmf-at', type=float, default=1.0)
 r.add_argument('--log', required=True)
+r.add_argument('--switch-at', type=float, default=0)
 q = sp.add_parser('rms'); q.add_argument('log'); q.add_argument('--after', type=float, default=0)
 q.add_argument('--before', type=float, default=1e12)
 d = sp.add_parser('dtmf'); d.add_argument('log'); d.add_argument('digits')

@@ -137,7 +137,7 @@ leg_new(struct leg **out, struct mediad *m, struct call *c, int which,
 	l->opened_ms = msg_mono_ms();
 	l->send_ts = (uint32_t)random();
 	l->recv_ts = 0;
-	dtmf_tx_init(&l->dtmf);
+	tev_tx_init(&l->dtmf);
 	l->profile = leg_profile(l->dtmf_pt);
 	rtp_session_set_profile(s, l->profile);
 	rtp_session_set_payload_type(s, l->pt);
@@ -256,10 +256,10 @@ void
 leg_send(struct leg *l, const int16_t *pcm)
 {
 	RtpSession *s = l->rtp;
-	struct dtmf_pkt pkt;
+	struct tev_pkt pkt;
 	uint8_t buf[MEDIAD_FRAME];
 
-	if (dtmf_tx_tick(&l->dtmf, l->send_ts, &pkt) && l->dtmf_pt >= 0) {
+	if (tev_tx_tick(&l->dtmf, l->send_ts, &pkt) && l->dtmf_pt >= 0) {
 		mblk_t *mp =
 		    rtp_session_create_telephone_event_packet(s, pkt.marker);
 		if (mp != NULL) {

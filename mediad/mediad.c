@@ -136,7 +136,7 @@ call_close_leg(struct call *c, int which)
 void
 mediad_dtmf_received(struct leg *l, int event)
 {
-	char digit[2] = {dtmf_event_char(event), '\0'};
+	char digit[2] = {tev_char(event), '\0'};
 	json_object *o;
 
 	if (digit[0] == '\0') {
@@ -482,13 +482,13 @@ ctl_dtmf(struct mediad *m, struct bus_ctl_req *req)
 		return ctl_err(m, req, r, err);
 	l = c->legs[leg];
 	if ((digits = req_str(req->req, "digits", err, sizeof(err))) == NULL ||
-	    req_int(req->req, "duration_ms", true, 100, DTMF_DURATION_MIN_MS,
-		    DTMF_DURATION_MAX_MS, &dur, err, sizeof(err)) < 0 ||
-	    req_int(req->req, "gap_ms", true, 100, 0, DTMF_GAP_MAX_MS, &gap,
+	    req_int(req->req, "duration_ms", true, 100, TEV_DURATION_MIN_MS,
+		    TEV_DURATION_MAX_MS, &dur, err, sizeof(err)) < 0 ||
+	    req_int(req->req, "gap_ms", true, 100, 0, TEV_GAP_MAX_MS, &gap,
 		    err, sizeof(err)) < 0)
 		return ctl_err(m, req, -EINVAL, err);
 	for (size_t i = 0; digits[i]; i++)
-		if (dtmf_event_code(digits[i]) < 0) {
+		if (tev_code(digits[i]) < 0) {
 			snprintf(err, sizeof(err),
 				 "bad digit '%c' at position %zu of 'digits': "
 				 "only 0-9 * # A-D",
@@ -505,24 +505,44 @@ ctl_dtmf(struct mediad *m, struct bus_ctl_req *req)
 		return ctl_err(m, req, -EINVAL, err);
 	}
 	if (l->dtmf_pt < 0) {
-		snprintf(err, sizeof(err),
-			 "call '%s' %s leg: the remote did not offer "
-			 "telephone-event (dtmf_pt -1)",
-			 c->id, msg_leg_name(leg));
-		return ctl_err(m, req, -EINVAL, err);
+		/* No telephone-event at the far end: tones in the audio. */
+		int16_t *pcm = NULL;
+		size_t n = 0;
+		r = tev_inband(digits, (int)dur, (int)gap, &pcm, &n);
+		if (r == 0)
+			r = leg_play(l, pcm, n);
+		free(pcm);
+		if (r < 0) {
+			snprintf(err, sizeof(err),
+				 "cannot queue %zu in-band digits on call '%s' "
+				 "%s leg (at most %d, and %d s of audio)",
+				 strlen(digits), c->id, msg_leg_name(leg),
+				 TEV_QUEUE_MAX, MEDIAD_PLAY_MAX / AUDIO_RATE);
+			return ctl_err(m, req, -ENOSPC, err);
+		}
+		log_info("dtmf: %s %s: sending '%s' in-band (%ld ms, gap %ld "
+			 "ms)",
+			 c->id, msg_leg_name(leg), digits, dur, gap);
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "queued",
+				       json_object_new_int((int)strlen(digits)));
+		json_object_object_add(o, "inband",
+				       json_object_new_boolean(1));
+		bus_ctl_reply_ok(daemon_bus(m->d), req, o);
+		return 0;
 	}
-	if (dtmf_tx_push(&l->dtmf, digits, (int)dur, (int)gap) < 0) {
+	if (tev_tx_push(&l->dtmf, digits, (int)dur, (int)gap) < 0) {
 		snprintf(err, sizeof(err),
 			 "too many digits queued on call '%s' %s leg (at most "
 			 "%d)",
-			 c->id, msg_leg_name(leg), DTMF_QUEUE_MAX);
+			 c->id, msg_leg_name(leg), TEV_QUEUE_MAX);
 		return ctl_err(m, req, -ENOSPC, err);
 	}
 	log_info("dtmf: %s %s: sending '%s' (%ld ms, gap %ld ms)", c->id,
 		 msg_leg_name(leg), digits, dur, gap);
 	json_object *o = json_object_new_object();
 	json_object_object_add(
-	    o, "queued", json_object_new_int((int)dtmf_tx_pending(&l->dtmf)));
+	    o, "queued", json_object_new_int((int)tev_tx_pending(&l->dtmf)));
 	bus_ctl_reply_ok(daemon_bus(m->d), req, o);
 	return 0;
 }
@@ -655,7 +675,7 @@ mediad_status(struct daemon *d, void *state, json_object *reply)
 			    json_object_new_int64((int64_t)l->tx_packets));
 			json_object_object_add(
 			    lo, "dtmf_pending",
-			    json_object_new_int((int)dtmf_tx_pending(&l->dtmf)));
+			    json_object_new_int((int)tev_tx_pending(&l->dtmf)));
 			json_object_array_add(legs, lo);
 		}
 		json_object_object_add(co, "legs", legs);

@@ -22,33 +22,34 @@
 #define MEDIAD_NLEGS 2	     /* company, user */
 #define MEDIAD_PLAY_MAX (AUDIO_RATE * 600) /* queued playback, samples */
 
-/* ---- dtmf.c: RFC 4733 sender state machine (no I/O) ---- */
+/* ---- dtmf.c: RFC 4733 sender state machine (no I/O), prefix tev_ (spandsp
+ * owns dtmf_) ---- */
 
-#define DTMF_QUEUE_MAX 64
-#define DTMF_END_PACKETS 3
-#define DTMF_DURATION_MIN_MS 40
-#define DTMF_DURATION_MAX_MS 8000 /* the 16-bit duration field: 8.19 s */
-#define DTMF_GAP_MAX_MS 10000
+#define TEV_QUEUE_MAX 64
+#define TEV_END_PACKETS 3
+#define TEV_DURATION_MIN_MS 40
+#define TEV_DURATION_MAX_MS 8000 /* the 16-bit duration field: 8.19 s */
+#define TEV_GAP_MAX_MS 10000
 
-struct dtmf_digit {
+struct tev_digit {
 	uint8_t event;	     /* RFC 4733 event code 0..15 */
 	uint16_t tone_ticks; /* 20 ms packets while the tone is on */
 	uint16_t gap_ticks;  /* 20 ms ticks from the tone's end to the next */
 };
 
-enum dtmf_state { DTMF_IDLE, DTMF_TONE, DTMF_END, DTMF_GAP };
+enum tev_state { TEV_IDLE, TEV_TONE, TEV_END, TEV_GAP };
 
-struct dtmf_tx {
-	struct dtmf_digit q[DTMF_QUEUE_MAX];
+struct tev_tx {
+	struct tev_digit q[TEV_QUEUE_MAX];
 	size_t head, len;
-	enum dtmf_state state;
-	struct dtmf_digit cur;
+	enum tev_state state;
+	struct tev_digit cur;
 	uint32_t ts_start; /* RTP timestamp of the event's first packet */
 	unsigned n;	   /* packets (or gap ticks) done in this state */
 };
 
 /* One telephone-event packet to send on this tick. */
-struct dtmf_pkt {
+struct tev_pkt {
 	uint8_t event;
 	bool marker;   /* first packet of the event */
 	bool end;      /* E bit */
@@ -57,27 +58,34 @@ struct dtmf_pkt {
 };
 
 /* The RFC 4733 event code of a digit (0-9 * # A-D, any case), or -EINVAL. */
-int dtmf_event_code(char c);
+int tev_code(char c);
 /* The digit of an event code 0..15, or 0. */
-char dtmf_event_char(int event);
-void dtmf_tx_init(struct dtmf_tx *t);
+char tev_char(int event);
+void tev_tx_init(struct tev_tx *t);
 /*
  * Queues digits with the given tone duration and gap (ms, validated by
- * dtmf_check_params).  Nothing is queued on error: -EINVAL names no digit
- * (use dtmf_event_code to find it), -ENOSPC when the queue is full.
+ * tev_check_params).  Nothing is queued on error: -EINVAL names no digit
+ * (use tev_code to find it), -ENOSPC when the queue is full.
  */
-int dtmf_tx_push(struct dtmf_tx *t, const char *digits, int duration_ms,
+int tev_tx_push(struct tev_tx *t, const char *digits, int duration_ms,
 		 int gap_ms);
 /* 0, or -EINVAL with err saying which value is out of range. */
-int dtmf_check_params(int duration_ms, int gap_ms, char *err, size_t errlen);
+int tev_check_params(int duration_ms, int gap_ms, char *err, size_t errlen);
 /*
  * Advances one 20 ms tick whose audio packet would carry timestamp ts.
  * Returns true with *pkt filled when a telephone-event packet must be sent
  * instead of audio, false when audio goes out on this tick.
  */
-bool dtmf_tx_tick(struct dtmf_tx *t, uint32_t ts, struct dtmf_pkt *pkt);
+bool tev_tx_tick(struct tev_tx *t, uint32_t ts, struct tev_pkt *pkt);
 /* Digits queued or in progress. */
-size_t dtmf_tx_pending(const struct dtmf_tx *t);
+size_t tev_tx_pending(const struct tev_tx *t);
+/*
+ * Renders digits as in-band DTMF tones (8 kHz), each tone duration_ms
+ * followed by gap_ms of silence.  *pcm is malloc'd (caller frees).
+ * -EINVAL for a bad digit or value.
+ */
+int tev_inband(const char *digits, int duration_ms, int gap_ms, int16_t **pcm,
+		size_t *n);
 
 /* ---- port.c: RTP port allocation ---- */
 
@@ -141,7 +149,7 @@ struct leg {
 	int16_t rx[MEDIAD_FRAME];
 	bool rx_valid;
 	int16_t tx[MEDIAD_FRAME];
-	struct dtmf_tx dtmf;
+	struct tev_tx dtmf;
 	int16_t *play;
 	size_t play_len, play_pos;
 };

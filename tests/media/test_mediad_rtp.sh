@@ -137,6 +137,16 @@ st=$(req '{"cmd":"status"}') || fail "status"
 echo "$st" | jq -e ".calls[] | select(.call_id == \"$CALL\") | .bridged == true and (.legs | length) == 2" >/dev/null ||
 	fail "status does not show the bridged call: $st"
 
+# A far end without telephone-event gets the digits in-band.
+req "{\"cmd\":\"leg_remote\",\"call_id\":\"$CALL\",\"leg\":\"user\",\"addr\":\"127.0.0.1\",\"port\":$pu,\"pt\":0,\"dtmf_pt\":-1}" >/dev/null ||
+	fail "leg_remote user without telephone-event"
+out=$(req "{\"cmd\":\"dtmf\",\"call_id\":\"$CALL\",\"leg\":\"user\",\"digits\":\"42\"}") ||
+	fail "in-band dtmf: $out"
+echo "$out" | jq -e '.inband == true' >/dev/null || fail "dtmf without telephone-event not in-band: $out"
+n=$(grep -c '"ev":' "$T/user.rtp")
+[ "$n" -eq 0 ] || fail "$n RFC 4733 packets sent to a far end without telephone-event"
+ok "in-band DTMF for a far end without telephone-event"
+
 # (d) Close both legs: recording_stopped, a non-silent 0600 WAV.
 req "{\"cmd\":\"leg_close\",\"call_id\":\"$CALL\",\"leg\":\"company\"}" >/dev/null || fail "leg_close company"
 req "{\"cmd\":\"leg_close\",\"call_id\":\"$CALL\",\"leg\":\"user\"}" >/dev/null || fail "leg_close user"

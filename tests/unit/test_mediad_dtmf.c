@@ -2,7 +2,8 @@
  * Unit tests for mediad's RFC 4733 sender state machine (mediad/dtmf.c):
  * one packet per 20 ms tick while the tone is on with a growing duration
  * and the start timestamp, the marker on the first, three end packets,
- * then audio for the rest of the gap.
+ * then audio for the rest of the gap; and the in-band fallback, checked
+ * with spandsp's DTMF detector.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,27 +13,34 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
+#include <spandsp/telephony.h>
+#include <spandsp/complex.h>
+#include <spandsp/logging.h>
+#include <spandsp/tone_detect.h>
+#include <spandsp/super_tone_rx.h>
+#include <spandsp/dtmf.h>
 
 #include "../../mediad/mediad.h"
 
 /* Runs ticks from ts until the machine is idle; records what it did. */
 struct step {
 	bool event;
-	struct dtmf_pkt pkt;
+	struct tev_pkt pkt;
 	uint32_t ts;
 };
 
 static int
-run(struct dtmf_tx *t, uint32_t ts, struct step *out, int max)
+run(struct tev_tx *t, uint32_t ts, struct step *out, int max)
 {
 	int n = 0;
 
 	while (n < max) {
 		out[n].ts = ts;
-		out[n].event = dtmf_tx_tick(t, ts, &out[n].pkt);
+		out[n].event = tev_tx_tick(t, ts, &out[n].pkt);
 		n++;
 		ts += MEDIAD_FRAME;
-		if (dtmf_tx_pending(t) == 0 && !out[n - 1].event)
+		if (tev_tx_pending(t) == 0 && !out[n - 1].event)
 			break;
 	}
 	return n;
@@ -42,32 +50,32 @@ static void
 test_codes(void **state)
 {
 	(void)state;
-	assert_int_equal(dtmf_event_code('0'), 0);
-	assert_int_equal(dtmf_event_code('9'), 9);
-	assert_int_equal(dtmf_event_code('*'), 10);
-	assert_int_equal(dtmf_event_code('#'), 11);
-	assert_int_equal(dtmf_event_code('A'), 12);
-	assert_int_equal(dtmf_event_code('d'), 15);
-	assert_true(dtmf_event_code('E') < 0);
-	assert_true(dtmf_event_code(' ') < 0);
-	assert_true(dtmf_event_code('\0') < 0);
-	assert_int_equal(dtmf_event_char(11), '#');
-	assert_int_equal(dtmf_event_char(16), 0);
-	assert_int_equal(dtmf_event_char(-1), 0);
+	assert_int_equal(tev_code('0'), 0);
+	assert_int_equal(tev_code('9'), 9);
+	assert_int_equal(tev_code('*'), 10);
+	assert_int_equal(tev_code('#'), 11);
+	assert_int_equal(tev_code('A'), 12);
+	assert_int_equal(tev_code('d'), 15);
+	assert_true(tev_code('E') < 0);
+	assert_true(tev_code(' ') < 0);
+	assert_true(tev_code('\0') < 0);
+	assert_int_equal(tev_char(11), '#');
+	assert_int_equal(tev_char(16), 0);
+	assert_int_equal(tev_char(-1), 0);
 }
 
 static void
 test_one_digit_paced(void **state)
 {
-	struct dtmf_tx t;
+	struct tev_tx t;
 	struct step s[64];
 	int n;
 
 	(void)state;
-	dtmf_tx_init(&t);
-	assert_false(dtmf_tx_tick(&t, 1000, &s[0].pkt)); /* idle: audio */
-	assert_int_equal(dtmf_tx_push(&t, "5", 100, 100), 0);
-	assert_int_equal(dtmf_tx_pending(&t), 1);
+	tev_tx_init(&t);
+	assert_false(tev_tx_tick(&t, 1000, &s[0].pkt)); /* idle: audio */
+	assert_int_equal(tev_tx_push(&t, "5", 100, 100), 0);
+	assert_int_equal(tev_tx_pending(&t), 1);
 	n = run(&t, 5000, s, 64);
 	/* 5 tone packets, 3 end packets, then audio. */
 	for (int i = 0; i < 5; i++) {
@@ -92,14 +100,14 @@ test_one_digit_paced(void **state)
 static void
 test_gap_between_digits(void **state)
 {
-	struct dtmf_tx t;
+	struct tev_tx t;
 	struct step s[128];
 	int n, starts[4], ns = 0;
 
 	(void)state;
-	dtmf_tx_init(&t);
-	assert_int_equal(dtmf_tx_push(&t, "12", 100, 200), 0);
-	assert_int_equal(dtmf_tx_pending(&t), 2);
+	tev_tx_init(&t);
+	assert_int_equal(tev_tx_push(&t, "12", 100, 200), 0);
+	assert_int_equal(tev_tx_pending(&t), 2);
 	n = run(&t, 0, s, 128);
 	for (int i = 0; i < n; i++)
 		if (s[i].event && s[i].pkt.marker)
@@ -113,19 +121,19 @@ test_gap_between_digits(void **state)
 		assert_false(s[i].event);
 	/* the second event carries its own start timestamp */
 	assert_int_equal(s[starts[1]].pkt.ts, 15 * 160);
-	assert_int_equal(dtmf_tx_pending(&t), 0);
+	assert_int_equal(tev_tx_pending(&t), 0);
 }
 
 static void
 test_short_gap_keeps_end_packets(void **state)
 {
-	struct dtmf_tx t;
+	struct tev_tx t;
 	struct step s[64];
 	int ends = 0;
 
 	(void)state;
-	dtmf_tx_init(&t);
-	assert_int_equal(dtmf_tx_push(&t, "#*", 40, 0), 0);
+	tev_tx_init(&t);
+	assert_int_equal(tev_tx_push(&t, "#*", 40, 0), 0);
 	run(&t, 0, s, 64);
 	/* 2 tone ticks, 3 ends, then straight to the next digit */
 	for (int i = 0; i < 5; i++)
@@ -140,33 +148,33 @@ test_short_gap_keeps_end_packets(void **state)
 static void
 test_rounding_and_limits(void **state)
 {
-	struct dtmf_tx t;
+	struct tev_tx t;
 	struct step s[64];
 	char err[128];
 
 	(void)state;
-	dtmf_tx_init(&t);
+	tev_tx_init(&t);
 	/* 50 ms rounds up to 3 packets */
-	assert_int_equal(dtmf_tx_push(&t, "0", 50, 0), 0);
+	assert_int_equal(tev_tx_push(&t, "0", 50, 0), 0);
 	run(&t, 0, s, 64);
 	assert_false(s[2].pkt.end);
 	assert_int_equal(s[2].pkt.duration, 480);
 	assert_true(s[3].pkt.end);
 	assert_int_equal(s[3].pkt.duration, 480);
 
-	assert_int_equal(dtmf_check_params(100, 100, err, sizeof(err)), 0);
-	assert_true(dtmf_check_params(10, 100, err, sizeof(err)) < 0);
+	assert_int_equal(tev_check_params(100, 100, err, sizeof(err)), 0);
+	assert_true(tev_check_params(10, 100, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "duration_ms"));
-	assert_true(dtmf_check_params(9000, 100, err, sizeof(err)) < 0);
-	assert_true(dtmf_check_params(100, -1, err, sizeof(err)) < 0);
+	assert_true(tev_check_params(9000, 100, err, sizeof(err)) < 0);
+	assert_true(tev_check_params(100, -1, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "gap_ms"));
 	/* the longest tone still fits the 16-bit duration field */
-	dtmf_tx_init(&t);
-	assert_int_equal(dtmf_tx_push(&t, "1", DTMF_DURATION_MAX_MS, 0), 0);
+	tev_tx_init(&t);
+	assert_int_equal(tev_tx_push(&t, "1", TEV_DURATION_MAX_MS, 0), 0);
 	{
-		struct dtmf_pkt p;
+		struct tev_pkt p;
 		uint16_t last = 0;
-		while (dtmf_tx_tick(&t, 0, &p) && !p.end) {
+		while (tev_tx_tick(&t, 0, &p) && !p.end) {
 			assert_true(p.duration > last);
 			last = p.duration;
 		}
@@ -177,21 +185,45 @@ test_rounding_and_limits(void **state)
 static void
 test_push_rejects(void **state)
 {
-	struct dtmf_tx t;
-	char many[DTMF_QUEUE_MAX + 2];
+	struct tev_tx t;
+	char many[TEV_QUEUE_MAX + 2];
 
 	(void)state;
-	dtmf_tx_init(&t);
-	assert_int_equal(dtmf_tx_push(&t, "12x", 100, 100), -EINVAL);
-	assert_int_equal(dtmf_tx_pending(&t), 0); /* nothing queued */
-	assert_int_equal(dtmf_tx_push(&t, "1", 5, 100), -EINVAL);
+	tev_tx_init(&t);
+	assert_int_equal(tev_tx_push(&t, "12x", 100, 100), -EINVAL);
+	assert_int_equal(tev_tx_pending(&t), 0); /* nothing queued */
+	assert_int_equal(tev_tx_push(&t, "1", 5, 100), -EINVAL);
 	memset(many, '1', sizeof(many) - 1);
 	many[sizeof(many) - 1] = '\0';
-	assert_int_equal(dtmf_tx_push(&t, many, 100, 100), -ENOSPC);
-	assert_int_equal(dtmf_tx_pending(&t), 0);
-	many[DTMF_QUEUE_MAX] = '\0';
-	assert_int_equal(dtmf_tx_push(&t, many, 100, 100), 0);
-	assert_int_equal(dtmf_tx_push(&t, "2", 100, 100), -ENOSPC);
+	assert_int_equal(tev_tx_push(&t, many, 100, 100), -ENOSPC);
+	assert_int_equal(tev_tx_pending(&t), 0);
+	many[TEV_QUEUE_MAX] = '\0';
+	assert_int_equal(tev_tx_push(&t, many, 100, 100), 0);
+	assert_int_equal(tev_tx_push(&t, "2", 100, 100), -ENOSPC);
+}
+
+static void
+test_inband(void **state)
+{
+	int16_t *pcm;
+	size_t n;
+	char got[32];
+	dtmf_rx_state_t *rx;
+
+	(void)state;
+	assert_int_equal(tev_inband("159#a", 100, 100, &pcm, &n), 0);
+	/* five tones and five gaps of 100 ms */
+	assert_true(n >= 5 * 1600 && n <= 5 * 1600 + 800);
+	rx = dtmf_rx_init(NULL, NULL, NULL);
+	assert_non_null(rx);
+	dtmf_rx(rx, pcm, (int)n);
+	got[dtmf_rx_get(rx, got, sizeof(got) - 1)] = '\0';
+	assert_string_equal(got, "159#A");
+	dtmf_rx_free(rx);
+	free(pcm);
+	assert_int_equal(tev_inband("1x", 100, 100, &pcm, &n), -EINVAL);
+	assert_null(pcm);
+	assert_int_equal(tev_inband("1", 10, 100, &pcm, &n), -EINVAL);
 }
 
 int
@@ -204,6 +236,7 @@ main(void)
 	    cmocka_unit_test(test_short_gap_keeps_end_packets),
 	    cmocka_unit_test(test_rounding_and_limits),
 	    cmocka_unit_test(test_push_rejects),
+	    cmocka_unit_test(test_inband),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,10 +81,10 @@ req "{\"cmd\":\"leg_remote\",\"call_id\":\"$CALL\",\"leg\":\"user\",\"addr\":\"1
 	fail "leg_remote user"
 
 # The company sends 1 kHz (switching to a new SSRC and timestamp base at
-# 3.4 s, as a PBX does between prompts); the user 600 Hz and, at 2 s, the
+# 4.4 s, as a PBX does between prompts); the user 600 Hz and, at 2 s, the
 # digit 7.
 start pcomp $PEER run --port "$pc" --remote "127.0.0.1:$cport" --seconds 9 \
-	--freq 1000 --switch-at 3.4 --log "$T/comp.rtp"
+	--freq 1000 --switch-at 4.4 --log "$T/comp.rtp"
 start puser $PEER run --port "$pu" --remote "127.0.0.1:$uport" --seconds 9 \
 	--freq 600 --dtmf 7 --dtmf-at 2.0 --log "$T/user.rtp"
 t0=$(date +%s.%N)
@@ -115,6 +115,20 @@ ok "dtmf_received {leg:user, digit:7} published once"
 # tone, and the company peer hears the user.
 tb=$(date +%s.%N)
 before_u=$($PEER rms "$T/user.rtp" --after "$t0" --before "$tb" | cut -d' ' -f1)
+
+# play: a 16 kHz stereo prompt, resampled and sent on the user leg.
+sox -n -r 16000 -c 2 "$T/prompt.wav" synth 0.6 sine 800 vol 0.5 || fail "sox"
+tp=$(date +%s.%N)
+out=$(req "{\"cmd\":\"play\",\"call_id\":\"$CALL\",\"leg\":\"user\",\"path\":\"$T/prompt.wav\"}") ||
+	fail "play: $out"
+echo "$out" | jq -e '.seconds > 0.55 and .seconds < 0.65' >/dev/null || fail "play: wrong length: $out"
+sleep 0.9
+set -- $($PEER rms "$T/user.rtp" --after "$tp")
+echo "user peer hears the prompt at $1 dBFS ($2 of packets loud)"
+python3 -c "import sys; sys.exit(0 if $1 > -25 and 0.45 <= $2 <= 0.9 else 1)" ||
+	fail "the played prompt did not reach the user peer"
+ok "play sends the prompt"
+
 req "{\"cmd\":\"bridge\",\"call_id\":\"$CALL\"}" >/dev/null || fail "bridge"
 sleep 0.3
 ta=$(date +%s.%N)

@@ -98,7 +98,13 @@ http_read_body(struct mg_connection *conn, char **out, size_t *outlen)
 	return 0;
 }
 
-/* Pings run in parallel so that the whole check takes one timeout. */
+/*
+ * Pings run in parallel so that the whole check takes one timeout.  A ping
+ * is a liveness check, not work: it waits at most PING_TIMEOUT_MS (or the
+ * configured control timeout, if shorter), so a client learns which daemon
+ * is down well within 2 s.
+ */
+#define PING_TIMEOUT_MS 1500
 struct ping_job {
 	struct apid *a;
 	const char *daemon;
@@ -115,7 +121,11 @@ ping_run(void *arg)
 	json_object *req = json_object_new_object(), *reply = NULL;
 
 	json_object_object_add(req, "cmd", json_object_new_string("ping"));
-	j->rc = bus_call(j->a->zctx, j->a->wconf, j->daemon, req, 0, &reply,
+	j->rc = bus_call(j->a->zctx, j->a->wconf, j->daemon, req,
+			 j->a->wconf->ctl_timeout_ms < PING_TIMEOUT_MS
+			     ? (int)j->a->wconf->ctl_timeout_ms
+			     : PING_TIMEOUT_MS,
+			 &reply,
 			 j->err, sizeof(j->err));
 	json_object_put(req);
 	json_object_put(reply);

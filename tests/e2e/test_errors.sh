@@ -10,7 +10,7 @@ SIP=$(free_port); API=$(free_port); RTP=$(free_rtp_base 40)
 BUSY=$(free_port); GONE=$(free_port)
 write_conf <<EOF
 [general]
-ctl_timeout_ms = 1500
+
 [sip]
 listen = 127.0.0.1:$SIP
 [media]
@@ -49,8 +49,9 @@ ok "malformed body: 400 $(jq -c . "$T/resp.json")"
 for case in "486 Busy_Here $BUSY" "404 Not_Found $GONE"; do
 	set -- $case
 	scode=$1; reason=$(echo "$2" | tr _ ' '); port=$3
-	start "sipp$scode" sipp -sf "$HS_TOP/tests/e2e/uas_reject.xml" -i 127.0.0.1 -p "$port" -m 1 \
-		-key code "$scode" -key reason "$reason" -bg -trace_err -error_file "$T/sipp$scode.err"
+	sed -e "s/@CODE@/$scode/" -e "s/@REASON@/$reason/" "$HS_TOP/tests/e2e/uas_reject.xml" >"$T/uas$scode.xml"
+	start "sipp$scode" sipp -sf "$T/uas$scode.xml" -i 127.0.0.1 -p "$port" -m 1 -nostdin \
+		-trace_err -error_file "$T/sipp$scode.err"
 	sleep 0.5
 	code=$(post /api/calls/outbound "{\"number\":\"sip:company@127.0.0.1:$port\",\"device\":\"phone\"}")
 	case $code in 200|201|202) ;; *) fail "outbound call gave HTTP $code: $(cat "$T/resp.json")" ;; esac
@@ -72,6 +73,8 @@ start_t=$(date +%s%N)
 code=$(post /api/calls/hold-slayer '{"number":"sip:x@127.0.0.1:9","intent":"x"}')
 ms=$(( ($(date +%s%N) - start_t) / 1000000 ))
 [ "$code" = 503 ] || fail "stopped ivrd gave HTTP $code: $(cat "$T/resp.json")"
+# The issue's promise is "within 2 s"; allow for a loaded machine.
+[ "$ms" -lt 4000 ] || fail "503 took $ms ms"
 jq -e '.detail | test("ivrd")' "$T/resp.json" >/dev/null || fail "503 does not name ivrd: $(cat "$T/resp.json")"
 ok "stopped ivrd: 503 in $ms ms: $(jq -r .detail "$T/resp.json")"
 out=$("$HS_BUILD/holdctl" --api "$URL" call sip:x@127.0.0.1:9 --intent x 2>&1) &&

@@ -10,8 +10,12 @@
  *   busy      480 + 620 Hz, or the gaps of a 0.5 s on / 0.5 s off cadence;
  *   silence   low level, or stationary noise (flat spectrum, steady level);
  *   speech    syllabic 2.5-8 Hz envelope modulation, pauses (many
- *             low-energy frames), voiced frames whose pitch glides;
- *   music     steady energy, sustained tones whose pitch holds.
+ *             low-energy frames), a spectrum that changes every syllable,
+ *             voiced and unvoiced sounds in turn;
+ *   music     steady energy, partials held in place (tonal continuity).
+ *
+ * Between music and speech the published class is smoothed by a sticky
+ * two-state forward filter; the hold / human logic uses the raw classes.
  *
  * On top of the windows it runs the call's hold state: hold is music (or
  * silence, or a repeating announcement) lasting long enough while armed, or
@@ -39,6 +43,10 @@
 
 #define CTX_FRAMES 256	  /* frames of context kept (5.12 s) */
 #define MOD_FRAMES 64	  /* envelope span for the modulation (1.28 s) */
+#define LONG_FRAMES 125	  /* long context (2.5 s) */
+#define HIST_HOPS 200	  /* published classes remembered */
+#define HOLD_SHARE_ARMED 0.70	/* music share that means hold when armed */
+#define HOLD_SHARE_UNARMED 0.85 /* and when not armed */
 #define SEG_MAX 16	  /* speech segments remembered per call */
 #define SEG_FRAMES 1500	  /* frames kept per segment (30 s) */
 #define FP_MIN_FRAMES 30  /* overlap needed to compare fingerprints */
@@ -76,6 +84,7 @@ struct cls_seg {
 	/* summary (cls_seg_stats) */
 	float shape[FEAT_NBANDS];
 	double level_db, floor_db, pitch_hz, quiet_tonal;
+	double pause_db; /* the quietest 100 ms */
 	int nact;
 };
 
@@ -104,10 +113,18 @@ struct cls {
 	int dtmf_frames; /* frames with a DTMF tone in the hop */
 	struct cls_tone rb, busy;
 	double floor_db; /* slow noise-floor tracker */
+	double odds;	 /* smoothed speech-vs-music log-odds */
+	enum cls_class last_pub; /* the class published last */
+	int quiet_hops;	 /* hops since the last music or speech */
+	int other_loud;	 /* loud frames of the hop that are not a tone */
+	double hop_shape[FEAT_NBANDS]; /* band shape of the last hop, dB */
+	int have_shape;
 
 	/* hold / human */
 	int armed, hold_seen, human_seen;
-	double music_run, nonmusic_run, silence_run;
+	double silence_run;
+	unsigned char hist[HIST_HOPS]; /* published classes, ring */
+	unsigned nhist;
 	struct cls_seg seg[SEG_MAX];
 	int nseg;
 	int cur;	  /* open segment index, -1 none */
@@ -289,6 +306,25 @@ cls_measure(struct cls *c, struct cls_window *w, int nhop)
 			w->peak_db = f->energy_db;
 	}
 	w->energy_db = 10 * log10(pw / nhop + 1e-10);
+	/* The spectral shape of the hop against the last one. */
+	{
+		double bp[FEAT_NBANDS] = {0}, mean = 0, d = 0;
+
+		for (int i = 0; i < nhop; i++)
+			for (int k = 0; k < FEAT_NBANDS; k++)
+				bp[k] += pow(10, cls_ago(c, i)->bands[k] / 10);
+		for (int k = 0; k < FEAT_NBANDS; k++) {
+			bp[k] = 10 * log10(bp[k] / nhop + 1e-10);
+			mean += bp[k] / FEAT_NBANDS;
+		}
+		for (int k = 0; k < FEAT_NBANDS; k++) {
+			bp[k] -= mean;
+			d += (bp[k] - c->hop_shape[k]) * (bp[k] - c->hop_shape[k]);
+		}
+		w->spec_change = c->have_shape ? sqrt(d / FEAT_NBANDS) : 0;
+		memcpy(c->hop_shape, bp, sizeof(bp));
+		c->have_shape = 1;
+	}
 
 	/* Context: the envelope over the last 1.28 s. */
 	n = cls_avail(c, MOD_FRAMES);
@@ -343,6 +379,41 @@ cls_measure(struct cls *c, struct cls_window *w, int nhop)
 		}
 		w->mod4 = 2 * sqrt(modp) / (n * m);
 	}
+
+	/* Long context: tonal continuity, zero crossings, quiet frames. */
+	n = cls_avail(c, LONG_FRAMES);
+	{
+		double ton = 0, ton2 = 0, tw = 0, zm = 0, em = 0, top = -100;
+		int hz = 0, ls = 0;
+
+		for (int i = 0; i < n; i++) {
+			const struct feat_frame *f = cls_ago(c, i);
+
+			zm += f->zcr / n;
+			em += pow(10, f->energy_db / 10) / n;
+			if (f->energy_db > top)
+				top = f->energy_db;
+		}
+		for (int i = 0; i < n; i++) {
+			const struct feat_frame *f = cls_ago(c, i);
+			double wt;
+
+			if (f->zcr > 1.5 * zm)
+				hz++;
+			if (pow(10, f->energy_db / 10) < em / 3)
+				ls++;
+			if (f->energy_db < top - 20 || i >= n - 10)
+				continue;
+			wt = pow(10, f->energy_db / 20);
+			ton += wt * f->tonal;
+			ton2 += wt * f->tonal2;
+			tw += wt;
+		}
+		w->tonal = tw > 0 ? ton / tw : 0;
+		w->tonal2 = tw > 0 ? ton2 / tw : 0;
+		w->hzcrr = n > 0 ? (double)hz / n : 0;
+		w->lster = n > 0 ? (double)ls / n : 0;
+	}
 }
 
 /* ---- the window decision ---- */
@@ -351,6 +422,47 @@ static double
 cls_sigmoid(double x)
 {
 	return 1 / (1 + exp(-x));
+}
+
+/* A vote in -1..1: how far x is past mid, in units of scale. */
+static double
+cls_vote(double x, double mid, double scale)
+{
+	return tanh((x - mid) / scale);
+}
+
+/*
+ * Speech against music, from one window's context: > 0 speech-like.
+ * Three groups of cues, each a vote in -1..1 with its midpoint between
+ * what speech and music do by their nature:
+ *   envelope: syllables make a level that swings 10-20 dB at 3-6 Hz with
+ *     pauses (level spread, share of quiet frames at two depths, the
+ *     2.5-8 Hz modulation) -- four views of one property, so they share
+ *     one and a half votes;
+ *   spectrum: speech changes its spectrum every syllable (flux from
+ *     frame to frame, and a shape that differs from hop to hop by 5 dB
+ *     and more) and alternates voiced and unvoiced sounds (frames of
+ *     high zero-crossing rate) -- two votes;
+ *   tonal continuity: notes hold their partials in place for 100 ms and
+ *     more, speech harmonics glide.  Held partials are strong evidence of
+ *     music; their absence is weak evidence of speech (drums, distorted
+ *     guitars and noise have none either), so this vote is lopsided.
+ */
+static double
+cls_speech_score(const struct cls_window *w)
+{
+	double env, s;
+
+	env = (cls_vote(w->energy_sd, 6.0, 2.0) +
+	       cls_vote(w->low_energy, 0.40, 0.10) +
+	       cls_vote(w->lster, 0.35, 0.10) + cls_vote(w->mod4, 0.45, 0.15)) /
+	      4;
+	s = 1.5 * env;
+	s += 2 * (cls_vote(w->flux, 0.25, 0.07) +
+		  cls_vote(w->hzcrr, 0.07, 0.03) +
+		  cls_vote(w->spec_change, 5.0, 1.5)) / 3;
+	s += 1.5 * fmin(0.3, -cls_vote(w->tonal2, 0.22, 0.08));
+	return s;
 }
 
 static void
@@ -376,8 +488,17 @@ cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
 		w->confidence = 0.6 + 0.4 * fmin(1, 2.0 * busy_frames / nhop);
 		return;
 	}
-	/* The quiet part of a cadence: only if little else is going on. */
-	if (w->peak_db < c->floor_db + 15 || w->peak_db < -45) {
+	/*
+	 * The quiet part of a cadence, and the edges of its bursts: only if
+	 * nothing but the tone is loud in the hop.
+	 */
+	if (c->other_loud == 0 && (rb_frames >= 3 || busy_frames >= 3)) {
+		w->cls = rb_frames >= busy_frames ? CLS_RINGBACK : CLS_BUSY;
+		w->confidence = 0.6;
+		return;
+	}
+	if (w->peak_db < c->floor_db + 15 || w->peak_db < -45 ||
+	    c->other_loud == 0) {
 		if (c->busy.seen && c->busy.last_run <= 45 &&
 		    now - c->busy.last_end <= 60) {
 			w->cls = CLS_BUSY;
@@ -396,20 +517,18 @@ cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
 		w->confidence = cls_sigmoid((-48 - w->energy_db) / 3 + 2);
 		return;
 	}
-	if (w->energy_sd < 3 && w->flatness > 0.3) {
-		w->cls = CLS_SILENCE; /* stationary noise */
+	/*
+	 * Stationary noise: a flat spectrum whose level and shape hold from
+	 * hop to hop (a noise band averaged over 0.5 s moves by well under
+	 * 1 dB; music and speech move by several).
+	 */
+	if (w->energy_sd < 3 && w->flatness > 0.3 && w->spec_change < 1.2) {
+		w->cls = CLS_SILENCE;
 		w->confidence = 0.7;
 		return;
 	}
-	/*
-	 * Speech against music: positive terms for syllabic modulation,
-	 * pauses and gliding pitch; negative for sustained, steady pitch.
-	 */
-	s = 0;
-	s += (w->energy_sd - 7) * 0.4;
-	s += (w->low_energy - 0.40) * 6;
-	s += (w->flux - 0.27) * 10;
-	s += (w->mod4 - 0.5) * 2;
+	s = cls_speech_score(w);
+	w->raw_score = s;
 	w->speech_score = s;
 	if (s > 0) {
 		w->cls = CLS_SPEECH;
@@ -418,6 +537,53 @@ cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
 		w->cls = CLS_MUSIC;
 		w->confidence = cls_sigmoid(-s);
 	}
+}
+
+/*
+ * Smoothing: music and speech come in runs of seconds, so the published
+ * class follows a two-state forward filter.  Each music/speech window adds
+ * its score (as log-odds, scaled) to the running log-odds after a sticky
+ * transition (a switch is unlikely at any one hop); silence and tones
+ * leave the state alone, and long quiet lets it relax.  The filter's
+ * decision replaces the window's own between music and speech only.
+ */
+#define SMOOTH_SWITCH 0.03 /* chance of a switch at one hop */
+#define SMOOTH_GAIN 0.8	   /* log-odds per unit of score */
+
+static void
+cls_smooth(struct cls *c, struct cls_window *w)
+{
+	double p = 1 / (1 + exp(-c->odds)), e = SMOOTH_SWITCH;
+
+	w->raw = w->cls;
+	if (w->cls != CLS_MUSIC && w->cls != CLS_SPEECH) {
+		/*
+		 * Hangover: the first quiet hop after music or speech is a
+		 * pause in it (a breath, a rest), as in a voice activity
+		 * detector; longer quiet is silence.
+		 */
+		if (w->cls == CLS_SILENCE && c->quiet_hops == 0 &&
+		    (c->last_pub == CLS_MUSIC || c->last_pub == CLS_SPEECH)) {
+			w->cls = c->last_pub;
+			w->confidence = 0.6;
+		}
+		c->quiet_hops++;
+		if (w->raw == CLS_SILENCE)
+			c->odds *= 0.8; /* forget slowly across quiet */
+		c->last_pub = w->cls;
+		return;
+	}
+	c->quiet_hops = 0;
+	p = p * (1 - e) + (1 - p) * e;
+	c->odds = log(p / (1 - p)) + SMOOTH_GAIN * w->raw_score;
+	if (c->odds > 8)
+		c->odds = 8;
+	if (c->odds < -8)
+		c->odds = -8;
+	w->speech_score = c->odds;
+	w->cls = c->odds > 0 ? CLS_SPEECH : CLS_MUSIC;
+	w->confidence = cls_sigmoid(fabs(c->odds));
+	c->last_pub = w->cls;
 }
 
 /* ---- speech segments: fingerprints and voice summaries ---- */
@@ -482,6 +648,21 @@ cls_seg_stats(struct cls_seg *s, int lim)
 	s->level_db = na > 0 ? lv / na : -100;
 	s->pitch_hz = np >= 5 ? cls_pctf(p, np, 0.5) : 0;
 	s->floor_db = cls_pctf(e, lim, 0.10);
+	/*
+	 * The pause floor: the quietest 100 ms (the loudest frame of every
+	 * five in a row, at its lowest).  Stop closures last less than that,
+	 * so only a real pause, where the line noise shows, sets it.
+	 */
+	s->pause_db = 0;
+	for (int i = 0; i + 5 <= lim; i++) {
+		double m = -100;
+
+		for (int j = i; j < i + 5; j++)
+			if (s->fr[j].e > m)
+				m = s->fr[j].e;
+		if (i == 0 || m < s->pause_db)
+			s->pause_db = m;
+	}
 	/* The quiet frames: flat noise, or tonal music under the speech. */
 	for (int i = 0; i < lim; i++) {
 		const struct seg_frame *f = &s->fr[i];
@@ -618,7 +799,7 @@ cls_seg_open(struct cls *c, int back)
 {
 	struct cls_seg *s;
 	int n = cls_avail(c, back + GAP_FRAMES), g = 0;
-	double peak = -100, gp = 0;
+	double peak = -100;
 
 	if (c->nseg == SEG_MAX) /* forget the oldest */
 		cls_seg_drop(c, 0);
@@ -638,11 +819,18 @@ cls_seg_open(struct cls *c, int back)
 
 		if (f->energy_db > peak - 30 && f->energy_db > c->floor_db + 12)
 			break;
-		gp += pow(10, f->energy_db / 10);
 		g++;
 	}
 	s->gap_s = g * FEAT_FRAME_S;
-	s->gap_db = g > 0 ? 10 * log10(gp / g + 1e-10) : -100;
+	/* Its median level: a fading music tail in it does not count. */
+	{
+		float ge[GAP_FRAMES + 1];
+		int ng = 0;
+
+		for (int i = back; i < back + g && ng <= GAP_FRAMES; i++)
+			ge[ng++] = (float)cls_ago(c, i)->energy_db;
+		s->gap_db = ng > 0 ? cls_pctf(ge, ng, 0.5) : -100;
+	}
 	s->after_music = c->music_recent;
 	c->cur = c->nseg++;
 	c->seg_speech = 0;
@@ -763,9 +951,15 @@ cls_live_score(struct cls *c, struct cls_seg *s, char *ev, size_t evlen)
 			syslevel = r->level_db;
 	}
 	/* Evidence for a new path: a person's line and room. */
-	nfloor = s->floor_db;
-	if (s->gap_s >= 0.3 && s->gap_db > nfloor)
-		nfloor = s->gap_db;
+	/*
+	 * The person's line: the pauses in the speech (a real pause of
+	 * 100 ms, not a stop closure) and, when the speech began after a
+	 * quiet gap, that gap too -- a new line is noisy before the first
+	 * word as well, a recording's own pauses are not.
+	 */
+	nfloor = s->level_db - s->pause_db >= 15 ? s->pause_db : -100;
+	if (s->gap_s >= 0.3)
+		nfloor = nfloor > -100 ? fmin(nfloor, s->gap_db) : s->gap_db;
 	if (nfloor > -85 && nref > 0 && nfloor >= sysfloor + 5) {
 		score += 1;
 		o += (size_t)snprintf(ev + o, evlen - o,
@@ -801,6 +995,23 @@ cls_live_score(struct cls *c, struct cls_seg *s, char *ev, size_t evlen)
 	return score;
 }
 
+/* The share of music among the published classes of the last secs. */
+static double
+cls_music_share(const struct cls *c, double secs, double dh)
+{
+	int want = (int)ceil(secs / dh - 1e-9), n = 0, m = 0;
+
+	if (want > HIST_HOPS)
+		want = HIST_HOPS;
+	if (want < 1 || c->nhist < (unsigned)want)
+		return 0;
+	for (int i = 0; i < want; i++, n++)
+		if (c->hist[(c->nhist - 1 - (unsigned)i) % HIST_HOPS] ==
+		    CLS_MUSIC)
+			m++;
+	return (double)m / n;
+}
+
 static void
 cls_track(struct cls *c, const struct cls_window *w, int nhop)
 {
@@ -808,27 +1019,28 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	struct cls_seg *s;
 	char ev[300];
 
-	/* Music runs survive short interruptions (a sung phrase, a break). */
-	if (w->cls == CLS_MUSIC) {
-		c->music_run += dh;
-		c->nonmusic_run = 0;
-	} else {
-		c->nonmusic_run += dh;
-		if (c->nonmusic_run > 1.0)
-			c->music_run = 0;
-	}
-	c->silence_run = w->cls == CLS_SILENCE ? c->silence_run + dh : 0;
-	c->music_consec = w->cls == CLS_MUSIC ? c->music_consec + dh : 0;
+	enum cls_class k = w->raw; /* the window's own class */
 
-	if (!c->hold_seen) {
-		if (c->armed && c->music_run >= c->p.hold_music_s)
+	/*
+	 * Hold: the published (smoothed) classes of the recent past are
+	 * mostly music.  A sung phrase or a drum break that reads as speech
+	 * for a hop or two does not reset it.
+	 */
+	c->hist[c->nhist++ % HIST_HOPS] = (unsigned char)w->cls;
+	c->silence_run = w->cls == CLS_SILENCE ? c->silence_run + dh : 0;
+	c->music_consec = k == CLS_MUSIC ? c->music_consec + dh : 0;
+	if (!c->hold_seen && w->cls == CLS_MUSIC) {
+		if (c->armed && cls_music_share(c, c->p.hold_music_s, dh) >=
+				    HOLD_SHARE_ARMED)
 			cls_hold(c, "music");
-		else if (!c->armed && c->music_run >= c->p.auto_hold_s)
+		else if (!c->armed &&
+			 cls_music_share(c, c->p.auto_hold_s, dh) >=
+			     HOLD_SHARE_UNARMED)
 			cls_hold(c, "music");
-		else if (c->armed &&
-			 c->silence_run >= c->p.hold_music_s + 2)
-			cls_hold(c, "silence");
 	}
+	if (!c->hold_seen && c->armed &&
+	    c->silence_run >= c->p.hold_music_s + 2)
+		cls_hold(c, "silence");
 
 	/* Hold audio again (a second of music): the new speech was not a person. */
 	if (c->music_consec >= 1.0)
@@ -841,7 +1053,7 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	 * again is a person waiting for an answer.
 	 */
 	if (c->hold_seen && c->hold_music && !c->human_seen && c->nann == 0 &&
-	    c->new_speech >= c->p.human_speech_s && w->cls == CLS_SILENCE &&
+	    c->new_speech >= c->p.human_speech_s && k == CLS_SILENCE &&
 	    c->silence_run >= QUIET_AFTER_S) {
 		char tev[160];
 
@@ -859,7 +1071,7 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		c->new_speech = 0;
 
 	/* Speech segments. */
-	if (w->cls == CLS_SPEECH) {
+	if (k == CLS_SPEECH) {
 		if (c->cur < 0) {
 			cls_seg_open(c, cls_onset_back(c, nhop));
 		} else {
@@ -871,15 +1083,15 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		c->seg_gap = 0;
 	} else if (c->cur >= 0) {
 		c->seg_gap += dh;
-		if (w->cls == CLS_MUSIC || c->seg_gap > SEG_GAP_S)
-			cls_seg_close(c, w->cls == CLS_MUSIC);
+		if (k == CLS_MUSIC || c->seg_gap > SEG_GAP_S)
+			cls_seg_close(c, k == CLS_MUSIC);
 		else {
 			s = &c->seg[c->cur];
 			for (int i = nhop - 1; i >= 0; i--)
 				cls_seg_push(s, cls_ago(c, i));
 		}
 	}
-	c->music_recent = w->cls == CLS_MUSIC;
+	c->music_recent = k == CLS_MUSIC;
 	if (c->cur < 0 || c->seg[c->cur].fr == NULL)
 		return;
 	s = &c->seg[c->cur];
@@ -908,7 +1120,7 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		c->new_speech = 0; /* it was the announcement again */
 		return;
 	}
-	if (!c->hold_seen || s->live || w->cls != CLS_SPEECH)
+	if (!c->hold_seen || s->live || k != CLS_SPEECH)
 		return;
 	if (s->nact > 0 && s->level_db - s->floor_db >= 20 &&
 	    s->quiet_tonal <= 0.6) {
@@ -937,18 +1149,36 @@ cls_hop(struct cls *c)
 {
 	struct cls_window w;
 	int nhop = c->in_hop, rb = 0, busy = 0;
+	double gate = fmax(c->floor_db + 15, -45);
 
 	memset(&w, 0, sizeof(w));
+	c->other_loud = 0;
 	for (int i = 0; i < nhop; i++) {
 		const struct feat_frame *f = cls_ago(c, i);
+		int tone = 0;
 
-		if (f->ringback > 0.6 && f->tone_lo > 0.12)
+		if (f->ringback > 0.6 && f->tone_lo > 0.12) {
 			rb++;
-		if (f->busy > 0.6 && f->tone_hi > 0.12)
+			tone = 1;
+		}
+		if (f->busy > 0.6 && f->tone_hi > 0.12) {
 			busy++;
+			tone = 1;
+		}
+		/* Loud frames next to a tone frame are its ramps. */
+		if (!tone && f->energy_db > gate && i + 1 < nhop && i > 0) {
+			const struct feat_frame *a = cls_ago(c, i - 1);
+			const struct feat_frame *b = cls_ago(c, i + 1);
+
+			if (!(a->ringback > 0.6 || a->busy > 0.6 ||
+			      b->ringback > 0.6 || b->busy > 0.6))
+				c->other_loud++;
+		} else if (!tone && f->energy_db > gate)
+			c->other_loud++;
 	}
 	cls_measure(c, &w, nhop);
 	cls_decide(c, &w, nhop, rb, busy);
+	cls_smooth(c, &w);
 	w.t = cls_time(c);
 	memcpy(w.digits, c->digits, sizeof(w.digits));
 	if (c->sink.window != NULL)

@@ -36,6 +36,15 @@ struct feat_frame {
 	double busy;	    /* share of the energy at 480 + 620 Hz, 0..1 */
 	double tone_lo;	    /* smaller of the two components of ringback */
 	double tone_hi;	    /* smaller of the two components of busy */
+	/*
+	 * Tonal continuity, from the spectral peaks of a 64 ms window: the
+	 * share of the peak power whose peaks (within one 15.6 Hz bin) were
+	 * already there 100 ms (tonal) and 200 ms (tonal2) earlier.  Held
+	 * notes keep their partials in place; speech harmonics glide with
+	 * the pitch and formants move.
+	 */
+	double tonal, tonal2;
+	int npeaks;	    /* spectral peaks in the frame */
 	float bands[FEAT_NBANDS]; /* band energies, dB */
 };
 
@@ -77,7 +86,8 @@ void cls_params_default(struct cls_params *p);
 
 /* One window decision, with the features that led to it. */
 struct cls_window {
-	enum cls_class cls;
+	enum cls_class cls; /* the decision, smoothed over time */
+	enum cls_class raw; /* this window's own decision */
 	double confidence; /* 0..1 */
 	double t;	   /* end of the window, seconds since the first frame */
 	char digits[16];   /* DTMF digits heard in the window (CLS_DTMF) */
@@ -91,6 +101,13 @@ struct cls_window {
 	double pitch_steady; /* share of voiced frames whose pitch holds */
 	double energy_sd;    /* standard deviation of frame energy, dB */
 	double speech_score; /* > 0 speech-like, < 0 music-like */
+	/* long context (about 2.5 s) */
+	double tonal;	     /* tonal continuity of the loud frames, 0..1 */
+	double tonal2;	     /* the same over 200 ms */
+	double hzcrr;	     /* share of frames with a high zero-crossing rate */
+	double lster;	     /* share of frames below a third of the mean level */
+	double raw_score;    /* the score before smoothing */
+	double spec_change;  /* spectral shape change from the last hop, dB */
 };
 
 /* What the classifier reports; any callback may be NULL. */

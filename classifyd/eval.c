@@ -66,11 +66,14 @@ eval_on_window(void *arg, const struct cls_window *w)
 		fprintf(ec->out,
 			"  %s t=%6.2f %-8s %.2f e=%6.1f pk=%6.1f fl=%.2f "
 			"cen=%4.0f zcr=%.2f flux=%.2f mod=%.2f low=%.2f "
-			"vo=%.2f st=%.2f sd=%4.1f s=%5.2f%s%s\n",
+			"vo=%.2f st=%.2f sd=%4.1f ton=%.2f ton2=%.2f hzc=%.2f "
+			"lst=%.2f sc=%.2f raw=%5.2f s=%5.2f%s%s\n",
 			ec->file, w->t, cls_class_name(w->cls), w->confidence,
 			w->energy_db, w->peak_db, w->flatness, w->centroid_hz,
 			w->zcr, w->flux, w->mod4, w->low_energy, w->voiced,
-			w->pitch_steady, w->energy_sd, w->speech_score,
+			w->pitch_steady, w->energy_sd, w->tonal, w->tonal2,
+			w->hzcrr, w->lster, w->spec_change, w->raw_score,
+			w->speech_score,
 			w->digits[0] ? " digits=" : "", w->digits);
 	if (ec->oom)
 		return;

@@ -14,7 +14,14 @@
 
 #include "classifyd.h"
 
-#define FEAT_HIST 400 /* samples kept: the Goertzel span */
+#define FEAT_HIST 512 /* samples kept: the long window */
+#define FEAT_GSPAN 400 /* the Goertzel span, 50 ms */
+#define FEAT_LWIN 512 /* the long window for spectral peaks, 64 ms */
+#define FEAT_LNBIN (FEAT_LWIN / 2 + 1)
+#define FEAT_LK0 10   /* peaks from 156 Hz */
+#define FEAT_LK1 224  /* to 3500 Hz */
+#define FEAT_PHIST 11 /* frames of peak maps kept (200 ms back) */
+#define FEAT_PWORDS ((FEAT_LNBIN + 63) / 64)
 #define FEAT_NBIN (FEAT_WIN / 2 + 1)
 #define FEAT_BIN_HZ ((double)FEAT_RATE / FEAT_WIN)
 #define PITCH_LMIN 10  /* 400 Hz at 4 kHz */
@@ -30,6 +37,12 @@ struct feat {
 	fftw_plan plan;
 	double prev_mag[FEAT_NBIN];
 	int have_prev;
+	double lhann[FEAT_LWIN];
+	double *lin;
+	fftw_complex *lspec;
+	fftw_plan lplan;
+	uint64_t pmap[FEAT_PHIST][FEAT_PWORDS]; /* peak maps, ring */
+	unsigned long nfr;
 };
 
 /* Band edges in FFT bins: roughly mel-spaced over 190-3600 Hz. */
@@ -46,18 +59,25 @@ feat_new(struct feat **out)
 		return -ENOMEM;
 	f->in = fftw_alloc_real(FEAT_WIN);
 	f->spec = fftw_alloc_complex(FEAT_NBIN);
-	if (f->in == NULL || f->spec == NULL) {
+	f->lin = fftw_alloc_real(FEAT_LWIN);
+	f->lspec = fftw_alloc_complex(FEAT_LNBIN);
+	if (f->in == NULL || f->spec == NULL || f->lin == NULL ||
+	    f->lspec == NULL) {
 		feat_free(f);
 		return -ENOMEM;
 	}
 	f->plan = fftw_plan_dft_r2c_1d(FEAT_WIN, f->in, f->spec,
 				       FFTW_ESTIMATE);
-	if (f->plan == NULL) {
+	f->lplan = fftw_plan_dft_r2c_1d(FEAT_LWIN, f->lin, f->lspec,
+					FFTW_ESTIMATE);
+	if (f->plan == NULL || f->lplan == NULL) {
 		feat_free(f);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < FEAT_WIN; i++)
 		f->hann[i] = 0.5 - 0.5 * cos(2 * M_PI * i / (FEAT_WIN - 1));
+	for (int i = 0; i < FEAT_LWIN; i++)
+		f->lhann[i] = 0.5 - 0.5 * cos(2 * M_PI * i / (FEAT_LWIN - 1));
 	*out = f;
 	return 0;
 }
@@ -69,8 +89,12 @@ feat_free(struct feat *f)
 		return;
 	if (f->plan != NULL)
 		fftw_destroy_plan(f->plan);
+	if (f->lplan != NULL)
+		fftw_destroy_plan(f->lplan);
 	fftw_free(f->in);
 	fftw_free(f->spec);
+	fftw_free(f->lin);
+	fftw_free(f->lspec);
 	free(f);
 }
 
@@ -141,13 +165,75 @@ feat_pitch(const double *x, int n, double *harm, double *pitch)
 	*harm = best < 0 ? 0 : best;
 }
 
+static int
+feat_has_peak(const uint64_t *m, int k)
+{
+	for (int j = k - 1; j <= k + 1; j++)
+		if (m[j / 64] >> (j % 64) & 1)
+			return 1;
+	return 0;
+}
+
+/*
+ * Spectral peaks of the 64 ms window ending now: local maxima between 156
+ * and 3500 Hz standing 6 dB over their neighbourhood (bins 2-4 away on
+ * both sides) and within 40 dB of the strongest.  The share of their power
+ * at bins that held a peak 100 ms and 200 ms ago is the tonal continuity.
+ */
+static void
+feat_tonal(struct feat *f, struct feat_frame *out)
+{
+	double pw[FEAT_LNBIN], top = 0, tot = 0, held = 0, held2 = 0;
+	const double *win = f->hist + FEAT_HIST - FEAT_LWIN;
+	uint64_t *m = f->pmap[f->nfr % FEAT_PHIST];
+	const uint64_t *m5 = f->pmap[(f->nfr + FEAT_PHIST - 5) % FEAT_PHIST];
+	const uint64_t *m10 = f->pmap[(f->nfr + FEAT_PHIST - 10) % FEAT_PHIST];
+	int np = 0;
+
+	for (int i = 0; i < FEAT_LWIN; i++)
+		f->lin[i] = win[i] * f->lhann[i];
+	fftw_execute(f->lplan);
+	for (int k = 0; k < FEAT_LNBIN; k++) {
+		pw[k] = f->lspec[k][0] * f->lspec[k][0] +
+			f->lspec[k][1] * f->lspec[k][1];
+		if (k >= FEAT_LK0 && k <= FEAT_LK1 && pw[k] > top)
+			top = pw[k];
+	}
+	memset(m, 0, sizeof(f->pmap[0]));
+	if (top > 1e-9) {
+		for (int k = FEAT_LK0; k <= FEAT_LK1; k++) {
+			double nb;
+
+			if (pw[k] < top * 1e-4 || pw[k] <= pw[k - 1] ||
+			    pw[k] < pw[k + 1])
+				continue;
+			nb = (pw[k - 4] + pw[k - 3] + pw[k - 2] + pw[k + 2] +
+			      pw[k + 3] + pw[k + 4]) / 6;
+			if (pw[k] < 4 * nb)
+				continue;
+			m[k / 64] |= (uint64_t)1 << (k % 64);
+			np++;
+			tot += pw[k];
+			if (f->nfr >= 10 && feat_has_peak(m5, k)) {
+				held += pw[k];
+				if (feat_has_peak(m10, k))
+					held2 += pw[k];
+			}
+		}
+	}
+	out->npeaks = np;
+	out->tonal = tot > 0 ? held / tot : 0;
+	out->tonal2 = tot > 0 ? held2 / tot : 0;
+	f->nfr++;
+}
+
 void
 feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out)
 {
 	double pw[FEAT_NBIN], mag[FEAT_NBIN];
 	double sum = 0, cross = 0, tot, lsum = 0, band = 0, cen = 0;
 	double g440, g480, g620, norm, acc, fl = 0, nm = 0, pm = 0;
-	const double *win;
+	const double *win, *gx;
 	int nb = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -226,18 +312,21 @@ feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out)
 		out->bands[b] = (float)(10 * log10(e + 1e-10));
 	}
 
+	feat_tonal(f, out);
+
 	/* Pitch and harmonicity. */
 	feat_pitch(f->hist, FEAT_HIST, &out->harmonicity, &out->pitch_hz);
 
 	/* Call-progress tones: energy share of each component. */
 	norm = 0;
-	for (int i = 0; i < FEAT_HIST; i++)
-		norm += f->hist[i] * f->hist[i];
+	gx = f->hist + FEAT_HIST - FEAT_GSPAN;
+	for (int i = 0; i < FEAT_GSPAN; i++)
+		norm += gx[i] * gx[i];
 	if (norm > 1e-7) {
-		norm *= FEAT_HIST / 2.0;
-		g440 = feat_goertzel(f->hist, FEAT_HIST, 440) / norm;
-		g480 = feat_goertzel(f->hist, FEAT_HIST, 480) / norm;
-		g620 = feat_goertzel(f->hist, FEAT_HIST, 620) / norm;
+		norm *= FEAT_GSPAN / 2.0;
+		g440 = feat_goertzel(gx, FEAT_GSPAN, 440) / norm;
+		g480 = feat_goertzel(gx, FEAT_GSPAN, 480) / norm;
+		g620 = feat_goertzel(gx, FEAT_GSPAN, 620) / norm;
 		out->ringback = g440 + g480;
 		out->busy = g480 + g620;
 		out->tone_lo = fmin(g440, g480);

@@ -6,8 +6,8 @@
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${HS_BUILD:-$TOP/build}
 MANIFEST=$TOP/../shared/corpus/manifest.tsv
-FLOOR=0.90
-MAX_MISSED=7
+FLOOR=0.95
+MAX_MISSED=8
 
 if [ ! -r "$MANIFEST" ]; then
 	echo "skip: no corpus manifest at $MANIFEST"

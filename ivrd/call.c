@@ -612,6 +612,12 @@ call_on_connected(struct call *c, const char *leg)
 	json_object_object_add(o, "uri", json_object_new_string(c->device_uri));
 	call_publish(c, MSG_transfer_complete, o);
 	call_set_phase(c, CALL_BRIDGED);
+	/* From here the call is the user's conversation: [ivr] max_call_s
+	 * limits the robot's part only. */
+	if (c->t_call) {
+		daemon_timer_cancel(c->d, c->t_call);
+		c->t_call = 0;
+	}
 }
 
 void

@@ -3,7 +3,8 @@
  * sine chord progression must come out as music, a 440 + 480 Hz 2 s on /
  * 4 s off cadence as ringback (including its silent part), 480 + 620 Hz
  * 0.5 / 0.5 s as busy, spandsp-generated DTMF as dtmf with the right digits,
- * digital silence and weak noise as silence.
+ * digital silence and weak noise as silence; a held chord has tonal
+ * continuity and a gliding voice-like tone has little.
  */
 #include <errno.h>
 #include <math.h>
@@ -214,6 +215,57 @@ test_silence_and_noise(void **state)
 	free(pcm);
 }
 
+/* Mean tonal continuity (200 ms) of frames 25.. of pcm. */
+static double
+mean_tonal2(const int16_t *pcm, size_t n)
+{
+	struct feat *f;
+	struct feat_frame fr;
+	double sum = 0;
+	int cnt = 0;
+
+	assert_int_equal(feat_new(&f), 0);
+	for (size_t i = 0; i + FEAT_HOP <= n; i += FEAT_HOP) {
+		feat_frame(f, pcm + i, &fr);
+		if (i / FEAT_HOP >= 25) {
+			sum += fr.tonal2;
+			cnt++;
+		}
+	}
+	feat_free(f);
+	return cnt > 0 ? sum / cnt : 0;
+}
+
+static void
+test_tonal_continuity(void **state)
+{
+	size_t n;
+	int16_t *pcm = alloc_pcm(2, &n);
+	double held, glide, ph = 0;
+
+	(void)state;
+	/* A held chord: its partials stay in place. */
+	add_tone(pcm, n, 261.6, 0.1, 0, 2);
+	add_tone(pcm, n, 329.6, 0.1, 0, 2);
+	add_tone(pcm, n, 392.0, 0.1, 0, 2);
+	held = mean_tonal2(pcm, n);
+	/* A voice-like harmonic tone whose pitch rises and falls (100-180 Hz). */
+	memset(pcm, 0, n * sizeof(*pcm));
+	for (size_t i = 0; i < n; i++) {
+		double f0 = 140 + 40 * sin(2 * M_PI * 1.5 * i / FEAT_RATE), v = 0;
+
+		ph += 2 * M_PI * f0 / FEAT_RATE;
+		for (int h = 1; h <= 12; h++)
+			v += sin(h * ph) / h;
+		pcm[i] = (int16_t)(v * 3000);
+	}
+	glide = mean_tonal2(pcm, n);
+	print_message("tonal2 held %.2f glide %.2f\n", held, glide);
+	assert_true(held > 0.8);
+	assert_true(glide < 0.4);
+	free(pcm);
+}
+
 static void
 test_names_and_params(void **state)
 {
@@ -242,6 +294,7 @@ main(void)
 	    cmocka_unit_test(test_busy_cadence),
 	    cmocka_unit_test(test_dtmf_digits),
 	    cmocka_unit_test(test_silence_and_noise),
+	    cmocka_unit_test(test_tonal_continuity),
 	    cmocka_unit_test(test_names_and_params),
 	};
 

@@ -13,6 +13,7 @@
  *   dtmf       {call_id, leg, digits, duration_ms?, gap_ms?} -> {queued}
  *   bridge     {call_id}                             -> {}
  *   play       {call_id, leg, path}                  -> {seconds}
+ *   say        {call_id, leg, text, voice?}          -> {seconds}
  *   status     {}  -> {calls:[{call_id, bridged, recording, legs:[...]}]}
  * leg is "company" or "user"; pt is 0 (PCMU) or 8 (PCMA); dtmf_pt is the
  * telephone-event payload type (96..127, usually 101) or -1 for none.
@@ -605,6 +606,61 @@ ctl_play(struct mediad *m, struct bus_ctl_req *req)
 	return 0;
 }
 
+/* Synthesizes text and queues it on the leg, like play; replies once the
+ * speech is queued, with its length. */
+static int
+ctl_say(struct mediad *m, struct bus_ctl_req *req)
+{
+	char err[512];
+	struct call *c;
+	const char *text, *voice = NULL;
+	json_object *v;
+	int16_t *pcm = NULL;
+	size_t n = 0;
+	int leg, r;
+
+	if ((r = req_call_leg(m, req->req, true, &c, &leg, err,
+			      sizeof(err))) < 0)
+		return ctl_err(m, req, r, err);
+	if ((text = req_str(req->req, "text", err, sizeof(err))) == NULL)
+		return ctl_err(m, req, -EINVAL, err);
+	if (strlen(text) > TTS_TEXT_MAX) {
+		snprintf(err, sizeof(err),
+			 "'text' is longer than %d bytes", TTS_TEXT_MAX);
+		return ctl_err(m, req, -EINVAL, err);
+	}
+	if (json_object_object_get_ex(req->req, "voice", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		if ((voice = req_str(req->req, "voice", err, sizeof(err))) ==
+		    NULL)
+			return ctl_err(m, req, -EINVAL, err);
+		if (!tts_voice_ok(voice)) {
+			snprintf(err, sizeof(err),
+				 "bad 'voice' '%.32s': an espeak-ng voice name "
+				 "such as en-us or en-us+f3",
+				 voice);
+			return ctl_err(m, req, -EINVAL, err);
+		}
+	}
+	if ((r = tts_synth(text, voice, &pcm, &n, err, sizeof(err))) < 0)
+		return ctl_err(m, req, r == -EIO ? -EINVAL : r, err);
+	r = leg_play(c->legs[leg], pcm, n);
+	free(pcm);
+	if (r < 0) {
+		snprintf(err, sizeof(err),
+			 "too long: at most %d s of playback may be queued",
+			 MEDIAD_PLAY_MAX / AUDIO_RATE);
+		return ctl_err(m, req, r, err);
+	}
+	log_info("say: %s %s: \"%.60s\" (%.1f s)", c->id, msg_leg_name(leg),
+		 text, (double)n / AUDIO_RATE);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "seconds",
+			       json_object_new_double((double)n / AUDIO_RATE));
+	bus_ctl_reply_ok(daemon_bus(m->d), req, o);
+	return 0;
+}
+
 static int
 mediad_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
 {
@@ -615,6 +671,7 @@ mediad_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
 	    {"leg_open", ctl_leg_open},	    {"leg_remote", ctl_leg_remote},
 	    {"leg_close", ctl_leg_close},   {"dtmf", ctl_dtmf},
 	    {"bridge", ctl_bridge},	    {"play", ctl_play},
+	    {"say", ctl_say},
 	};
 
 	(void)d;
@@ -732,6 +789,7 @@ mediad_fini(struct daemon *d, void *state)
 		m->tfd = -1;
 	}
 	leg_lib_fini();
+	tts_fini();
 }
 
 int

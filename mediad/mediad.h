@@ -177,6 +177,23 @@ void leg_send(struct leg *l, const int16_t *pcm);
 /* Appends pcm to the playback queue; -ENOSPC when it would be too long. */
 int leg_play(struct leg *l, const int16_t *pcm, size_t n);
 
+/* ---- tts.c: speech synthesis (libespeak-ng) ---- */
+
+#define TTS_VOICE_DEFAULT "en-us"
+#define TTS_TEXT_MAX 2000 /* bytes of text in one "say" */
+
+/* Whether voice (NULL: the default) is a plausible espeak-ng voice name. */
+int tts_voice_ok(const char *voice);
+/*
+ * Synthesizes text (UTF-8) with voice (NULL: TTS_VOICE_DEFAULT) into 8 kHz
+ * mono PCM.  *pcm is malloc'd (caller frees).  Errors: -EINVAL (unknown
+ * voice), -ENOSPC (too long), -EIO (the synthesizer failed); err says which.
+ */
+int tts_synth(const char *text, const char *voice, int16_t **pcm, size_t *n,
+	      char *err, size_t errlen);
+/* Releases the synthesizer (daemon exit). */
+void tts_fini(void);
+
 /* ---- mediad.c ---- */
 
 struct call {

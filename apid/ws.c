@@ -7,10 +7,14 @@
  *
  * Threads: civetweb calls the connect/ready/close handlers on its worker
  * threads (each WebSocket client holds one worker); apid_ws_broadcast runs
- * on the daemon's main loop thread.  The client list is guarded by ws->mu,
- * and a client is freed only in the close handler, under ws->mu, so the
- * broadcast never writes to a freed connection.  civetweb frames the
- * messages (mg_websocket_write).
+ * on the daemon's main loop thread and never touches a socket: it only
+ * appends to each matching client's bounded queue.  Each client has its own
+ * sender thread that writes its queue (mg_websocket_write, which frames the
+ * messages), so a client that stops reading delays nobody but itself; when
+ * its queue is full, new events for it are dropped and counted (the call
+ * history in SQLite is complete regardless).  The client list is guarded by
+ * ws->mu; a client is unlinked, its sender joined and then freed only in the
+ * close handler.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,12 +26,75 @@
 #include "apid.h"
 #include "log.h"
 
+#define WS_QUEUE_MAX 1024 /* events buffered for one slow client */
+
 struct ws_client {
 	struct mg_connection *conn;
 	struct apid_filter filter;
 	bool ready;
 	struct ws_client *next;
+	/* the send queue, guarded by mu */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *q[WS_QUEUE_MAX];
+	size_t qhead, qlen;
+	bool closing, sender_started;
+	unsigned long dropped;
+	pthread_t sender;
 };
+
+/* Writes a client's queue until the client closes. */
+static void *
+ws_sender(void *arg)
+{
+	struct ws_client *c = arg;
+
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		char *m;
+
+		while (c->qlen == 0 && !c->closing)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->closing)
+			break;
+		m = c->q[c->qhead];
+		c->qhead = (c->qhead + 1) % WS_QUEUE_MAX;
+		c->qlen--;
+		pthread_mutex_unlock(&c->mu);
+		if (mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, m,
+				       strlen(m)) <= 0)
+			log_debug("ws: write to a client failed; it is closing");
+		free(m);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+static void
+ws_client_free(struct ws_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->sender_started) {
+		pthread_mutex_lock(&c->mu);
+		c->closing = true;
+		pthread_cond_signal(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->sender, NULL);
+	}
+	while (c->qlen > 0) {
+		free(c->q[c->qhead]);
+		c->qhead = (c->qhead + 1) % WS_QUEUE_MAX;
+		c->qlen--;
+	}
+	if (c->dropped)
+		log_warnx("ws: a client that did not keep up missed %lu events",
+			  c->dropped);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
 
 struct apid_ws {
 	pthread_mutex_t mu;
@@ -56,7 +123,7 @@ apid_ws_free(struct apid_ws *ws)
 	while (ws->clients) {
 		struct ws_client *c = ws->clients;
 		ws->clients = c->next;
-		free(c);
+		ws_client_free(c);
 	}
 	pthread_mutex_destroy(&ws->mu);
 	free(ws);
@@ -81,10 +148,12 @@ ws_on_connect(const struct mg_connection *conn, void *cbdata)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return 1;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
 	if (apid_filter_parse(&c->filter, call_id, types, err, sizeof(err)) <
 	    0) {
 		log_warnx("ws: %s: %s; refused", ri->remote_addr, err);
-		free(c);
+		ws_client_free(c);
 		return 1;
 	}
 	c->conn = (struct mg_connection *)conn;
@@ -100,6 +169,11 @@ ws_on_ready(struct mg_connection *conn, void *cbdata)
 
 	if (c == NULL)
 		return;
+	if (pthread_create(&c->sender, NULL, ws_sender, c) != 0) {
+		log_warnx("ws: cannot start a sender thread; client ignored");
+		return;
+	}
+	c->sender_started = true;
 	pthread_mutex_lock(&ws->mu);
 	c->ready = true;
 	c->next = ws->clients;
@@ -137,7 +211,7 @@ ws_on_close(const struct mg_connection *conn, void *cbdata)
 	}
 	pthread_mutex_unlock(&ws->mu);
 	mg_set_user_connection_data(conn, NULL);
-	free(c);
+	ws_client_free(c);
 }
 
 void
@@ -181,9 +255,20 @@ apid_ws_broadcast(struct apid_ws *ws, const struct msg_event *ev)
 							   JSON_C_TO_STRING_PLAIN);
 			len = strlen(s);
 		}
-		if (mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_TEXT, s,
-				       len) <= 0)
-			log_debug("ws: write to a client failed; it is closing");
+		pthread_mutex_lock(&c->mu);
+		if (c->qlen >= WS_QUEUE_MAX) {
+			if (c->dropped++ == 0)
+				log_warnx("ws: a client is not reading; "
+					  "dropping its events");
+		} else {
+			char *m = strndup(s, len);
+			if (m != NULL) {
+				c->q[(c->qhead + c->qlen) % WS_QUEUE_MAX] = m;
+				c->qlen++;
+				pthread_cond_signal(&c->cv);
+			}
+		}
+		pthread_mutex_unlock(&c->mu);
 	}
 	pthread_mutex_unlock(&ws->mu);
 	json_object_put(env);

@@ -9,9 +9,9 @@
  *   hsbus [-f conf] [-w seconds] req daemon json
  *       send a control request, print the reply; exit 0 ok, 1 ok:false,
  *       2 unreachable.
- *   hsbus [-f conf] pub daemon type call_id json
- *       bind daemon's PUB endpoint and publish one event (for tests of
- *       subscribers while that daemon is not running).
+ *   hsbus [-f conf] [-n count] pub daemon type call_id json
+ *       bind daemon's PUB endpoint and publish the event (count times; for
+ *       tests of subscribers while that daemon is not running).
  */
 #include <errno.h>
 #include <math.h>
@@ -34,7 +34,7 @@ usage(void)
 		"usage: hsbus [-f conf] [-n count] [-w seconds] [-c call_id] "
 		"sub daemon [topic ...]\n"
 		"       hsbus [-f conf] [-w seconds] req daemon json\n"
-		"       hsbus [-f conf] pub daemon type call_id json\n");
+		"       hsbus [-f conf] [-n count] pub daemon type call_id json\n");
 }
 
 static json_object *
@@ -174,7 +174,7 @@ cmd_req(const struct conf *c, double secs, char **argv)
 }
 
 static int
-cmd_pub(const struct conf *c, char **argv)
+cmd_pub(const struct conf *c, long count, char **argv)
 {
 	struct bus *b;
 	enum msg_type t;
@@ -195,6 +195,8 @@ cmd_pub(const struct conf *c, char **argv)
 	}
 	/* Let subscribers (re)connect before the one message goes out. */
 	usleep(500 * 1000);
+	for (long i = 1; i < (count > 1 ? count : 1); i++)
+		bus_publish(b, t, argv[2], json_object_get(data));
 	bus_publish(b, t, argv[2], data);
 	usleep(200 * 1000);
 	bus_free(b);
@@ -251,7 +253,7 @@ main(int argc, char **argv)
 	else if (strcmp(argv[0], "req") == 0 && argc == 3)
 		r = cmd_req(c, secs, argv + 1);
 	else if (strcmp(argv[0], "pub") == 0 && argc == 5)
-		r = cmd_pub(c, argv + 1);
+		r = cmd_pub(c, count, argv + 1);
 	else {
 		usage();
 		r = 2;

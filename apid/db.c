@@ -33,6 +33,24 @@ struct apid_db {
 	pthread_mutex_t mu;
 };
 
+
+/*
+ * Events come from six publishers over separate connections, so two events
+ * stamped in the same millisecond (classifyd's human_detected and ivrd's
+ * transfer_started, which reacts to it) may arrive in either order.  A call's
+ * events are listed by time stamp; within one millisecond, by the phase of
+ * the call they belong to, which is their causal order; then by arrival.
+ */
+#define DB_PHASE_RANK                                                          \
+	"CASE type WHEN 'call_started' THEN 0 WHEN 'call_ringing' THEN 1 "     \
+	"WHEN 'call_connected' THEN 2 WHEN 'recording_started' THEN 2 "        \
+	"WHEN 'hold_detected' THEN 4 WHEN 'hold_eta' THEN 4 "                  \
+	"WHEN 'human_detected' THEN 5 WHEN 'human_retracted' THEN 6 "          \
+	"WHEN 'transfer_started' THEN 7 WHEN 'transfer_complete' THEN 8 "      \
+	"WHEN 'call_failed' THEN 9 WHEN 'call_ended' THEN 9 "                  \
+	"WHEN 'recording_stopped' THEN 10 WHEN 'notify_sent' THEN 11 "         \
+	"WHEN 'notify_failed' THEN 11 ELSE 3 END"
+
 static const char db_schema[] =
     "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS calls ("
@@ -564,7 +582,7 @@ db_call_details_locked(struct apid_db *db, const char *call_id,
 	if (sqlite3_prepare_v2(db->h,
 			       "SELECT type, ts, src, seq, data FROM events"
 			       " WHERE call_id = ? AND type != 'audio_classified'"
-			       " ORDER BY id",
+			       " ORDER BY ts, " DB_PHASE_RANK ", id",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,22 @@ flow_valid_id(const char *s, int strict)
 }
 
 static void
+flow_cond_clear(struct flow_cond *k)
+{
+	free(k->value);
+	for (size_t i = 0; i < k->nwords; i++)
+		free(k->words[i]);
+	free(k->words);
+	if (k->re) {
+		regfree(k->re);
+		free(k->re);
+	}
+	free(k->dtmf);
+	free(k->then);
+	free(k->otherwise);
+}
+
+static void
 flow_step_clear(struct flow_step *s)
 {
 	free(s->id);
@@ -204,6 +221,10 @@ flow_step_clear(struct flow_step *s)
 	free(s->next_step);
 	free(s->text);
 	free(s->device);
+	free(s->voice);
+	for (size_t i = 0; i < s->nconds; i++)
+		flow_cond_clear(&s->conds[i]);
+	free(s->conds);
 	json_object_put(s->conditions);
 	json_object_put(s->metadata);
 }
@@ -268,6 +289,671 @@ flow_parse_type(struct flow_ctx *x, json_object *st, enum flow_step_type *out)
 			 s);
 }
 
+/* ---- placeholders ---- */
+
+/*
+ * Finds the placeholder starting at p ('{'): sets *name and *namelen to what is
+ * between the braces and returns its total length, or 0 when there is no
+ * closing brace.
+ */
+static size_t
+flow_ph_span(const char *p, const char **name, size_t *namelen)
+{
+	const char *e = strchr(p + 1, '}');
+	const char *o = strchr(p + 1, '{');
+
+	if (e == NULL || (o != NULL && o < e))
+		return 0;
+	*name = p + 1;
+	*namelen = (size_t)(e - p - 1);
+	return (size_t)(e - p + 1);
+}
+
+/* 1 for info.KEY, 2 for intent, 3 for match.N, 0 otherwise. */
+static int
+flow_ph_kind(const char *name, size_t n)
+{
+	if (n > 5 && strncmp(name, "info.", 5) == 0) {
+		for (size_t i = 5; i < n; i++)
+			if (!isalnum((unsigned char)name[i]) &&
+			    !strchr("_-.", name[i]))
+				return 0;
+		return n - 5 < 64 ? 1 : 0;
+	}
+	if (n == 6 && strncmp(name, "intent", 6) == 0)
+		return 2;
+	if (n == 7 && strncmp(name, "match.", 6) == 0 &&
+	    isdigit((unsigned char)name[6]))
+		return 3;
+	return 0;
+}
+
+int
+flow_has_placeholder(const char *s)
+{
+	const char *name;
+	size_t n;
+
+	for (; s && *s; s++)
+		if (*s == '{' && flow_ph_span(s, &name, &n) &&
+		    flow_ph_kind(name, n))
+			return 1;
+	return 0;
+}
+
+/*
+ * Checks the placeholders of text: each '{...}' must be {info.KEY},
+ * {intent} or (with allow_match) {match.N}.
+ */
+static int
+flow_check_tmpl(struct flow_ctx *x, const char *field, const char *text,
+		int allow_match)
+{
+	const char *name;
+	size_t n, len;
+	int kind;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '}')
+			return flow_fail(x, field,
+					 "a '}' without its '{' in '%.64s'",
+					 text);
+		if (*p != '{')
+			continue;
+		if ((len = flow_ph_span(p, &name, &n)) == 0)
+			return flow_fail(x, field,
+					 "a '{' without its '}' in '%.64s'",
+					 text);
+		kind = flow_ph_kind(name, n);
+		if (kind == 0 || (kind == 3 && !allow_match))
+			return flow_fail(x, field,
+					 "'{%.*s}' is not a placeholder (use "
+					 "{info.KEY}, {intent}%s)",
+					 (int)(n > 48 ? 48 : n), name,
+					 allow_match ? " or {match.N}" : "");
+		p += len - 1;
+	}
+	return 0;
+}
+
+/*
+ * Checks DTMF digits that may hold placeholders; uppercases the digits
+ * outside them.  {intent} is refused: it is words, not digits.
+ */
+static int
+flow_check_dtmf(struct flow_ctx *x, const char *field, char *dtmf,
+		int allow_match)
+{
+	const char *name;
+	size_t n, len, digits = 0;
+	int r;
+
+	if ((r = flow_check_tmpl(x, field, dtmf, allow_match)) < 0)
+		return r;
+	for (char *p = dtmf; *p; p++) {
+		if (*p == '{') {
+			len = flow_ph_span(p, &name, &n);
+			if (flow_ph_kind(name, n) == 2)
+				return flow_fail(x, field,
+						 "{intent} is words, not "
+						 "digits");
+			p += len - 1;
+			continue;
+		}
+		if (!strchr("0123456789*#ABCDabcd", *p))
+			return flow_fail(x, field,
+					 "'%s' has a character that is not a "
+					 "DTMF digit",
+					 dtmf);
+		*p = (char)toupper((unsigned char)*p);
+		digits++;
+	}
+	if (digits > FLOW_DTMF_MAX)
+		return flow_fail(x, field, "longer than %d digits",
+				 FLOW_DTMF_MAX);
+	return 0;
+}
+
+/* The text of one placeholder's value into v (vlen); -ENOENT if unset. */
+static int
+flow_ph_value(const char *name, size_t n, json_object *info,
+	      const char *intent, const struct flow_match *m, char *v,
+	      size_t vlen)
+{
+	json_object *o;
+	char key[64];
+
+	switch (flow_ph_kind(name, n)) {
+	case 1:
+		snprintf(key, sizeof(key), "%.*s", (int)(n - 5), name + 5);
+		if (info == NULL || !json_object_object_get_ex(info, key, &o) ||
+		    json_object_is_type(o, json_type_null) ||
+		    json_object_is_type(o, json_type_object) ||
+		    json_object_is_type(o, json_type_array))
+			return -ENOENT;
+		if (json_object_is_type(o, json_type_int))
+			snprintf(v, vlen, "%lld",
+				 (long long)json_object_get_int64(o));
+		else
+			snprintf(v, vlen, "%s", json_object_get_string(o));
+		return v[0] ? 0 : -ENOENT;
+	case 2:
+		if (intent == NULL || intent[0] == '\0')
+			return -ENOENT;
+		snprintf(v, vlen, "%s", intent);
+		return 0;
+	case 3:
+		if (m == NULL || m->group[name[6] - '0'][0] == '\0')
+			return -ENOENT;
+		snprintf(v, vlen, "%s", m->group[name[6] - '0']);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int
+flow_expand(const char *tmpl, json_object *info, const char *intent,
+	    const struct flow_match *m, char *out, size_t outlen,
+	    char *missing, size_t mlen)
+{
+	size_t o = 0, n, len;
+	const char *name;
+	char v[512];
+	int r;
+
+	if (outlen == 0)
+		return -ENOSPC;
+	out[0] = '\0';
+	if (missing && mlen)
+		missing[0] = '\0';
+	for (const char *p = tmpl; *p; p++) {
+		const char *add = p;
+		size_t addlen = 1;
+		if (*p == '{') {
+			if ((len = flow_ph_span(p, &name, &n)) == 0 ||
+			    flow_ph_kind(name, n) == 0)
+				return -EINVAL;
+			r = flow_ph_value(name, n, info, intent, m, v,
+					  sizeof(v));
+			if (r < 0) {
+				if (missing && mlen)
+					snprintf(missing, mlen, "%.*s", (int)n,
+						 name);
+				return r;
+			}
+			add = v;
+			addlen = strlen(v);
+			p += len - 1;
+		}
+		if (o + addlen >= outlen)
+			return -ENOSPC;
+		memcpy(out + o, add, addlen);
+		o += addlen;
+		out[o] = '\0';
+	}
+	return 0;
+}
+
+int
+flow_dtmf_expand(const char *tmpl, json_object *info,
+		 const struct flow_match *m, char *out, size_t outlen,
+		 char *err, size_t errlen)
+{
+	size_t o = 0, n, len;
+	const char *name;
+	char v[512];
+	int r;
+
+	if (outlen == 0)
+		return -ENOSPC;
+	out[0] = '\0';
+	for (const char *p = tmpl; *p; p++) {
+		if (*p != '{') {
+			if (!strchr("0123456789*#ABCDabcd", *p)) {
+				snprintf(err, errlen,
+					 "'%c' is not a DTMF digit", *p);
+				return -EINVAL;
+			}
+			if (o + 1 >= outlen)
+				goto full;
+			out[o++] = (char)toupper((unsigned char)*p);
+			out[o] = '\0';
+			continue;
+		}
+		if ((len = flow_ph_span(p, &name, &n)) == 0 ||
+		    flow_ph_kind(name, n) == 0 || flow_ph_kind(name, n) == 2) {
+			snprintf(err, errlen, "malformed placeholder in '%.64s'",
+				 tmpl);
+			return -EINVAL;
+		}
+		r = flow_ph_value(name, n, info, NULL, m, v, sizeof(v));
+		if (r < 0) {
+			snprintf(err, errlen, "%.*s", (int)n, name);
+			return r;
+		}
+		for (const char *q = v; *q; q++) {
+			if (strchr(" -./()", *q))
+				continue;
+			if (!strchr("0123456789*#ABCDabcd", *q)) {
+				snprintf(err, errlen,
+					 "%.*s: '%.64s' is not DTMF digits",
+					 (int)n, name, v);
+				return -EINVAL;
+			}
+			if (o + 1 >= outlen)
+				goto full;
+			out[o++] = (char)toupper((unsigned char)*q);
+			out[o] = '\0';
+		}
+		p += len - 1;
+	}
+	if (o == 0) {
+		snprintf(err, errlen, "no digits in '%.64s'", tmpl);
+		return -EINVAL;
+	}
+	return 0;
+full:
+	snprintf(err, errlen, "more than %zu digits", outlen - 1);
+	return -ENOSPC;
+}
+
+/* ---- conditions ---- */
+
+/* Lowercase words of s separated by single spaces (punctuation dropped). */
+static char *
+flow_norm(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *out = malloc(n + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (isalnum(ch) || ch == '\'' || ch >= 0x80) {
+			if (ch == '\'')
+				continue; /* "what's" == "whats" */
+			out[o++] = (char)tolower(ch);
+		} else if (o > 0 && out[o - 1] != ' ') {
+			out[o++] = ' ';
+		}
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return out;
+}
+
+static const char *const flow_cond_keys[] = {"if", "then", "else", "retries",
+					     "dtmf", NULL};
+static const char *const flow_if_keys[] = {"transcript", "regex", "audio",
+					   "timeout", NULL};
+
+/* "then"/"else": a step id or next, repeat, explore, fail. */
+static int
+flow_resolve_goto(struct flow_ctx *x, const struct flow *f, const char *field,
+		  const char *name, int *to)
+{
+	static const struct {
+		const char *name;
+		int to;
+	} kw[] = {{"next", FLOW_GOTO_NEXT},
+		  {"repeat", FLOW_GOTO_REPEAT},
+		  {"explore", FLOW_GOTO_EXPLORE},
+		  {"fail", FLOW_GOTO_FAIL}};
+
+	for (size_t j = 0; j < f->nsteps; j++)
+		if (strcmp(f->steps[j].id, name) == 0) {
+			*to = (int)j;
+			return 0;
+		}
+	for (size_t j = 0; j < sizeof(kw) / sizeof(kw[0]); j++)
+		if (strcmp(kw[j].name, name) == 0) {
+			*to = kw[j].to;
+			return 0;
+		}
+	return flow_fail(x, field,
+			 "'%.64s' is not a step of this flow, nor next, "
+			 "repeat, explore or fail",
+			 name);
+}
+
+const char *
+flow_goto_name(const struct flow *f, int to)
+{
+	switch (to) {
+	case FLOW_GOTO_NEXT:
+		return "next";
+	case FLOW_GOTO_REPEAT:
+		return "repeat";
+	case FLOW_GOTO_EXPLORE:
+		return "explore";
+	case FLOW_GOTO_FAIL:
+		return "fail";
+	}
+	return f && to >= 0 && (size_t)to < f->nsteps ? f->steps[to].id : "?";
+}
+
+static int
+flow_parse_cond(struct flow_ctx *x, json_object *o, size_t idx,
+		const struct flow_step *s, struct flow_cond *k)
+{
+	char field[48];
+	json_object *cif, *v;
+	const char *kind = NULL;
+	int nkinds = 0, r;
+	char errbuf[128];
+
+	(void)s;
+	k->retries = -1;
+	k->else_to = FLOW_GOTO_EXPLORE;
+	snprintf(field, sizeof(field), "conditions[%zu]", idx);
+	if (!json_object_is_type(o, json_type_object))
+		return flow_fail(x, field, "must be an object, not %s",
+				 flow_type_of(o));
+	json_object_object_foreach(o, key, val) {
+		(void)val;
+		size_t i;
+		for (i = 0; flow_cond_keys[i] && strcmp(flow_cond_keys[i], key);
+		     i++)
+			;
+		if (flow_cond_keys[i] == NULL) {
+			snprintf(field, sizeof(field), "conditions[%zu].%.16s",
+				 idx, key);
+			return flow_fail(x, field,
+					 "unknown field (if, then, else, "
+					 "retries, dtmf)");
+		}
+	}
+	snprintf(field, sizeof(field), "conditions[%zu].if", idx);
+	cif = flow_member(o, "if");
+	if (cif == NULL)
+		return flow_fail(x, field,
+				 "missing (an object: transcript, regex, audio "
+				 "or timeout)");
+	if (!json_object_is_type(cif, json_type_object))
+		return flow_fail(x, field, "must be an object, not %s",
+				 flow_type_of(cif));
+	json_object_object_foreach(cif, ikey, ival) {
+		size_t i;
+		for (i = 0; flow_if_keys[i] && strcmp(flow_if_keys[i], ikey);
+		     i++)
+			;
+		snprintf(field, sizeof(field), "conditions[%zu].if.%.16s",
+			 idx, ikey);
+		if (flow_if_keys[i] == NULL)
+			return flow_fail(x, field,
+					 "unknown test (transcript, regex, "
+					 "audio or timeout)");
+		kind = flow_if_keys[i];
+		nkinds++;
+		if (i == 3) {
+			if (!json_object_is_type(ival, json_type_boolean) ||
+			    !json_object_get_boolean(ival))
+				return flow_fail(x, field, "must be true");
+			k->kind = FLOW_COND_TIMEOUT;
+			continue;
+		}
+		if (!json_object_is_type(ival, json_type_string) ||
+		    json_object_get_string_len(ival) == 0)
+			return flow_fail(x, field,
+					 "must be a non-empty string, not %s",
+					 flow_type_of(ival));
+		k->value = strdup(json_object_get_string(ival));
+		if (k->value == NULL)
+			return -ENOMEM;
+		k->kind = i == 0 ? FLOW_COND_TRANSCRIPT
+			  : i == 1 ? FLOW_COND_REGEX
+				   : FLOW_COND_AUDIO;
+	}
+	snprintf(field, sizeof(field), "conditions[%zu].if", idx);
+	if (nkinds != 1)
+		return flow_fail(x, field,
+				 "needs exactly one test (transcript, regex, "
+				 "audio or timeout), not %d",
+				 nkinds);
+	snprintf(field, sizeof(field), "conditions[%zu].if.%s", idx, kind);
+	if (k->kind == FLOW_COND_TRANSCRIPT) {
+		/* Alternatives separated by '|'; each a word or phrase. */
+		const char *p = k->value;
+		while (1) {
+			size_t l = strcspn(p, "|");
+			char *alt = strndup(p, l), *w;
+			if (alt == NULL)
+				return -ENOMEM;
+			w = flow_norm(alt);
+			free(alt);
+			if (w == NULL)
+				return -ENOMEM;
+			if (w[0] == '\0') {
+				free(w);
+				return flow_fail(x, field,
+						 "'%.64s' has an empty "
+						 "alternative (words separated "
+						 "by '|')",
+						 k->value);
+			}
+			char **nw = realloc(k->words,
+					    (k->nwords + 1) * sizeof(*nw));
+			if (nw == NULL) {
+				free(w);
+				return -ENOMEM;
+			}
+			k->words = nw;
+			k->words[k->nwords++] = w;
+			if (p[l] == '\0')
+				break;
+			p += l + 1;
+		}
+	} else if (k->kind == FLOW_COND_REGEX) {
+		k->re = calloc(1, sizeof(*k->re));
+		if (k->re == NULL)
+			return -ENOMEM;
+		r = regcomp(k->re, k->value, REG_EXTENDED | REG_ICASE);
+		if (r != 0) {
+			regerror(r, k->re, errbuf, sizeof(errbuf));
+			free(k->re);
+			k->re = NULL;
+			return flow_fail(x, field,
+					 "'%.64s' is not a valid extended "
+					 "regular expression: %s",
+					 k->value, errbuf);
+		}
+	} else if (k->kind == FLOW_COND_AUDIO) {
+		static const char *const classes[] = {
+		    "silence", "music", "speech", "ringback", "busy",
+		    "dtmf",    "tone",  "noise",  NULL};
+		size_t i;
+		for (i = 0; classes[i] && strcmp(classes[i], k->value); i++)
+			;
+		if (classes[i] == NULL)
+			return flow_fail(x, field,
+					 "'%.32s' is not an audio class "
+					 "(silence, music, speech, ringback, "
+					 "busy, dtmf, tone, noise)",
+					 k->value);
+	}
+	snprintf(field, sizeof(field), "conditions[%zu].then", idx);
+	v = flow_member(o, "then");
+	if (v == NULL)
+		return flow_fail(x, field,
+				 "missing (a step id, or next, repeat, "
+				 "explore, fail)");
+	if (!json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) == 0)
+		return flow_fail(x, field, "must be a non-empty string, not %s",
+				 flow_type_of(v));
+	if ((k->then = strdup(json_object_get_string(v))) == NULL)
+		return -ENOMEM;
+	snprintf(field, sizeof(field), "conditions[%zu].else", idx);
+	v = flow_member(o, "else");
+	if (v != NULL) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0)
+			return flow_fail(x, field,
+					 "must be a non-empty string, not %s",
+					 flow_type_of(v));
+		if ((k->otherwise = strdup(json_object_get_string(v))) == NULL)
+			return -ENOMEM;
+	}
+	snprintf(field, sizeof(field), "conditions[%zu].retries", idx);
+	v = flow_member(o, "retries");
+	if (v != NULL) {
+		if (!json_object_is_type(v, json_type_int))
+			return flow_fail(x, field,
+					 "must be an integer, not %s",
+					 flow_type_of(v));
+		if (json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > 100)
+			return flow_fail(x, field, "%lld is not in 0..100",
+					 (long long)json_object_get_int64(v));
+		k->retries = (int)json_object_get_int64(v);
+	} else if (strcmp(k->then, "repeat") == 0) {
+		k->retries = 2;
+	}
+	if (k->otherwise != NULL && k->retries < 0)
+		return flow_fail(x, field,
+				 "missing: an else applies once the retries "
+				 "are used up");
+	snprintf(field, sizeof(field), "conditions[%zu].dtmf", idx);
+	v = flow_member(o, "dtmf");
+	if (v != NULL) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0)
+			return flow_fail(x, field,
+					 "must be a non-empty string, not %s",
+					 flow_type_of(v));
+		if ((k->dtmf = strdup(json_object_get_string(v))) == NULL)
+			return -ENOMEM;
+		if ((r = flow_check_dtmf(x, field, k->dtmf,
+					 k->kind == FLOW_COND_REGEX)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* conditions: an array of condition objects (or one object). */
+static int
+flow_parse_conds(struct flow_ctx *x, json_object *v, struct flow_step *s)
+{
+	size_t n;
+	int r;
+
+	if (s->type == FLOW_STEP_DTMF || s->type == FLOW_STEP_SPEAK ||
+	    s->type == FLOW_STEP_TRANSFER)
+		return flow_fail(x, "conditions",
+				 "a %s step does not wait, so it has no "
+				 "conditions (put them on a LISTEN, WAIT or "
+				 "HOLD step)",
+				 flow_step_type_name(s->type));
+	if (json_object_is_type(v, json_type_object)) {
+		s->conds = calloc(1, sizeof(*s->conds));
+		if (s->conds == NULL)
+			return -ENOMEM;
+		s->nconds = 1;
+		return flow_parse_cond(x, v, 0, s, &s->conds[0]);
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return flow_fail(x, "conditions",
+				 "must be an array of conditions, not %s",
+				 flow_type_of(v));
+	n = json_object_array_length(v);
+	if (n > FLOW_CONDS_MAX)
+		return flow_fail(x, "conditions", "more than %d conditions",
+				 FLOW_CONDS_MAX);
+	if (n == 0)
+		return 0;
+	s->conds = calloc(n, sizeof(*s->conds));
+	if (s->conds == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		s->nconds = i + 1;
+		if ((r = flow_parse_cond(x, json_object_array_get_idx(v, i), i,
+					 s, &s->conds[i])) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+flow_cond_match(const struct flow_cond *k, enum flow_cond_kind kind,
+		const char *arg, struct flow_match *m)
+{
+	regmatch_t g[FLOW_MATCH_GROUPS];
+	char *text;
+	int hit = 0;
+
+	if (m)
+		memset(m, 0, sizeof(*m));
+	switch (k->kind) {
+	case FLOW_COND_TIMEOUT:
+		return kind == FLOW_COND_TIMEOUT;
+	case FLOW_COND_AUDIO:
+		return kind == FLOW_COND_AUDIO && arg &&
+		       strcmp(arg, k->value) == 0;
+	case FLOW_COND_TRANSCRIPT:
+		if (kind != FLOW_COND_TRANSCRIPT || arg == NULL)
+			return 0;
+		if ((text = flow_norm(arg)) == NULL)
+			return 0;
+		for (size_t i = 0; i < k->nwords && !hit; i++) {
+			size_t wl = strlen(k->words[i]);
+			for (const char *p = text; (p = strstr(p, k->words[i]));
+			     p++)
+				if ((p == text || p[-1] == ' ') &&
+				    (p[wl] == '\0' || p[wl] == ' ')) {
+					hit = 1;
+					break;
+				}
+		}
+		free(text);
+		return hit;
+	case FLOW_COND_REGEX:
+		if (kind != FLOW_COND_TRANSCRIPT || arg == NULL ||
+		    regexec(k->re, arg, FLOW_MATCH_GROUPS, g, 0) != 0)
+			return 0;
+		for (int i = 0; m && i < FLOW_MATCH_GROUPS; i++) {
+			size_t l;
+			if (g[i].rm_so < 0)
+				continue;
+			l = (size_t)(g[i].rm_eo - g[i].rm_so);
+			if (l >= FLOW_MATCH_MAX)
+				l = FLOW_MATCH_MAX - 1;
+			memcpy(m->group[i], arg + g[i].rm_so, l);
+			m->group[i][l] = '\0';
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int
+flow_conds_first(const struct flow_step *s, enum flow_cond_kind kind,
+		 const char *arg, struct flow_match *m)
+{
+	for (size_t i = 0; i < s->nconds; i++)
+		if (flow_cond_match(&s->conds[i], kind, arg, m))
+			return (int)i;
+	return -1;
+}
+
+int
+flow_cond_target(const struct flow_cond *k, int fired, int *exhausted)
+{
+	*exhausted = k->retries >= 0 && fired >= k->retries;
+	return *exhausted ? k->else_to : k->then_to;
+}
+
+int
+flow_step_unmatched(const struct flow_step *s)
+{
+	for (size_t i = 0; i < s->nconds; i++)
+		if (s->conds[i].kind == FLOW_COND_TRANSCRIPT ||
+		    s->conds[i].kind == FLOW_COND_REGEX)
+			return FLOW_GOTO_EXPLORE;
+	return FLOW_GOTO_NEXT;
+}
+
 static int
 flow_parse_step(struct flow_ctx *x, json_object *st, struct flow_step *s)
 {
@@ -290,17 +976,9 @@ flow_parse_step(struct flow_ctx *x, json_object *st, struct flow_step *s)
 			return flow_fail(x, "dtmf",
 					 "missing (a DTMF step needs the digits "
 					 "to send)");
-		if (strlen(s->dtmf) > FLOW_DTMF_MAX)
-			return flow_fail(x, "dtmf", "longer than %d digits",
-					 FLOW_DTMF_MAX);
-		for (const char *p = s->dtmf; *p; p++)
-			if (!strchr("0123456789*#ABCDabcd", *p))
-				return flow_fail(x, "dtmf",
-						 "'%s' has a character that is "
-						 "not a DTMF digit",
-						 s->dtmf);
-		for (char *p = s->dtmf; *p; p++)
-			*p = (char)toupper((unsigned char)*p);
+		if ((r = flow_check_dtmf(x, "dtmf", s->dtmf, 0)) < 0)
+			return r;
+		s->dtmf_tmpl = flow_has_placeholder(s->dtmf);
 	} else if (s->dtmf != NULL) {
 		if (s->dtmf[0] != '\0')
 			return flow_fail(x, "dtmf",
@@ -342,11 +1020,8 @@ flow_parse_step(struct flow_ctx *x, json_object *st, struct flow_step *s)
 
 	v = flow_member(st, "conditions");
 	if (v != NULL) {
-		if (!json_object_is_type(v, json_type_object) &&
-		    !json_object_is_type(v, json_type_array))
-			return flow_fail(x, "conditions",
-					 "must be an object or an array, not %s",
-					 flow_type_of(v));
+		if ((r = flow_parse_conds(x, v, s)) < 0)
+			return r;
 		s->conditions = json_object_get(v);
 	}
 
@@ -360,6 +1035,19 @@ flow_parse_step(struct flow_ctx *x, json_object *st, struct flow_step *s)
 		r = flow_str(x, meta, "text", 0, &s->text);
 		if (r == 0)
 			r = flow_str(x, meta, "device", 0, &s->device);
+		if (r == 0)
+			r = flow_str(x, meta, "voice", 0, &s->voice);
+		if (r == 0 && s->text != NULL)
+			r = flow_check_tmpl(x, "text", s->text, 0);
+		if (r == 0 && s->voice != NULL &&
+		    (s->voice[0] == '\0' || strlen(s->voice) > 63 ||
+		     strspn(s->voice, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+				      "KLMNOPQRSTUVWXYZ0123456789-_+") !=
+			 strlen(s->voice)))
+			r = flow_fail(x, "voice",
+				      "'%.64s' is not an espeak-ng voice name "
+				      "(such as en-us or en-us+f3)",
+				      s->voice);
 		x->fieldpre = "";
 		if (r < 0)
 			return r;
@@ -373,6 +1061,9 @@ flow_parse_step(struct flow_ctx *x, json_object *st, struct flow_step *s)
 						 "missing (a SPEAK step needs "
 						 "text: metadata.text or "
 						 "description)");
+			if ((r = flow_check_tmpl(x, "description",
+						 s->description, 0)) < 0)
+				return r;
 			s->text = strdup(s->description);
 			if (s->text == NULL)
 				return -ENOMEM;
@@ -462,6 +1153,27 @@ flow_parse_steps(struct flow_ctx *x, json_object *arr, struct flow *f)
 			return flow_fail(x, "next_step",
 					 "'%.64s' is not a step of this flow",
 					 s->next_step);
+		}
+	}
+	/* Condition targets, likewise. */
+	for (size_t i = 0; i < n; i++) {
+		struct flow_step *s = &f->steps[i];
+		for (size_t k = 0; k < s->nconds; k++) {
+			struct flow_cond *c = &s->conds[k];
+			char field[48];
+			flow_ctx_step(x, s->id, i);
+			c->slot = (int)f->nconds++;
+			snprintf(field, sizeof(field), "conditions[%zu].then",
+				 k);
+			if ((r = flow_resolve_goto(x, f, field, c->then,
+						   &c->then_to)) < 0)
+				return r;
+			snprintf(field, sizeof(field), "conditions[%zu].else",
+				 k);
+			if (c->otherwise != NULL &&
+			    (r = flow_resolve_goto(x, f, field, c->otherwise,
+						   &c->else_to)) < 0)
+				return r;
 		}
 	}
 	x->step[0] = '\0';

@@ -10,6 +10,7 @@
 #define HS_IVRD_H
 
 #include <json-c/json.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,47 @@ enum flow_step_type {
 #define FLOW_ID_MAX 128
 #define FLOW_TIMEOUT_MAX_S 86400.0 /* one day: the bound of every timeout */
 
+/*
+ * A step's conditions (holdslayer-flows(5)): while the step runs, the first
+ * condition that matches what was heard decides where the flow goes.
+ */
+enum flow_cond_kind {
+	FLOW_COND_TRANSCRIPT, /* words or phrases in the transcript */
+	FLOW_COND_REGEX,      /* a regular expression on the transcript */
+	FLOW_COND_AUDIO,      /* a class of audio_classified */
+	FLOW_COND_TIMEOUT,    /* the step ended with nothing else matching */
+};
+
+/* Where a condition leads: a step index (>= 0) or one of these. */
+#define FLOW_GOTO_NEXT (-1)    /* the step's own successor */
+#define FLOW_GOTO_REPEAT (-2)  /* this step again */
+#define FLOW_GOTO_EXPLORE (-3) /* hand the call to exploration */
+#define FLOW_GOTO_FAIL (-4)    /* end the call as failed */
+
+#define FLOW_CONDS_MAX 32
+#define FLOW_MATCH_GROUPS 10 /* {match.0} .. {match.9} */
+#define FLOW_MATCH_MAX 128   /* bytes kept of each group */
+
+struct flow_cond {
+	enum flow_cond_kind kind;
+	char *value;  /* as written: alternatives, pattern or class */
+	char **words; /* TRANSCRIPT: alternatives, normalised */
+	size_t nwords;
+	regex_t *re;  /* REGEX: compiled, case-insensitive */
+	char *dtmf;   /* digits to send first (may hold placeholders), or NULL */
+	char *then;   /* as written */
+	int then_to;  /* step index or FLOW_GOTO_* */
+	char *otherwise; /* "else" as written, or NULL */
+	int else_to;	 /* when the retries are used up */
+	int retries;	 /* times the condition may lead to then; -1: no limit */
+	int slot;	 /* index among the flow's conditions */
+};
+
+/* What a condition matched: the regex groups ({match.N}), "" when unset. */
+struct flow_match {
+	char group[FLOW_MATCH_GROUPS][FLOW_MATCH_MAX];
+};
+
 struct flow_step {
 	char *id;
 	enum flow_step_type type;
@@ -40,8 +82,12 @@ struct flow_step {
 	int next;	   /* index of next_step, or -1 */
 	char *text;	   /* SPEAK: metadata.text, else the description */
 	char *device;	   /* TRANSFER: metadata.device, or NULL */
+	char *voice;	   /* SPEAK: metadata.voice, or NULL */
 	json_object *conditions; /* owned; NULL when absent */
 	json_object *metadata;	 /* owned; NULL when absent */
+	struct flow_cond *conds; /* parsed conditions */
+	size_t nconds;
+	int dtmf_tmpl;		 /* DTMF: dtmf holds a placeholder */
 };
 
 struct flow {
@@ -60,6 +106,7 @@ struct flow {
 	long fail_count;
 	struct flow_step *steps;
 	size_t nsteps;
+	size_t nconds; /* conditions of every step (flow_cond.slot) */
 };
 
 struct flow_set {
@@ -105,6 +152,52 @@ struct flow *flow_set_match_number(const struct flow_set *s,
 /* Copies only the digits of s into out (always NUL-terminated). */
 void flow_digits(const char *s, char *out, size_t outlen);
 
+/*
+ * Conditions, the pure part: call.c feeds what it hears to these.
+ * flow_cond_match() tells whether one condition matches an event: kind is
+ * FLOW_COND_TRANSCRIPT for transcript text (all that was heard during the
+ * step; it serves TRANSCRIPT and REGEX conditions), FLOW_COND_AUDIO for an
+ * audio class, FLOW_COND_TIMEOUT for the end of the step.  m (may be NULL)
+ * receives the regex groups.  flow_conds_first() returns the index of the
+ * first matching condition of s, or -1.
+ */
+int flow_cond_match(const struct flow_cond *k, enum flow_cond_kind kind,
+		    const char *arg, struct flow_match *m);
+int flow_conds_first(const struct flow_step *s, enum flow_cond_kind kind,
+		     const char *arg, struct flow_match *m);
+/*
+ * Where condition k leads when it has already led somewhere fired times in
+ * this call: then, or else once its retries are used up (*exhausted = 1).
+ */
+int flow_cond_target(const struct flow_cond *k, int fired, int *exhausted);
+/*
+ * Where a step with conditions goes when it ends with none matching:
+ * FLOW_GOTO_EXPLORE when it listens for words (a menu it does not
+ * recognise), else FLOW_GOTO_NEXT.
+ */
+int flow_step_unmatched(const struct flow_step *s);
+/* "next", "repeat", "explore", "fail", or the step's id. */
+const char *flow_goto_name(const struct flow *f, int to);
+
+/*
+ * Placeholders: {info.KEY} (from the call's info map), {intent} and
+ * {match.N} (a group of the regex that matched).  flow_expand() writes tmpl
+ * with each replaced into out.  info, intent and m may be NULL.  Returns 0;
+ * -ENOENT when a value is missing (missing = "info.KEY"); -ENOSPC when out
+ * is too small; -EINVAL for a malformed placeholder.  Values that are
+ * numbers are written as integers.  flow_dtmf_expand() does the same for
+ * digits: separators in values (space - . / ( )) are dropped, and any other
+ * character that is not a DTMF digit is -EINVAL with err naming the key.
+ */
+int flow_expand(const char *tmpl, json_object *info, const char *intent,
+		const struct flow_match *m, char *out, size_t outlen,
+		char *missing, size_t mlen);
+int flow_dtmf_expand(const char *tmpl, json_object *info,
+		     const struct flow_match *m, char *out, size_t outlen,
+		     char *err, size_t errlen);
+/* Whether s holds a placeholder. */
+int flow_has_placeholder(const char *s);
+
 /* listen.c */
 
 /*
@@ -142,6 +235,7 @@ struct ivrd;
 
 struct call {
 	struct call *next;
+	void *nav; /* the exploration's state (explore.c), NULL when none */
 	struct ivrd *ivrd;
 	struct daemon *d;
 	char id[MSG_CALL_ID_MAX];
@@ -160,6 +254,26 @@ struct call {
 	int steps_run;
 	int64_t t_step, t_call, t_aux; /* daemon timer ids, 0 when none */
 	struct listen_det listen;
+	/* conditions of the running step */
+	char *heard;	     /* transcript heard during the step */
+	size_t heard_len;
+	int *cond_fired;     /* per flow_cond.slot: times it led somewhere */
+	int64_t step_deadline; /* mono ms when the step's time runs out */
+	int listen_grace;    /* the prompt ended: waiting for its transcript */
+	int pending_to;	     /* where to go once a condition's digits are out */
+	char pending_why[512];
+	int menu_levels;     /* menu selections sent (limit max_menu_levels) */
+	int exploring;	     /* handed to explore_start() */
+	/* the hand-over */
+	int hold_step;	     /* the HOLD step a retraction returns to, or -1 */
+	int transfer_step;   /* the TRANSFER step running, or -1 */
+	double transfer_timeout;
+	int64_t t_hand;	     /* user_answer_s timer */
+	int64_t transfer_t0; /* mono ms of the first ring */
+	int user_attempts;   /* times the user's device was rung */
+	int user_live;	     /* a user leg is ringing (or up) */
+	int user_cancels;    /* user legs we cancelled whose end is due */
+	int user_redial;     /* ring the user once the cancelled leg ended */
 };
 
 /* The daemon state. */
@@ -189,5 +303,28 @@ void call_end(struct call *c, const char *reason);
 /* Ends every call (daemon shutdown). */
 void call_end_all(struct ivrd *iv);
 const char *call_phase_name(enum call_phase p);
+/*
+ * Hands the call to exploration: cancels the step in progress, sets
+ * c->exploring and calls explore_start(c, reason).
+ */
+void call_explore(struct call *c, const char *reason);
+
+/*
+ * explore.c: the exploration navigator.  call.c calls these hooks; call.c
+ * has weak stand-ins (explore_start fails the call, explore_available
+ * returns 0) for a build without the navigator.
+ *   explore_available(): 1 when calls without a flow can be explored.
+ *   explore_start(c, reason): the flow cannot go on (or there is none);
+ *       from now on the navigator drives the company leg.  reason says why
+ *       (e.g. "missing info.account_number" or "step 'menu': nothing
+ *       recognised after 2 retries").
+ *   explore_event(c, ev): an event about a call with c->exploring set
+ *       (classifyd's events and ivrd's own; sipd's are handled by call.c).
+ *   explore_free(c): the call ends; release c->nav.
+ */
+int explore_available(void);
+void explore_start(struct call *c, const char *reason);
+void explore_event(struct call *c, const struct msg_event *ev);
+void explore_free(struct call *c);
 
 #endif

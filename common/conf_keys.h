@@ -49,6 +49,13 @@
 	X(ivr, max_call_s, INT, ivr_max_call_s, "7200", 10, 86400)              \
 	X(ivr, max_hold_s, INT, ivr_max_hold_s, "5400", 10, 86400)              \
 	X(ivr, max_menu_levels, INT, ivr_max_menu_levels, "8", 1, 64)           \
+	X(ivr, agent_greeting, STR, ivr_agent_greeting,                         \
+	  "Hello, one moment please, I'm connecting the caller now.", 0, 0)    \
+	X(ivr, agent_hold_line, STR, ivr_agent_hold_line,                       \
+	  "Thank you for waiting, the caller will be with you in a moment.", 0, \
+	  0)                                                                   \
+	X(ivr, user_answer_s, INT, ivr_user_answer_s, "25", 5, 600)             \
+	X(ivr, user_attempts, INT, ivr_user_attempts, "3", 1, 20)               \
 	X(api, listen, STR, api_listen, "127.0.0.1:8088", 0, 0)                 \
 	X(api, db, STR, api_db, "", 0, 0)                                       \
 	X(api, threads, INT, api_threads, "16", 2, 256)                         \

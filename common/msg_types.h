@@ -17,6 +17,7 @@
 	X(human_retracted, "classifyd")                                        \
 	X(transfer_started, "ivrd")                                            \
 	X(transfer_complete, "ivrd")                                           \
+	X(transfer_retry, "ivrd")                                              \
 	X(ivr_step, "ivrd")                                                    \
 	X(ivr_dtmf_sent, "ivrd")                                               \
 	X(ivr_menu_detected, "ivrd")                                           \

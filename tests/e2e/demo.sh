@@ -158,7 +158,8 @@ for d in mediad sipd classifyd ivrd apid notifyd; do
 done
 API=http://127.0.0.1:$API_PORT
 ready=0
-for _ in $(seq 1 100); do
+deadline=$(( $(date +%s) + 20 ))
+while [ "$(date +%s)" -lt "$deadline" ]; do
 	if curl -sf "$API/api/health" -o "$RUN/health.json" 2>/dev/null &&
 		[ "$(jq '[.daemons[] | select(. == "ok")] | length' "$RUN/health.json" 2>/dev/null)" = 6 ]; then
 		ready=1; break

@@ -7,6 +7,15 @@
  * a call_state event.  When either leg ends, the other is hung up, the media
  * legs are closed and the call is freed.  All waiting is on daemon timers,
  * which are cancelled when the call ends.
+ *
+ * A step with conditions (holdslayer-flows(5)) is watched while it runs:
+ * the transcript heard during the step (transcript_chunk) and the audio
+ * classes are matched, and the first condition that matches decides where
+ * the flow goes.  A flow that cannot go on (nothing recognised, a value
+ * missing from the call's info) is handed to exploration (explore_start),
+ * not hung up.  The hand-over greets the agent while the user's phone
+ * rings, keeps the agent on the line when the user is slow to answer, and
+ * goes back to hold when classifyd retracts the live person.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +30,9 @@
 #define CALL_DTMF_MS 200	   /* per digit: 100 ms tone + 100 ms gap */
 #define CALL_DTMF_SETTLE_MS 300	   /* after the last digit */
 #define CALL_MAX_STEPS 10000	   /* a flow that loops for ever */
+#define CALL_GRACE_S 6.0	   /* after a prompt: its transcript's delay */
+#define CALL_HEARD_MAX 8192	   /* transcript kept for a step */
+#define CALL_SPEAK_PAD_MS 300	   /* after spoken text */
 
 static const char *const call_phase_names[] = {
     [CALL_DIALING] = "dialing",		[CALL_IVR] = "ivr",
@@ -37,6 +49,31 @@ call_phase_name(enum call_phase p)
 }
 
 static void call_run_step(struct call *c, int idx, const char *reason);
+static void call_goto(struct call *c, int to, const char *why);
+static int call_user_dial(struct call *c);
+
+/*
+ * Stand-ins for the exploration navigator (explore.c): without it, a flow
+ * that cannot go on fails the call with the reason.
+ */
+__attribute__((weak)) int
+explore_available(void)
+{
+	return 0;
+}
+
+__attribute__((weak)) void
+explore_event(struct call *c, const struct msg_event *ev)
+{
+	(void)c;
+	(void)ev;
+}
+
+__attribute__((weak)) void
+explore_free(struct call *c)
+{
+	(void)c;
+}
 
 static struct bus *
 call_bus(struct call *c)
@@ -86,7 +123,7 @@ call_daemon_index(const char *daemon)
  */
 static int
 call_request_ex(struct call *c, const char *daemon, json_object *req,
-		int cleanup, char *err, size_t errlen)
+		int cleanup, json_object **replyp, char *err, size_t errlen)
 {
 	struct bus *b = call_bus(c);
 	int64_t *down = &c->ivrd->down_until[call_daemon_index(daemon)];
@@ -106,7 +143,10 @@ call_request_ex(struct call *c, const char *daemon, json_object *req,
 		*down = msg_mono_ms() + CALL_DOWN_HOLDOFF_MS;
 	else
 		*down = 0;
-	json_object_put(reply);
+	if (replyp != NULL && r >= 0)
+		*replyp = reply;
+	else
+		json_object_put(reply);
 	json_object_put(req);
 	return r;
 }
@@ -115,7 +155,7 @@ static int
 call_request(struct call *c, const char *daemon, json_object *req, char *err,
 	     size_t errlen)
 {
-	return call_request_ex(c, daemon, req, 0, err, errlen);
+	return call_request_ex(c, daemon, req, 0, NULL, err, errlen);
 }
 
 static json_object *
@@ -139,7 +179,9 @@ call_cancel_timers(struct call *c)
 		daemon_timer_cancel(c->d, c->t_call);
 	if (c->t_aux)
 		daemon_timer_cancel(c->d, c->t_aux);
-	c->t_step = c->t_call = c->t_aux = 0;
+	if (c->t_hand)
+		daemon_timer_cancel(c->d, c->t_hand);
+	c->t_step = c->t_call = c->t_aux = c->t_hand = 0;
 }
 
 static void
@@ -153,8 +195,11 @@ call_free(struct call *c)
 			break;
 		}
 	call_cancel_timers(c);
+	explore_free(c);
 	flow_unref(c->flow);
 	json_object_put(c->info);
+	free(c->heard);
+	free(c->cond_fired);
 	free(c->number);
 	free(c->uri);
 	free(c->device);
@@ -175,20 +220,20 @@ call_end(struct call *c, const char *reason)
 	call_cancel_timers(c);
 	/* Every leg sipd still has for this call. */
 	r = call_request_ex(c, "sipd", call_req_new(c, "hangup", NULL), 1,
-			    err, sizeof(err));
+			    NULL, err, sizeof(err));
 	if (r == -ETIMEDOUT)
 		log_warnx("call %s: hangup: %s", c->id, err);
 	else if (r < 0)
 		log_debug("call %s: hangup: %s", c->id, err);
 	r = call_request_ex(c, "mediad",
-			    call_req_new(c, "leg_close", "company"), 1, err,
-			    sizeof(err));
+			    call_req_new(c, "leg_close", "company"), 1, NULL,
+			    err, sizeof(err));
 	if (r < 0)
 		log_debug("call %s: leg_close company: %s", c->id, err);
 	if (c->user_dialed) {
 		r = call_request_ex(c, "mediad",
 				    call_req_new(c, "leg_close", "user"), 1,
-				    err, sizeof(err));
+				    NULL, err, sizeof(err));
 		if (r < 0)
 			log_debug("call %s: leg_close user: %s", c->id, err);
 	}
@@ -226,16 +271,106 @@ call_find(struct ivrd *iv, const char *call_id)
 	return NULL;
 }
 
+/* Without the navigator: the flow cannot go on, so the call fails. */
+__attribute__((weak)) void
+explore_start(struct call *c, const char *reason)
+{
+	char why[768];
+
+	snprintf(why, sizeof(why), "%s (no exploration navigator)", reason);
+	call_fail(c, "company", why);
+}
+
 static void
 call_step_timer_set(struct call *c, int64_t ms, daemon_timer_cb cb)
 {
 	if (c->t_step)
 		daemon_timer_cancel(c->d, c->t_step);
-	c->t_step = daemon_timer_add(c->d, ms, cb, c);
+	c->t_step = daemon_timer_add(c->d, ms < 0 ? 0 : ms, cb, c);
 	if (c->t_step < 0) {
 		log_warnx("call %s: no timer slot left", c->id);
 		c->t_step = 0;
 	}
+}
+
+static void
+call_step_timer_cancel(struct call *c)
+{
+	if (c->t_step) {
+		daemon_timer_cancel(c->d, c->t_step);
+		c->t_step = 0;
+	}
+}
+
+void
+call_explore(struct call *c, const char *reason)
+{
+	log_info("call %s: exploring: %s", c->id, reason);
+	call_step_timer_cancel(c);
+	c->exploring = 1;
+	c->listen_grace = 0;
+	call_set_phase(c, CALL_IVR);
+	explore_start(c, reason);
+}
+
+/*
+ * Exploration's way back to the flow runner: runs flow f (a reference is
+ * taken) from its first step, e.g. the HOLD and TRANSFER of a menu explored
+ * to its queue.
+ */
+void
+call_run_flow(struct call *c, struct flow *f, const char *reason)
+{
+	free(c->cond_fired);
+	c->cond_fired = f->nconds ? calloc(f->nconds, sizeof(*c->cond_fired))
+				  : NULL;
+	flow_unref(c->flow);
+	c->flow = flow_ref(f);
+	c->exploring = 0;
+	c->hold_step = c->transfer_step = -1;
+	call_run_step(c, 0, reason);
+}
+
+/* Exploration gave up: the call fails with reason. */
+void
+call_fail_explore(struct call *c, const char *reason)
+{
+	call_fail(c, "company", reason);
+}
+
+/* An ivr_step about step s that is not its start (reason says what). */
+static void
+call_publish_step(struct call *c, const struct flow_step *s,
+		  const char *reason)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "step_id", json_object_new_string(s->id));
+	json_object_object_add(
+	    o, "type", json_object_new_string(flow_step_type_name(s->type)));
+	json_object_object_add(o, "description",
+			       json_object_new_string(s->description));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	call_publish(c, MSG_ivr_step, o);
+}
+
+/*
+ * The call's info has no value for key ("info.account_number"): nothing is
+ * guessed; the user is told through ivr_step and exploration takes the
+ * representative route.
+ */
+static void
+call_missing_info(struct call *c, const struct flow_step *s, const char *key,
+		  const char *what)
+{
+	char why[512];
+
+	snprintf(why, sizeof(why),
+		 "missing %s: the call was started without it, so %s cannot "
+		 "be answered; taking the representative route",
+		 key, what);
+	call_publish_step(c, s, why);
+	call_explore(c, why);
 }
 
 /* The current step is over: run the next one (next_step, else the
@@ -244,13 +379,10 @@ static void
 call_step_done(struct call *c, const char *why)
 {
 	const struct flow_step *s = &c->flow->steps[c->step];
-	char reason[512];
+	char reason[768];
 	int next;
 
-	if (c->t_step) {
-		daemon_timer_cancel(c->d, c->t_step);
-		c->t_step = 0;
-	}
+	call_step_timer_cancel(c);
 	next = s->next >= 0 ? s->next : c->step + 1;
 	if ((size_t)next >= c->flow->nsteps) {
 		snprintf(reason, sizeof(reason),
@@ -263,6 +395,176 @@ call_step_done(struct call *c, const char *why)
 	snprintf(reason, sizeof(reason), "%s '%s': %s",
 		 s->next >= 0 ? "next_step of" : "after", s->id, why);
 	call_run_step(c, next, reason);
+}
+
+/* Goes where a condition (or the lack of one) leads. */
+static void
+call_goto(struct call *c, int to, const char *why)
+{
+	const struct flow_step *s = &c->flow->steps[c->step];
+	char reason[768];
+
+	call_step_timer_cancel(c);
+	c->listen_grace = 0;
+	switch (to) {
+	case FLOW_GOTO_NEXT:
+		call_step_done(c, why);
+		return;
+	case FLOW_GOTO_REPEAT:
+		snprintf(reason, sizeof(reason), "step '%s' again: %s", s->id,
+			 why);
+		call_run_step(c, c->step, reason);
+		return;
+	case FLOW_GOTO_EXPLORE:
+		snprintf(reason, sizeof(reason), "step '%s': %s", s->id, why);
+		call_explore(c, reason);
+		return;
+	case FLOW_GOTO_FAIL:
+		snprintf(reason, sizeof(reason), "step '%s': %s", s->id, why);
+		call_fail(c, "company", reason);
+		return;
+	default:
+		snprintf(reason, sizeof(reason), "from step '%s': %s", s->id,
+			 why);
+		call_run_step(c, to, reason);
+		return;
+	}
+}
+
+static void
+call_on_goto_timer(struct daemon *d, void *arg)
+{
+	struct call *c = arg;
+
+	(void)d;
+	c->t_step = 0;
+	call_goto(c, c->pending_to, c->pending_why);
+}
+
+/*
+ * Sends digits to the company for step s and publishes ivr_dtmf_sent.
+ * menu: they choose a menu option (counted against [ivr] max_menu_levels).
+ * Returns 0, or -1 when the call was failed (c is gone).
+ */
+static int
+call_send_dtmf(struct call *c, const struct flow_step *s, const char *digits,
+	       int menu, const char *reason)
+{
+	const struct conf *conf = daemon_conf(c->d);
+	json_object *o, *req;
+	char err[512], why[768];
+
+	if (menu && ++c->menu_levels > conf->ivr_max_menu_levels) {
+		snprintf(why, sizeof(why),
+			 "more than [ivr] max_menu_levels (%ld) menu "
+			 "selections in this call (step '%s' would press "
+			 "'%s'): the menu goes round in circles",
+			 conf->ivr_max_menu_levels, s->id, digits);
+		call_fail(c, "company", why);
+		return -1;
+	}
+	req = call_req_new(c, "dtmf", "company");
+	json_object_object_add(req, "digits", json_object_new_string(digits));
+	if (call_request(c, "mediad", req, err, sizeof(err)) < 0) {
+		snprintf(why, sizeof(why), "cannot send DTMF '%s': %s%s",
+			 menu ? digits : "(info)",
+			 strstr(err, "mediad") == err ? "" : "mediad: ", err);
+		call_fail(c, "company", why);
+		return -1;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "digits", json_object_new_string(digits));
+	json_object_object_add(o, "step_id", json_object_new_string(s->id));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	call_publish(c, MSG_ivr_dtmf_sent, o);
+	return 0;
+}
+
+static int64_t
+call_dtmf_ms(const char *digits)
+{
+	return (int64_t)strlen(digits) * CALL_DTMF_MS + CALL_DTMF_SETTLE_MS;
+}
+
+/*
+ * Condition idx of the running step matched (m: its regex groups, may be
+ * NULL; what: what was heard, for the reason): send its digits, if any,
+ * then go where it leads.
+ */
+static void
+call_cond_fire(struct call *c, int idx, const struct flow_match *m,
+	       const char *what)
+{
+	const struct flow_step *s = &c->flow->steps[c->step];
+	const struct flow_cond *k = &s->conds[idx];
+	int fired = c->cond_fired ? c->cond_fired[k->slot] : 0;
+	int exhausted, to;
+	char why[352], digits[128], err[256];
+	int r;
+
+	to = flow_cond_target(k, fired, &exhausted);
+	if (!exhausted && c->cond_fired)
+		c->cond_fired[k->slot]++;
+	if (exhausted)
+		snprintf(why, sizeof(why),
+			 "condition %d (%s) used up its %d retr%s: %s", idx + 1,
+			 k->kind == FLOW_COND_TIMEOUT ? "timeout" : k->value,
+			 k->retries, k->retries == 1 ? "y" : "ies", what);
+	else
+		snprintf(why, sizeof(why), "condition %d (%s): %s", idx + 1,
+			 k->kind == FLOW_COND_TIMEOUT ? "timeout" : k->value,
+			 what);
+	log_info("call %s: step '%s': %s -> %s", c->id, s->id, why,
+		 flow_goto_name(c->flow, to));
+	if (exhausted || k->dtmf == NULL) {
+		call_goto(c, to, why);
+		return;
+	}
+	r = flow_dtmf_expand(k->dtmf, c->info, m, digits, sizeof(digits), err,
+			     sizeof(err));
+	if (r == -ENOENT && strncmp(err, "info.", 5) == 0) {
+		call_missing_info(c, s, err, "the menu's prompt");
+		return;
+	}
+	if (r < 0) {
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 "; its digits cannot be sent: %s", err);
+		call_explore(c, why);
+		return;
+	}
+	if (call_send_dtmf(c, s, digits, !flow_has_placeholder(k->dtmf) ||
+					     strstr(k->dtmf, "{match.") != NULL,
+			   why) < 0)
+		return;
+	c->pending_to = to;
+	snprintf(c->pending_why, sizeof(c->pending_why), "%s; pressed %s", why,
+		 digits);
+	call_step_timer_set(c, call_dtmf_ms(digits), call_on_goto_timer);
+}
+
+/*
+ * The running step (with conditions) ended without a condition matching
+ * its words or sounds: the timeout condition, else the default.
+ */
+static void
+call_step_unmatched(struct call *c, const char *what)
+{
+	const struct flow_step *s = &c->flow->steps[c->step];
+	char why[512];
+	int idx = flow_conds_first(s, FLOW_COND_TIMEOUT, NULL, NULL);
+
+	if (idx >= 0) {
+		call_cond_fire(c, idx, NULL, what);
+		return;
+	}
+	if (flow_step_unmatched(s) == FLOW_GOTO_EXPLORE) {
+		snprintf(why, sizeof(why),
+			 "nothing recognised (%s; heard \"%.200s\")", what,
+			 c->heard_len ? c->heard : "");
+		call_goto(c, FLOW_GOTO_EXPLORE, why);
+		return;
+	}
+	call_step_done(c, what);
 }
 
 static void
@@ -280,13 +582,24 @@ call_on_step_timer(struct daemon *d, void *arg)
 		break;
 	case FLOW_STEP_WAIT:
 		snprintf(why, sizeof(why), "waited %g s", s->timeout);
-		call_step_done(c, why);
+		if (s->nconds)
+			call_step_unmatched(c, why);
+		else
+			call_step_done(c, why);
 		break;
 	case FLOW_STEP_LISTEN:
-		snprintf(why, sizeof(why),
-			 "no end of prompt within %g s",
-			 s->timeout > 0 ? s->timeout : CALL_LISTEN_DEFAULT_S);
-		call_step_done(c, why);
+		if (c->listen_grace)
+			snprintf(why, sizeof(why), "the prompt ended");
+		else
+			snprintf(why, sizeof(why),
+				 "no end of prompt within %g s",
+				 s->timeout > 0 ? s->timeout
+						: CALL_LISTEN_DEFAULT_S);
+		c->listen_grace = 0;
+		if (s->nconds)
+			call_step_unmatched(c, why);
+		else
+			call_step_done(c, why);
 		break;
 	case FLOW_STEP_SPEAK:
 		call_step_done(c, "spoken");
@@ -298,7 +611,10 @@ call_on_step_timer(struct daemon *d, void *arg)
 			     ? s->timeout
 			     : (double)conf->ivr_max_hold_s,
 			 s->id);
-		call_fail(c, "company", why);
+		if (flow_conds_first(s, FLOW_COND_TIMEOUT, NULL, NULL) >= 0)
+			call_step_unmatched(c, why);
+		else
+			call_fail(c, "company", why);
 		break;
 	case FLOW_STEP_TRANSFER:
 		snprintf(why, sizeof(why),
@@ -321,13 +637,169 @@ call_on_max_timer(struct daemon *d, void *arg)
 	call_fail(c, "company", why);
 }
 
+/*
+ * Speaks text to the company leg through mediad "say".  Returns the
+ * seconds of speech queued, or -1 (logged: speaking is never worth the
+ * call).
+ */
+static double
+call_say(struct call *c, const char *text, const char *voice)
+{
+	json_object *req, *reply = NULL, *v;
+	char err[512];
+	double secs = 0;
+
+	if (text == NULL || text[0] == '\0' || !c->company_up)
+		return -1;
+	req = call_req_new(c, "say", "company");
+	json_object_object_add(req, "text", json_object_new_string(text));
+	if (voice)
+		json_object_object_add(req, "voice",
+				       json_object_new_string(voice));
+	if (call_request_ex(c, "mediad", req, 0, &reply, err, sizeof(err)) <
+	    0) {
+		log_warnx("call %s: cannot speak \"%.40s\": %s", c->id, text,
+			  err);
+		return -1;
+	}
+	if (json_object_object_get_ex(reply, "seconds", &v))
+		secs = json_object_get_double(v);
+	json_object_put(reply);
+	return secs;
+}
+
+/* ---- the hand-over ---- */
+
+/*
+ * Rings the user's device (again); c->device and c->device_uri are set.
+ * Returns 0, or -1 when the call failed (c is gone).
+ */
+static int
+call_user_dial(struct call *c)
+{
+	json_object *req;
+	char err[512], why[640];
+
+	if (c->user_cancels > 0) {
+		/* The cancelled ring has not ended yet: sipd would refuse a
+		 * second live user leg. */
+		c->user_redial = 1;
+		return 0;
+	}
+	c->user_redial = 0;
+	c->user_attempts++;
+	req = call_req_new(c, "dial", "user");
+	json_object_object_add(req, "uri",
+			       json_object_new_string(c->device_uri));
+	c->user_dialed = 1;
+	c->user_live = 1;
+	log_info("call %s: ringing %s (%s), attempt %d", c->id, c->device,
+		 c->device_uri, c->user_attempts);
+	if (call_request(c, "sipd", req, err, sizeof(err)) < 0) {
+		c->user_live = 0;
+		snprintf(why, sizeof(why), "%s%s",
+			 strstr(err, "sipd") == err ? "" : "sipd: ", err);
+		call_fail(c, "user", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Stops the ringing of the user's device (CANCEL); its end is ignored. */
+static void
+call_user_cancel(struct call *c)
+{
+	json_object *req;
+	char err[512];
+
+	if (!c->user_live)
+		return;
+	req = call_req_new(c, "hangup", "user");
+	c->user_live = 0;
+	c->user_cancels++;
+	if (call_request(c, "sipd", req, err, sizeof(err)) < 0) {
+		log_warnx("call %s: cannot cancel the user's ringing: %s",
+			  c->id, err);
+		c->user_cancels--;
+	}
+}
+
+static void call_on_hand_timer(struct daemon *d, void *arg);
+
+static void
+call_hand_timer_set(struct call *c)
+{
+	const struct conf *conf = daemon_conf(c->d);
+
+	if (c->t_hand)
+		daemon_timer_cancel(c->d, c->t_hand);
+	c->t_hand = daemon_timer_add(c->d, conf->ivr_user_answer_s * 1000,
+				     call_on_hand_timer, c);
+	if (c->t_hand < 0)
+		c->t_hand = 0;
+}
+
+/*
+ * The user did not answer (in time, or the attempt failed): keep the
+ * agent, tell the user again and ring again; after [ivr] user_attempts,
+ * give up.
+ */
+static void
+call_user_retry(struct call *c, const char *what)
+{
+	const struct conf *conf = daemon_conf(c->d);
+	json_object *o;
+	char why[512];
+	double waited = (double)(msg_mono_ms() - c->transfer_t0) / 1000.0;
+
+	if (c->user_attempts >= conf->ivr_user_attempts) {
+		snprintf(why, sizeof(why),
+			 "the user did not answer after %d attempt%s (%.0f s; "
+			 "%s)",
+			 c->user_attempts, c->user_attempts == 1 ? "" : "s",
+			 waited, what);
+		call_fail(c, "user", why);
+		return;
+	}
+	log_info("call %s: %s; keeping the agent, ringing the user again",
+		 c->id, what);
+	call_say(c, conf->ivr_agent_hold_line, NULL);
+	o = json_object_new_object();
+	json_object_object_add(o, "device", json_object_new_string(c->device));
+	json_object_object_add(o, "uri", json_object_new_string(c->device_uri));
+	json_object_object_add(o, "attempt",
+			       json_object_new_int(c->user_attempts + 1));
+	json_object_object_add(o, "attempts",
+			       json_object_new_int((int)conf->ivr_user_attempts));
+	json_object_object_add(o, "waited_s", json_object_new_double(waited));
+	json_object_object_add(o, "reason", json_object_new_string(what));
+	call_publish(c, MSG_transfer_retry, o);
+	call_user_cancel(c);
+	call_hand_timer_set(c);
+	(void)call_user_dial(c);
+}
+
+static void
+call_on_hand_timer(struct daemon *d, void *arg)
+{
+	struct call *c = arg;
+	char what[128];
+
+	c->t_hand = 0;
+	if (c->phase != CALL_TRANSFERRING || c->user_up)
+		return;
+	snprintf(what, sizeof(what), "no answer within %ld s",
+		 daemon_conf(d)->ivr_user_answer_s);
+	call_user_retry(c, what);
+}
+
 /* Rings the user's device (device, uri: borrowed). */
 static void
 call_transfer(struct call *c, const char *device, const char *uri,
 	      double timeout)
 {
-	json_object *o, *req;
-	char err[512], why[640];
+	const struct conf *conf = daemon_conf(c->d);
+	json_object *o;
 
 	call_set_phase(c, CALL_TRANSFERRING);
 	o = json_object_new_object();
@@ -347,18 +819,43 @@ call_transfer(struct call *c, const char *device, const char *uri,
 		call_fail(c, "user", "out of memory");
 		return;
 	}
-	req = call_req_new(c, "dial", "user");
-	json_object_object_add(req, "uri", json_object_new_string(uri));
-	c->user_dialed = 1;
-	if (call_request(c, "sipd", req, err, sizeof(err)) < 0) {
-		snprintf(why, sizeof(why), "%s%s",
-			 strstr(err, "sipd") == err ? "" : "sipd: ", err);
-		call_fail(c, "user", why);
+	c->user_attempts = 0;
+	c->transfer_t0 = msg_mono_ms();
+	c->transfer_timeout = timeout;
+	if (call_user_dial(c) < 0)
 		return;
-	}
 	if (timeout > 0)
 		call_step_timer_set(c, (int64_t)(timeout * 1000),
 				    call_on_step_timer);
+	if (c->mode == CALL_MODE_HOLD_SLAYER) {
+		/* An agent is waiting: greet them while the phone rings. */
+		call_say(c, conf->ivr_agent_greeting, NULL);
+		call_hand_timer_set(c);
+	}
+}
+
+/* classifyd took the live person back while the user's phone rings: stop
+ * the ringing and wait on hold again. */
+static void
+call_retracted(struct call *c, const char *reason)
+{
+	char why[512];
+
+	if (c->hold_step < 0 || c->user_up) {
+		log_info("call %s: human retracted (%s); nothing to undo",
+			 c->id, reason);
+		return;
+	}
+	if (c->t_hand) {
+		daemon_timer_cancel(c->d, c->t_hand);
+		c->t_hand = 0;
+	}
+	call_user_cancel(c);
+	snprintf(why, sizeof(why),
+		 "the live person was a recording (%s): ringing cancelled, "
+		 "back on hold",
+		 reason);
+	call_run_step(c, c->hold_step, why);
 }
 
 static void
@@ -366,9 +863,10 @@ call_run_step(struct call *c, int idx, const char *reason)
 {
 	const struct flow_step *s = &c->flow->steps[idx];
 	const struct conf *conf = daemon_conf(c->d);
-	json_object *o, *req;
-	char err[512], why[640];
+	json_object *o;
+	char why[768], text[2048], digits[128], err[256];
 	double secs;
+	int r;
 
 	if (++c->steps_run > CALL_MAX_STEPS) {
 		snprintf(why, sizeof(why),
@@ -377,7 +875,13 @@ call_run_step(struct call *c, int idx, const char *reason)
 		call_fail(c, "company", why);
 		return;
 	}
+	call_step_timer_cancel(c);
 	c->step = idx;
+	c->heard_len = 0;
+	if (c->heard)
+		c->heard[0] = '\0';
+	c->listen_grace = 0;
+	c->step_deadline = 0;
 	log_info("call %s: step '%s' (%s): %s", c->id, s->id,
 		 flow_step_type_name(s->type), reason);
 	o = json_object_new_object();
@@ -395,30 +899,29 @@ call_run_step(struct call *c, int idx, const char *reason)
 	switch (s->type) {
 	case FLOW_STEP_DTMF:
 		call_set_phase(c, CALL_IVR);
-		req = call_req_new(c, "dtmf", "company");
-		json_object_object_add(req, "digits",
-				       json_object_new_string(s->dtmf));
-		if (call_request(c, "mediad", req, err, sizeof(err)) < 0) {
-			snprintf(why, sizeof(why), "cannot send DTMF '%s': %s%s",
-				 s->dtmf,
-				 strstr(err, "mediad") == err ? "" : "mediad: ",
-				 err);
-			call_fail(c, "company", why);
-			return;
+		if (s->dtmf_tmpl) {
+			r = flow_dtmf_expand(s->dtmf, c->info, NULL, digits,
+					     sizeof(digits), err, sizeof(err));
+			if (r == -ENOENT) {
+				call_missing_info(c, s, err, "the prompt");
+				return;
+			}
+			if (r < 0) {
+				snprintf(why, sizeof(why),
+					 "step '%s': cannot enter %s", s->id,
+					 err);
+				call_publish_step(c, s, why);
+				call_explore(c, why);
+				return;
+			}
+		} else {
+			snprintf(digits, sizeof(digits), "%s", s->dtmf);
 		}
-		o = json_object_new_object();
-		json_object_object_add(o, "digits",
-				       json_object_new_string(s->dtmf));
-		json_object_object_add(o, "step_id",
-				       json_object_new_string(s->id));
-		json_object_object_add(
-		    o, "reason",
-		    json_object_new_string(s->description[0] ? s->description
-							     : reason));
-		call_publish(c, MSG_ivr_dtmf_sent, o);
-		call_step_timer_set(c,
-				    (int64_t)strlen(s->dtmf) * CALL_DTMF_MS +
-					CALL_DTMF_SETTLE_MS,
+		if (call_send_dtmf(c, s, digits, !s->dtmf_tmpl,
+				   s->description[0] ? s->description
+						     : reason) < 0)
+			return;
+		call_step_timer_set(c, call_dtmf_ms(digits),
 				    call_on_step_timer);
 		break;
 	case FLOW_STEP_WAIT:
@@ -430,10 +933,12 @@ call_run_step(struct call *c, int idx, const char *reason)
 		call_set_phase(c, CALL_IVR);
 		listen_init(&c->listen, CALL_LISTEN_QUIET_S);
 		secs = s->timeout > 0 ? s->timeout : CALL_LISTEN_DEFAULT_S;
+		c->step_deadline = msg_mono_ms() + (int64_t)(secs * 1000);
 		call_step_timer_set(c, (int64_t)(secs * 1000),
 				    call_on_step_timer);
 		break;
 	case FLOW_STEP_HOLD:
+		c->hold_step = idx;
 		call_set_phase(c, CALL_ON_HOLD);
 		secs = (double)conf->ivr_max_hold_s;
 		if (s->timeout > 0 && s->timeout < secs)
@@ -442,10 +947,23 @@ call_run_step(struct call *c, int idx, const char *reason)
 				    call_on_step_timer);
 		break;
 	case FLOW_STEP_SPEAK:
-		/* Announced by ivr_step (with its text); no audio yet. */
-		call_step_timer_set(c, 0, call_on_step_timer);
+		r = flow_expand(s->text, c->info, c->intent, NULL, text,
+				sizeof(text), err, sizeof(err));
+		if (r == -ENOENT) {
+			call_missing_info(c, s, err, "the spoken answer");
+			return;
+		}
+		if (r < 0)
+			snprintf(text, sizeof(text), "%s", s->text);
+		secs = call_say(c, text, s->voice);
+		call_step_timer_set(c,
+				    secs > 0 ? (int64_t)(secs * 1000) +
+						   CALL_SPEAK_PAD_MS
+					     : 0,
+				    call_on_step_timer);
 		break;
 	case FLOW_STEP_TRANSFER:
+		c->transfer_step = idx;
 		if (!c->device_given && s->device != NULL) {
 			const char *uri = conf_device_uri(conf, s->device);
 			if (uri == NULL) {
@@ -486,7 +1004,9 @@ call_on_dial_timer(struct daemon *d, void *arg)
 	req = call_req_new(c, "dial", "company");
 	json_object_object_add(req, "uri", json_object_new_string(c->uri));
 	log_info("call %s: dialling %s (%s)", c->id, c->uri,
-		 c->flow ? c->flow->id : "direct");
+		 c->flow ? c->flow->id
+			 : c->mode == CALL_MODE_DIRECT ? "direct"
+						       : "no flow: exploring");
 	if (call_request(c, "sipd", req, err, sizeof(err)) < 0) {
 		snprintf(why, sizeof(why), "%s%s",
 			 strstr(err, "sipd") == err ? "" : "sipd: ", err);
@@ -514,6 +1034,8 @@ call_new(struct call **out, struct ivrd *iv, const char *call_id,
 	c->mode = mode;
 	c->phase = CALL_DIALING;
 	c->step = -1;
+	c->hold_step = -1;
+	c->transfer_step = -1;
 	c->device_given = device_given;
 	c->number = strdup(number ? number : "");
 	c->uri = strdup(uri);
@@ -522,9 +1044,13 @@ call_new(struct call **out, struct ivrd *iv, const char *call_id,
 	c->intent = strdup(intent ? intent : "");
 	c->info = info ? json_object_get(info) : NULL;
 	c->flow = flow_ref(flow);
+	c->heard = calloc(1, CALL_HEARD_MAX);
+	if (flow && flow->nconds)
+		c->cond_fired = calloc(flow->nconds, sizeof(*c->cond_fired));
 	c->next = iv->calls;
 	iv->calls = c;
-	if (!c->number || !c->uri || !c->intent ||
+	if (!c->number || !c->uri || !c->intent || !c->heard ||
+	    (flow && flow->nconds && !c->cond_fired) ||
 	    (device && !c->device) || (device_uri && !c->device_uri)) {
 		call_free(c);
 		return -ENOMEM;
@@ -558,7 +1084,8 @@ call_event_t(json_object *data)
 static const struct flow_step *
 call_cur_step(const struct call *c)
 {
-	if (c->flow == NULL || c->step < 0 || c->phase == CALL_ENDED)
+	if (c->flow == NULL || c->step < 0 || c->phase == CALL_ENDED ||
+	    c->exploring)
 		return NULL;
 	return &c->flow->steps[c->step];
 }
@@ -584,6 +1111,13 @@ call_on_connected(struct call *c, const char *leg)
 			call_transfer(c, c->device, c->device_uri, 0);
 			return;
 		}
+		if (c->flow == NULL) {
+			snprintf(why, sizeof(why),
+				 "the company answered: no call flow for %s",
+				 c->number[0] ? c->number : c->uri);
+			call_explore(c, why);
+			return;
+		}
 		char first[FLOW_ID_MAX + 64];
 		call_set_phase(c, CALL_IVR);
 		snprintf(first, sizeof(first),
@@ -593,12 +1127,13 @@ call_on_connected(struct call *c, const char *leg)
 		return;
 	}
 	if (strcmp(leg, "user") != 0 || c->user_up ||
-	    c->phase != CALL_TRANSFERRING)
+	    c->phase != CALL_TRANSFERRING || !c->user_live)
 		return;
 	c->user_up = 1;
-	if (c->t_step) {
-		daemon_timer_cancel(c->d, c->t_step);
-		c->t_step = 0;
+	call_step_timer_cancel(c);
+	if (c->t_hand) {
+		daemon_timer_cancel(c->d, c->t_hand);
+		c->t_hand = 0;
 	}
 	if (call_request(c, "mediad", call_req_new(c, "bridge", NULL), err,
 			 sizeof(err)) < 0) {
@@ -620,22 +1155,126 @@ call_on_connected(struct call *c, const char *leg)
 	}
 }
 
+/*
+ * The user leg ended or failed before it was answered.  Returns 1 when
+ * that is part of the hand-over (a ring we cancelled, or a missed ring
+ * while the agent waits), 0 when the call must end.
+ */
+static int
+call_user_leg_gone(struct call *c, const char *what)
+{
+	if (c->user_cancels > 0 && !c->user_live) {
+		c->user_cancels--;
+		log_info("call %s: the cancelled ring ended (%s)", c->id, what);
+		if (c->user_cancels == 0 && c->user_redial)
+			(void)call_user_dial(c);
+		return 1;
+	}
+	if (c->user_cancels > 0)
+		c->user_cancels--; /* ended before its CANCEL's report */
+	if (c->mode != CALL_MODE_HOLD_SLAYER || c->phase != CALL_TRANSFERRING ||
+	    c->user_up)
+		return 0;
+	c->user_live = 0;
+	call_user_retry(c, what);
+	return 1;
+}
+
+/* The company's words during a step with conditions. */
+static void
+call_on_transcript(struct call *c, const struct flow_step *s,
+		   const char *text)
+{
+	struct flow_match m;
+	char what[320];
+	size_t n;
+	int idx;
+
+	if (text == NULL || text[0] == '\0' || c->heard == NULL)
+		return;
+	n = strlen(text);
+	if (c->heard_len + n + 2 < CALL_HEARD_MAX) {
+		if (c->heard_len)
+			c->heard[c->heard_len++] = ' ';
+		memcpy(c->heard + c->heard_len, text, n + 1);
+		c->heard_len += n;
+	}
+	idx = flow_conds_first(s, FLOW_COND_TRANSCRIPT, c->heard, &m);
+	if (idx < 0)
+		return;
+	snprintf(what, sizeof(what), "heard \"%.200s\"", text);
+	call_cond_fire(c, idx, &m, what);
+}
+
+/* One audio_classified window of the company leg. */
+static void
+call_on_audio(struct call *c, const struct flow_step *s, const char *cls,
+	      double t)
+{
+	char what[128];
+	int idx, text_conds;
+	int64_t now, left;
+
+	if (s->nconds && cls &&
+	    (idx = flow_conds_first(s, FLOW_COND_AUDIO, cls, NULL)) >= 0) {
+		snprintf(what, sizeof(what), "the line sounds like %s", cls);
+		call_cond_fire(c, idx, NULL, what);
+		return;
+	}
+	if (s->type != FLOW_STEP_LISTEN)
+		return;
+	text_conds = s->nconds && flow_step_unmatched(s) == FLOW_GOTO_EXPLORE;
+	if (c->listen_grace) {
+		/* The prompt goes on after a pause: listen to the end. */
+		if (cls && strcmp(cls, "speech") == 0) {
+			c->listen_grace = 0;
+			listen_init(&c->listen, CALL_LISTEN_QUIET_S);
+			listen_feed(&c->listen, cls, t);
+			now = msg_mono_ms();
+			call_step_timer_set(c,
+					    c->step_deadline > now
+						? c->step_deadline - now
+						: 0,
+					    call_on_step_timer);
+		}
+		return;
+	}
+	if (!listen_feed(&c->listen, cls, t))
+		return;
+	if (s->nconds == 0) {
+		call_step_done(c, "end of prompt");
+		return;
+	}
+	if (!text_conds) {
+		call_step_unmatched(c, "the prompt ended");
+		return;
+	}
+	/* Its words come a few seconds after the speech: wait for them. */
+	c->listen_grace = 1;
+	now = msg_mono_ms();
+	left = c->step_deadline - now;
+	if (left > (int64_t)(CALL_GRACE_S * 1000))
+		left = (int64_t)(CALL_GRACE_S * 1000);
+	call_step_timer_set(c, left, call_on_step_timer);
+}
+
 void
 call_event(struct call *c, const struct msg_event *ev)
 {
 	const char *leg = bus_json_str(ev->data, "leg");
 	const struct flow_step *s = call_cur_step(c);
+	const char *str;
 	char why[640];
 
 	switch (ev->type) {
 	case MSG_call_ringing:
 		log_info("call %s: %s leg ringing (%ld)", c->id,
 			 leg ? leg : "?", bus_json_int(ev->data, "code", 0));
-		break;
+		return;
 	case MSG_call_connected:
 		if (leg)
 			call_on_connected(c, leg);
-		break;
+		return;
 	case MSG_call_ended:
 		snprintf(why, sizeof(why), "%s leg ended by %s: %s",
 			 leg ? leg : "a", bus_json_str(ev->data, "by")
@@ -644,23 +1283,42 @@ call_event(struct call *c, const struct msg_event *ev)
 			 bus_json_str(ev->data, "reason")
 			     ? bus_json_str(ev->data, "reason")
 			     : "");
+		if (leg && strcmp(leg, "user") == 0 && !c->user_up &&
+		    call_user_leg_gone(c, why))
+			return;
 		call_end(c, why);
-		break;
+		return;
 	case MSG_call_failed:
 		snprintf(why, sizeof(why), "%s leg failed: %ld %s",
 			 leg ? leg : "a", bus_json_int(ev->data, "code", 0),
 			 bus_json_str(ev->data, "reason")
 			     ? bus_json_str(ev->data, "reason")
 			     : "");
+		if (leg && strcmp(leg, "user") == 0 && !c->user_up &&
+		    call_user_leg_gone(c, why))
+			return;
 		call_end(c, why);
+		return;
+	default:
 		break;
+	}
+	if (c->exploring) {
+		explore_event(c, ev);
+		return;
+	}
+	switch (ev->type) {
 	case MSG_audio_classified:
-		if (s == NULL || s->type != FLOW_STEP_LISTEN || leg == NULL ||
+		if (s == NULL || leg == NULL || strcmp(leg, "company") != 0 ||
+		    (s->type != FLOW_STEP_LISTEN && s->nconds == 0))
+			break;
+		call_on_audio(c, s, bus_json_str(ev->data, "class"),
+			      call_event_t(ev->data));
+		break;
+	case MSG_transcript_chunk:
+		if (s == NULL || s->nconds == 0 || leg == NULL ||
 		    strcmp(leg, "company") != 0)
 			break;
-		if (listen_feed(&c->listen, bus_json_str(ev->data, "class"),
-				call_event_t(ev->data)))
-			call_step_done(c, "end of prompt");
+		call_on_transcript(c, s, bus_json_str(ev->data, "text"));
 		break;
 	case MSG_human_detected:
 		if (s == NULL || s->type != FLOW_STEP_HOLD)
@@ -678,10 +1336,12 @@ call_event(struct call *c, const struct msg_event *ev)
 			     : "?");
 		break;
 	case MSG_human_retracted:
-		log_info("call %s: human retracted (%s)", c->id,
-			 bus_json_str(ev->data, "reason")
-			     ? bus_json_str(ev->data, "reason")
-			     : "?");
+		str = bus_json_str(ev->data, "reason");
+		if (c->phase == CALL_TRANSFERRING && !c->user_up)
+			call_retracted(c, str ? str : "human_retracted");
+		else
+			log_info("call %s: human retracted (%s)", c->id,
+				 str ? str : "?");
 		break;
 	default:
 		break;

@@ -534,7 +534,9 @@ flow_dtmf_expand(const char *tmpl, json_object *info,
 		for (const char *q = v; *q; q++) {
 			if (strchr(" -./()", *q))
 				continue;
-			if (!strchr("0123456789*#ABCDabcd", *q)) {
+			/* A-D are not on a phone's keypad: a value with
+			 * letters is not a number to key in. */
+			if (!strchr("0123456789*#", *q)) {
 				snprintf(err, errlen,
 					 "%.*s: '%.64s' is not DTMF digits",
 					 (int)n, name, v);

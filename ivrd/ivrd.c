@@ -55,7 +55,7 @@ ivrd_init(struct daemon *d, void *state)
 	    NULL};
 	static const char *const classifyd_topics[] = {
 	    "audio_classified", "hold_detected", "human_detected",
-	    "human_retracted", NULL};
+	    "human_retracted", "transcript_chunk", "hold_eta", NULL};
 	struct bus *b = daemon_bus(d);
 
 	iv->d = d;
@@ -238,7 +238,8 @@ ivrd_ctl_start(struct ivrd *iv, struct bus_ctl_req *req)
 							 flow_id);
 		} else {
 			flow = flow_set_match_number(iv->flows, number);
-			if (flow == NULL)
+			/* No flow: the menu is explored, when it can be. */
+			if (flow == NULL && !explore_available())
 				return bus_ctl_reply_err(
 				    b, req, 404, "no call flow for %.64s",
 				    number[0] ? number : uri);
@@ -286,6 +287,10 @@ ivrd_ctl_start(struct ivrd *iv, struct bus_ctl_req *req)
 				    "set [ivr] default_device");
 		}
 	}
+	if (m == CALL_MODE_HOLD_SLAYER && flow == NULL && device_uri == NULL)
+		return bus_ctl_reply_err(b, req, 400,
+					 "no device to transfer to: name one, or "
+					 "set [ivr] default_device");
 	if (m == CALL_MODE_DIRECT && device_uri == NULL)
 		return bus_ctl_reply_err(b, req, 400,
 					 "no device to connect: name one, or "
@@ -315,7 +320,9 @@ ivrd_ctl_start(struct ivrd *iv, struct bus_ctl_req *req)
 					 strerror(-r));
 	log_info("call %s: %s to %s, flow %s, device %s", call_id,
 		 m == CALL_MODE_DIRECT ? "direct" : "hold_slayer", urib,
-		 flow ? flow->id : "none", device ? device : "none");
+		 flow ? flow->id
+		      : m == CALL_MODE_DIRECT ? "none" : "none (exploring)",
+		 device ? device : "none");
 	reply = json_object_new_object();
 	json_object_object_add(reply, "flow_id",
 			       flow ? json_object_new_string(flow->id) : NULL);

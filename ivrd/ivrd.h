@@ -187,7 +187,7 @@ const char *flow_goto_name(const struct flow *f, int to);
  * is too small; -EINVAL for a malformed placeholder.  Values that are
  * numbers are written as integers.  flow_dtmf_expand() does the same for
  * digits: separators in values (space - . / ( )) are dropped, and any other
- * character that is not a DTMF digit is -EINVAL with err naming the key.
+ * character but 0-9 * # is -EINVAL with err naming the key.
  */
 int flow_expand(const char *tmpl, json_object *info, const char *intent,
 		const struct flow_match *m, char *out, size_t outlen,
@@ -308,6 +308,13 @@ const char *call_phase_name(enum call_phase p);
  * c->exploring and calls explore_start(c, reason).
  */
 void call_explore(struct call *c, const char *reason);
+/*
+ * For explore.c: call_run_flow() leaves exploration and runs flow f (a
+ * reference is taken) from its first step; call_fail_explore() fails the
+ * call (company leg) with reason.
+ */
+void call_run_flow(struct call *c, struct flow *f, const char *reason);
+void call_fail_explore(struct call *c, const char *reason);
 
 /*
  * explore.c: the exploration navigator.  call.c calls these hooks; call.c

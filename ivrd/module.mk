@@ -7,3 +7,4 @@ ivrd_LIBS :=
 
 test_flow_OBJS := ivrd/flow.c
 test_flow_listen_OBJS := ivrd/listen.c
+test_flow_cond_OBJS := ivrd/flow.c

@@ -1,6 +1,7 @@
 /*
  * notifyd: the daemon that tells the user.  It subscribes to classifyd's
- * human_detected and sipd's call_ended (company leg) and sends each as a
+ * human_detected, sipd's call_ended (company leg) and ivrd's transfer_retry
+ * (the user's phone is rung again while an agent waits) and sends each as a
  * webhook.  See notifyd(8).
  */
 #include "notifyd.h"
@@ -23,6 +24,7 @@ notifyd_init(struct daemon *d, void *state)
 	struct bus *b = daemon_bus(d);
 	static const char *const cls[] = {"human_detected", NULL};
 	static const char *const sip[] = {"call_ended", NULL};
+	static const char *const ivr[] = {"transfer_retry", NULL};
 	int r;
 
 	if ((r = webhook_new(&n->hook, d)) < 0) {
@@ -30,7 +32,8 @@ notifyd_init(struct daemon *d, void *state)
 		return r;
 	}
 	if ((r = bus_sub_connect(b, "classifyd", cls)) < 0 ||
-	    (r = bus_sub_connect(b, "sipd", sip)) < 0)
+	    (r = bus_sub_connect(b, "sipd", sip)) < 0 ||
+	    (r = bus_sub_connect(b, "ivrd", ivr)) < 0)
 		return r;
 	if (daemon_conf(d)->notify_webhook_url[0] == '\0')
 		log_notice("webhook: [notify] webhook_url is not set; events "
@@ -54,7 +57,8 @@ notifyd_event(struct daemon *d, void *state, struct bus_in *in)
 		/* The call is over when the company leg ends. */
 		if (leg == NULL || strcmp(leg, "company") != 0)
 			return;
-	} else if (in->ev.type != MSG_human_detected) {
+	} else if (in->ev.type != MSG_human_detected &&
+		   in->ev.type != MSG_transfer_retry) {
 		return;
 	}
 	if (c->notify_webhook_url[0] == '\0')

@@ -20,6 +20,7 @@
 
 #include "ivrd.h"
 #include "log.h"
+#include "nav.h"
 
 static void
 ivrd_load_flows(struct ivrd *iv, const struct conf *conf)
@@ -38,6 +39,7 @@ ivrd_load_flows(struct ivrd *iv, const struct conf *conf)
 	}
 	flow_set_free(iv->flows);
 	iv->flows = s;
+	learn_load(iv, conf->flowsdir);
 	log_info("flows: %zu loaded from %s%s", s->n, conf->flowsdir,
 		 bad ? " (invalid files skipped, see above)" : "");
 	for (size_t i = 0; i < s->n; i++)
@@ -82,6 +84,7 @@ ivrd_fini(struct daemon *d, void *state)
 
 	(void)d;
 	call_end_all(iv);
+	learn_cleanup();
 	flow_set_free(iv->flows);
 	iv->flows = NULL;
 }
@@ -238,6 +241,10 @@ ivrd_ctl_start(struct ivrd *iv, struct bus_ctl_req *req)
 							 flow_id);
 		} else {
 			flow = flow_set_match_number(iv->flows, number);
+			/* A learned flow serves the intent it was learned
+			 * for; another intent explores. */
+			if (flow != NULL && !learn_fits(flow, intent))
+				flow = NULL;
 			/* No flow: the menu is explored, when it can be. */
 			if (flow == NULL && !explore_available())
 				return bus_ctl_reply_err(
@@ -402,6 +409,8 @@ ivrd_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
 		return ivrd_ctl_hangup(iv, req);
 	if (strcmp(req->cmd, "flows") == 0)
 		return ivrd_ctl_flows(iv, req);
+	if (strcmp(req->cmd, "learn") == 0)
+		return learn_ctl(iv, req);
 	return -ENOENT;
 }
 

@@ -61,7 +61,8 @@
 #define QUIET_AFTER_S 2.5 /* quiet after speech that means a person waits */
 
 static const char *const cls_names[CLS_NCLASS] = {
-    "silence", "music", "speech", "ringback", "busy", "dtmf"};
+    "silence", "music", "speech", "ringback", "busy", "dtmf",
+    "reorder", "sit", "fax", "beep"};
 
 /* What a speech segment keeps of each frame. */
 struct seg_frame {
@@ -100,7 +101,7 @@ struct cls {
 	struct cls_params p;
 	struct cls_sink sink;
 	struct feat *feat;
-	dtmf_rx_state_t *dtmf;
+	struct tones *tones; /* DTMF, fax, SIT, beep, reorder (tones.c) */
 
 	int16_t pend[FEAT_HOP];
 	size_t npend;
@@ -204,10 +205,8 @@ cls_new(struct cls **out, const struct cls_params *params,
 	c->floor_db = -60;
 	if ((r = feat_new(&c->feat)) < 0)
 		goto fail;
-	if ((c->dtmf = dtmf_rx_init(NULL, NULL, NULL)) == NULL) {
-		r = -ENOMEM;
+	if ((r = tones_new(&c->tones)) < 0)
 		goto fail;
-	}
 	*out = c;
 	return 0;
 fail:
@@ -221,8 +220,7 @@ cls_free(struct cls *c)
 	if (c == NULL)
 		return;
 	feat_free(c->feat);
-	if (c->dtmf != NULL)
-		dtmf_rx_free(c->dtmf);
+	tones_free(c->tones);
 	for (int i = 0; i < c->nseg; i++)
 		free(c->seg[i].fr);
 	free(c);
@@ -473,6 +471,8 @@ cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
 	uint64_t now = c->nframes;
 
 	w->speech_score = 0;
+	if (tones_decide(c->tones, w, nhop))
+		return; /* SIT, fax or a beep */
 	if (c->digits[0] != '\0' || c->dtmf_frames * 3 >= nhop) {
 		w->cls = CLS_DTMF;
 		w->confidence = c->digits[0] != '\0' ? 0.95 : 0.6;
@@ -484,7 +484,7 @@ cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
 		return;
 	}
 	if (busy_frames * 5 >= nhop * 1) {
-		w->cls = CLS_BUSY;
+		w->cls = tones_busy_kind(c->tones);
 		w->confidence = 0.6 + 0.4 * fmin(1, 2.0 * busy_frames / nhop);
 		return;
 	}
@@ -493,7 +493,8 @@ cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
 	 * nothing but the tone is loud in the hop.
 	 */
 	if (c->other_loud == 0 && (rb_frames >= 3 || busy_frames >= 3)) {
-		w->cls = rb_frames >= busy_frames ? CLS_RINGBACK : CLS_BUSY;
+		w->cls = rb_frames >= busy_frames ? CLS_RINGBACK
+						  : tones_busy_kind(c->tones);
 		w->confidence = 0.6;
 		return;
 	}
@@ -501,7 +502,7 @@ cls_decide(struct cls *c, struct cls_window *w, int nhop, int rb_frames,
 	    c->other_loud == 0) {
 		if (c->busy.seen && c->busy.last_run <= 45 &&
 		    now - c->busy.last_end <= 60) {
-			w->cls = CLS_BUSY;
+			w->cls = tones_busy_kind(c->tones);
 			w->confidence = 0.7;
 			return;
 		}
@@ -1165,7 +1166,16 @@ cls_hop(struct cls *c)
 			busy++;
 			tone = 1;
 		}
-		/* Loud frames next to a tone frame are its ramps. */
+		/*
+		 * Loud frames next to a tone frame are its ramps, and so is
+		 * a frame that holds the tone for part of its span (the
+		 * onset of a burst at the end of the hop).  A sound that
+		 * begins in the hop's last frame is judged in the next hop.
+		 */
+		if (!tone && (f->ringback > 0.25 || f->busy > 0.25))
+			tone = 1;
+		if (i == 0 && nhop > 1 && cls_ago(c, 1)->energy_db <= gate)
+			tone = 1;
 		if (!tone && f->energy_db > gate && i + 1 < nhop && i > 0) {
 			const struct feat_frame *a = cls_ago(c, i - 1);
 			const struct feat_frame *b = cls_ago(c, i + 1);
@@ -1193,9 +1203,6 @@ static void
 cls_frame(struct cls *c, const int16_t *pcm)
 {
 	struct feat_frame *f = &c->ctx[c->nframes % CTX_FRAMES];
-	char d[8];
-	size_t nd, len;
-	int st;
 
 	feat_frame(c->feat, pcm, f);
 	c->nframes++;
@@ -1208,15 +1215,8 @@ cls_frame(struct cls *c, const int16_t *pcm)
 	cls_tone_step(&c->busy, f->busy > 0.6 && f->tone_hi > 0.12,
 		      c->nframes);
 
-	dtmf_rx(c->dtmf, pcm, FEAT_HOP);
-	st = dtmf_rx_status(c->dtmf);
-	if (st != 0 && st != 'x')
+	if (tones_frame(c->tones, pcm, f, c->digits, sizeof(c->digits)))
 		c->dtmf_frames++;
-	nd = dtmf_rx_get(c->dtmf, d, sizeof(d) - 1);
-	len = strlen(c->digits);
-	for (size_t i = 0; i < nd && len + 1 < sizeof(c->digits); i++)
-		c->digits[len++] = d[i];
-	c->digits[len] = '\0';
 
 	if (++c->in_hop >= c->hop_frames)
 		cls_hop(c);

@@ -90,6 +90,12 @@ cd_on_window(void *arg, const struct cls_window *w)
 	if (w->cls == CLS_DTMF && w->digits[0] != '\0')
 		json_object_object_add(data, "digit",
 				       json_object_new_string(w->digits));
+	if (w->tone_code[0] != '\0')
+		json_object_object_add(data, "code",
+				       json_object_new_string(w->tone_code));
+	if (w->tone_hz > 0)
+		json_object_object_add(f, "tone_hz",
+				       json_object_new_double(w->tone_hz));
 	json_object_object_add(data, "features", f);
 	bus_publish(daemon_bus(call->cd->d), MSG_audio_classified,
 		    call->call_id, data);

@@ -44,6 +44,12 @@ struct feat_frame {
 	 * the pitch and formants move.
 	 */
 	double tonal, tonal2;
+	/*
+	 * The strongest partial between 310 and 2640 Hz (interpolated) and
+	 * the share of the power within two bins of it: near 1 for a single
+	 * steady tone.
+	 */
+	double tone_hz, tone_share;
 	int npeaks;	    /* spectral peaks in the frame */
 	float bands[FEAT_NBANDS]; /* band energies, dB */
 };
@@ -65,6 +71,10 @@ enum cls_class {
 	CLS_RINGBACK,
 	CLS_BUSY,
 	CLS_DTMF,
+	CLS_REORDER, /* 480 + 620 Hz, 0.25 s on / 0.25 s off */
+	CLS_SIT,     /* special information tone (tone_code: IC, VC, ...) */
+	CLS_FAX,     /* fax CNG or CED (tone_code) */
+	CLS_BEEP,    /* a single steady tone: a voicemail beep (tone_hz) */
 	CLS_NCLASS
 };
 
@@ -91,6 +101,8 @@ struct cls_window {
 	double confidence; /* 0..1 */
 	double t;	   /* end of the window, seconds since the first frame */
 	char digits[16];   /* DTMF digits heard in the window (CLS_DTMF) */
+	char tone_code[8]; /* SIT code, or "CNG" / "CED" for fax; "" none */
+	double tone_hz;	   /* beep (and fax) frequency; 0 none */
 	/* hop averages */
 	double energy_db, flatness, centroid_hz, rolloff_hz, flux, zcr;
 	double peak_db;	     /* loudest frame of the hop, dBFS */
@@ -144,6 +156,33 @@ double cls_time(const struct cls *c);
 /* 1 once hold_detected / human_detected were reported. */
 int cls_hold_seen(const struct cls *c);
 int cls_human_seen(const struct cls *c);
+
+/* ---- tones.c ---- */
+
+/*
+ * DTMF (spandsp, with a frequency check of each digit), fax CNG / CED
+ * (spandsp), SIT, beeps and the reorder cadence, for one call leg.
+ */
+struct tones;
+
+/* Returns 0 or -ENOMEM. */
+int tones_new(struct tones **out);
+void tones_free(struct tones *t);
+/*
+ * One 20 ms frame (FEAT_HOP samples) and its features.  Appends the DTMF
+ * digits completed in the frame to digits (len bytes, NUL-terminated) and
+ * returns 1 while an accepted DTMF tone is on.
+ */
+int tones_frame(struct tones *t, const int16_t *pcm,
+		const struct feat_frame *f, char *digits, size_t len);
+/*
+ * The hop's SIT, fax or beep decision: returns 1 after filling w->cls,
+ * w->confidence, w->tone_code and w->tone_hz; 0 when the hop held none of
+ * them.  Call once per hop (it starts the next one).
+ */
+int tones_decide(struct tones *t, struct cls_window *w, int nhop);
+/* For a hop decided busy: CLS_REORDER when the bursts last 0.25 s. */
+enum cls_class tones_busy_kind(const struct tones *t);
 
 /* ---- eval.c ---- */
 

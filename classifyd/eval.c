@@ -32,6 +32,10 @@ static const struct eval_label eval_labels[] = {
     {"ringback", CLS_RINGBACK, 0},
     {"busy", CLS_BUSY, 0},
     {"dtmf", CLS_DTMF, 0},
+    {"reorder", CLS_REORDER, 0},
+    {"sit", CLS_SIT, 0},
+    {"fax", CLS_FAX, 0},
+    {"beep", CLS_BEEP, 0},
     {"hold_then_human", -1, 1},
     {"hold_only", -1, 1},
 };

@@ -288,6 +288,27 @@ feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out)
 		out->flatness = band > 1e-12 ? exp(lsum / nb) / (band / nb)
 					     : 0;
 	}
+	/* The strongest partial and its share: a single tone or not. */
+	if (tot > 1e-12) {
+		int kp = 10;
+		double a, b, c, den, d = 0, near = 0;
+
+		for (int k = 11; k <= 84; k++)
+			if (pw[k] > pw[kp])
+				kp = k;
+		a = log(pw[kp - 1] + 1e-20);
+		b = log(pw[kp] + 1e-20);
+		c = log(pw[kp + 1] + 1e-20);
+		den = a - 2 * b + c;
+		if (den < 0)
+			d = 0.5 * (a - c) / den;
+		if (d > 0.5 || d < -0.5)
+			d = 0;
+		for (int k = kp - 2; k <= kp + 2; k++)
+			near += pw[k];
+		out->tone_hz = (kp + d) * FEAT_BIN_HZ;
+		out->tone_share = near / tot;
+	}
 	for (int k = 0; k < FEAT_NBIN; k++) {
 		nm += mag[k] * mag[k];
 		pm += f->prev_mag[k] * f->prev_mag[k];

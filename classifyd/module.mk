@@ -9,10 +9,15 @@ classifyd_LIBS := -lpthread
 $(BUILD)/obj/classifyd/%.o: ALL_CFLAGS += -fvisibility=hidden
 
 # Unit tests: the classifier library without the bus glue.
-test_classify_features_OBJS := classifyd/features.c classifyd/classify.c
+test_classify_features_OBJS := classifyd/features.c classifyd/classify.c \
+	classifyd/tones.c
 test_classify_features_PKGS := fftw3 spandsp
-test_classify_human_OBJS := classifyd/features.c classifyd/classify.c
+test_classify_human_OBJS := classifyd/features.c classifyd/classify.c \
+	classifyd/tones.c
 test_classify_human_PKGS := fftw3 spandsp
+test_classify_tones_OBJS := classifyd/features.c classifyd/classify.c \
+	classifyd/tones.c
+test_classify_tones_PKGS := fftw3 spandsp
 
 # Unit tests of the transcript side (no pocketsphinx, no bus).
 test_stt_text_OBJS := classifyd/stt_text.c

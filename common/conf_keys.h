@@ -59,6 +59,11 @@
 	X(api, listen, STR, api_listen, "127.0.0.1:8088", 0, 0)                 \
 	X(api, db, STR, api_db, "", 0, 0)                                       \
 	X(api, threads, INT, api_threads, "16", 2, 256)                         \
+	X(llm, provider, STR, llm_provider, "none", 0, 0)                       \
+	X(llm, base_url, STR, llm_base_url, "", 0, 0)                           \
+	X(llm, model, STR, llm_model, "", 0, 0)                                 \
+	X(llm, api_key_file, STR, llm_api_key_file, "", 0, 0)                   \
+	X(llm, timeout_ms, INT, llm_timeout_ms, "8000", 100, 120000)            \
 	X(notify, webhook_url, STR, notify_webhook_url, "", 0, 0)               \
 	X(notify, webhook_timeout_ms, INT, notify_webhook_timeout_ms, "5000",   \
 	  100, 60000)

@@ -29,6 +29,7 @@
 #define EXP_DECIDE_MS 500     /* after a transcript, if the company is quiet */
 #define EXP_QUIET_S 5.0	      /* quiet after speech: it waits for input */
 #define EXP_SILENT_S 12.0     /* nothing at all since our action */
+#define EXP_PENDING_S 25.0    /* quiet while a transcript is still due */
 #define EXP_MUSIC_S 2.5	      /* music that means the queue */
 #define EXP_STALE_S 0.5	      /* slack on a transcript's start time */
 #define EXP_TEXT_MAX 6000
@@ -41,6 +42,7 @@ struct explore {
 	double last_t;		  /* leg time of the latest audio class */
 	double last_speech_t;	  /* leg time of the latest speech */
 	double act_t;		  /* leg time of our last action */
+	double heard_upto;	  /* leg time the transcripts have reached */
 	int speaking;		  /* the latest class was speech */
 	int quiet_done;		  /* a quiet decision since the last speech */
 	double music_s;
@@ -346,6 +348,12 @@ explore_apply(struct explore *e, const struct menu *m,
 	case NAV_HOLD:
 		exp_to_hold(e, dec->reason, 0);
 		break;
+	case NAV_TRANSFER:
+		exp_to_hold(e, dec->reason, 1);
+		break;
+	case NAV_HANGUP:
+		call_fail_explore(e->c, dec->reason);
+		break;
 	}
 }
 
@@ -408,6 +416,18 @@ explore_start(struct call *c, const char *reason)
 		 reason ? reason : "no call flow for this number", NULL);
 }
 
+static double
+exp_json_dbl(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, key, &v) &&
+	    (json_object_is_type(v, json_type_double) ||
+	     json_object_is_type(v, json_type_int)))
+		return json_object_get_double(v);
+	return 0;
+}
+
 static void
 exp_transcript(struct explore *e, json_object *data)
 {
@@ -420,6 +440,8 @@ exp_transcript(struct explore *e, json_object *data)
 		return;
 	if (json_object_object_get_ex(data, "t", &v))
 		t = json_object_get_double(v);
+	if (t >= 0 && t + exp_json_dbl(data, "duration") > e->heard_upto)
+		e->heard_upto = t + exp_json_dbl(data, "duration");
 	if (e->act_ms && t >= 0 && t < e->act_t - EXP_STALE_S) {
 		log_debug("call %s: explore: stale transcript at %.1f s "
 			  "(acted at %.1f s): %s",
@@ -478,17 +500,26 @@ exp_audio(struct explore *e, json_object *data)
 	} else {
 		e->music_s = 0;
 	}
-	/* The company waits for input: decide with what was heard. */
-	if (!e->quiet_done && e->t_decide == 0 &&
-	    ((e->last_speech_t >= 0 && t - e->last_speech_t >= EXP_QUIET_S &&
-	      e->last_speech_t > e->act_t) ||
-	     (e->act_ms && msg_mono_ms() - e->act_ms >=
-			       (int64_t)(EXP_SILENT_S * 1000)))) {
-		e->quiet_done = 1;
-		if (e->act_ms && msg_mono_ms() - e->act_ms >=
-				     (int64_t)(EXP_SILENT_S * 1000))
-			e->act_ms = msg_mono_ms();
-		explore_decide(e, 1);
+	/*
+	 * The company waits for input: decide with what was heard.  Not
+	 * while the transcript of its last words is still to come (a long
+	 * prompt takes seconds to recognise), unless that takes too long.
+	 */
+	if (!e->quiet_done && e->t_decide == 0) {
+		double quiet = e->last_speech_t >= 0 ? t - e->last_speech_t : 0;
+		int spoke = e->last_speech_t >= 0 && e->last_speech_t > e->act_t;
+		int pending = spoke && e->heard_upto < e->last_speech_t - 1.0;
+		int silent = !spoke && e->act_ms &&
+			     msg_mono_ms() - e->act_ms >=
+				 (int64_t)(EXP_SILENT_S * 1000);
+
+		if ((spoke && quiet >= (pending ? EXP_PENDING_S : EXP_QUIET_S)) ||
+		    silent) {
+			e->quiet_done = 1;
+			if (silent)
+				e->act_ms = msg_mono_ms();
+			explore_decide(e, 1);
+		}
 	}
 }
 

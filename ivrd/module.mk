@@ -2,9 +2,13 @@
 PROGS += ivrd
 DAEMONS += ivrd
 ivrd_SRC := $(wildcard ivrd/*.c)
-ivrd_PKGS :=
+ivrd_PKGS := libcurl
 ivrd_LIBS :=
 
 test_flow_OBJS := ivrd/flow.c
 test_flow_listen_OBJS := ivrd/listen.c
 test_flow_cond_OBJS := ivrd/flow.c
+test_menu_OBJS := ivrd/menu.c
+test_nav_OBJS := ivrd/menu.c ivrd/nav.c
+test_llm_OBJS := ivrd/menu.c ivrd/nav.c ivrd/llm.c
+test_llm_PKGS := libcurl

@@ -90,6 +90,8 @@ enum nav_act {
 	NAV_SAY,   /* speak text */
 	NAV_WAIT,  /* let the menu go on (stay on the line, repeat) */
 	NAV_HOLD,  /* this is the queue: wait for a person */
+	NAV_TRANSFER, /* a person is on the line (LLM only) */
+	NAV_HANGUP,   /* give up (LLM only) */
 };
 
 #define NAV_MENUS_MAX 32

@@ -841,7 +841,7 @@ call_retracted(struct call *c, const char *reason)
 {
 	char why[512];
 
-	if (c->hold_step < 0 || c->user_up) {
+	if ((c->hold_step < 0 && !c->exploring) || c->user_up) {
 		log_info("call %s: human retracted (%s); nothing to undo",
 			 c->id, reason);
 		return;
@@ -850,12 +850,35 @@ call_retracted(struct call *c, const char *reason)
 		daemon_timer_cancel(c->d, c->t_hand);
 		c->t_hand = 0;
 	}
+	call_step_timer_cancel(c);
 	call_user_cancel(c);
+	if (c->exploring) {
+		/* The navigator goes back to hold on the same event. */
+		log_info("call %s: the live person was a recording (%s): "
+			 "ringing cancelled",
+			 c->id, reason);
+		call_set_phase(c, CALL_ON_HOLD);
+		return;
+	}
 	snprintf(why, sizeof(why),
 		 "the live person was a recording (%s): ringing cancelled, "
 		 "back on hold",
 		 reason);
 	call_run_step(c, c->hold_step, why);
+}
+
+void
+call_handover(struct call *c, const char *reason)
+{
+	log_info("call %s: hand-over: %s", c->id, reason);
+	call_step_timer_cancel(c);
+	if (c->device_uri == NULL) {
+		call_fail(c, "user",
+			  "no device to transfer to: the request named none "
+			  "and [ivr] default_device is not set");
+		return;
+	}
+	call_transfer(c, c->device, c->device_uri, 0);
 }
 
 static void
@@ -1302,6 +1325,13 @@ call_event(struct call *c, const struct msg_event *ev)
 	default:
 		break;
 	}
+	if (ev->type == MSG_human_retracted && c->phase == CALL_TRANSFERRING &&
+	    !c->user_up) {
+		str = bus_json_str(ev->data, "reason");
+		call_retracted(c, str ? str : "human_retracted");
+		if (!c->exploring)
+			return;
+	}
 	if (c->exploring) {
 		explore_event(c, ev);
 		return;
@@ -1342,7 +1372,7 @@ call_event(struct call *c, const struct msg_event *ev)
 		else
 			log_info("call %s: human retracted (%s)", c->id,
 				 str ? str : "?");
-		break;
+		return;
 	default:
 		break;
 	}

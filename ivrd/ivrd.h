@@ -309,6 +309,14 @@ const char *call_phase_name(enum call_phase p);
  */
 void call_explore(struct call *c, const char *reason);
 /*
+ * Rings the user's device for the live person on the company leg (the
+ * TRANSFER of an exploration): agent greeting, retries, and the bridge
+ * once the user answers.  c may be gone on return (a failure ends it).
+ * A human_retracted while the device rings cancels the ringing and sets
+ * the phase back to on_hold before explore_event() sees it.
+ */
+void call_handover(struct call *c, const char *reason);
+/*
  * For explore.c: call_run_flow() leaves exploration and runs flow f (a
  * reference is taken) from its first step; call_fail_explore() fails the
  * call (company leg) with reason.

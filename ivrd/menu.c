@@ -1061,7 +1061,7 @@ menu_similarity(const struct menu *a, const struct menu *b)
 	if (digits < 0)
 		return words;
 	/* The same keys and some of the same words. */
-	return 0.5 * digits + 0.5 * (words * 2 > 1 ? 1 : words * 2);
+	return 0.4 * digits + 0.6 * (words * 1.5 > 1 ? 1 : words * 1.5);
 }
 
 /* ---- info values ---- */

@@ -22,7 +22,7 @@
 #include "nav.h"
 
 #define NAV_FIT_MIN 0.5	   /* a score that means the option fits */
-#define NAV_SAME_MENU 0.55 /* menu_similarity() of a menu heard again */
+#define NAV_SAME_MENU 0.6  /* menu_similarity() of a menu heard again */
 
 void
 nav_init(struct nav *n, const char *intent)

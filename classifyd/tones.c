@@ -50,7 +50,7 @@
 #define TN_SEG_TOL 0.02	     /* frequency drift within one segment */
 #define TN_SEG_MIN 3	     /* frames that make a segment */
 #define TN_NSEG 3	     /* closed segments remembered */
-#define TN_SIT_TOL 22.0	     /* Hz around the SIT frequencies */
+#define TN_SIT_TOL 12.0	     /* Hz around the SIT frequencies */
 #define TN_SIT_SHORT_MAX 16  /* frames: 274 ms short, 380 ms long */
 #define TN_SIT_MIN 10	     /* frames of the shortest SIT segment (200 ms) */
 #define TN_SIT_MAX 24	     /* frames of the longest (480 ms) */
@@ -308,8 +308,12 @@ tn_is_beep(const struct tones *t, const struct tn_seg *s, int open)
 {
 	if (s->len < (open ? 5 : TN_BEEP_MIN) || s->len > TN_BEEP_MAX)
 		return 0;
-	if (s->hz < TN_BEEP_LO || s->hz > TN_BEEP_HI || s->stage != 0 ||
-	    s->after_tone || s->dips > 2 + s->len / 10)
+	if (s->hz < TN_BEEP_LO || s->hz > TN_BEEP_HI || s->stage > 1 ||
+	    (s->stage == 1 && s->len <= TN_SIT_MAX) || s->after_tone ||
+	    s->dips > 2 + s->len / 10)
+		return 0;
+	/* The fax tones are spandsp's to judge. */
+	if (fabs(s->hz - 1100) < 30 || fabs(s->hz - 2100) < 30)
 		return 0;
 	/* After silence or speech: a clear step up at the onset. */
 	if (s->pre_db > s->emax - 10)
@@ -381,6 +385,10 @@ tn_fax(struct tones *t, const int16_t *pcm, const struct feat_frame *f)
 
 	if (hint)
 		t->fax_feed = TN_FAX_HOLD;
+	/* CED goes on as long as the 2100 Hz tone once recognised. */
+	if (hint && t->ced_seen && t->nfr - t->ced_last <= 2 &&
+	    fabs(f->tone_hz - 2100) < 60)
+		t->ced_last = t->nfr;
 	if (t->fax_feed <= 0)
 		return;
 	t->fax_feed--;

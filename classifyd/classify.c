@@ -8,6 +8,12 @@
  *   ringback  440 + 480 Hz held for most of the hop, or the silent part of
  *             a 2 s on / 4 s off cadence after such a burst;
  *   busy      480 + 620 Hz, or the gaps of a 0.5 s on / 0.5 s off cadence;
+ *   reorder   480 + 620 Hz at 0.25 s on / 0.25 s off;
+ *   sit       the three special-information tones, with the SIT code;
+ *   fax       CNG (1100 Hz) or CED (2100 Hz), spandsp's receivers;
+ *   beep      one steady tone of 400-2500 Hz standing out of what came
+ *             before (a voicemail beep);
+ * (the tone classes are decided in tones.c)
  *   silence   low level, or stationary noise (flat spectrum, steady level);
  *   speech    syllabic 2.5-8 Hz envelope modulation, pauses (many
  *             low-energy frames), a spectrum that changes every syllable,

@@ -7,6 +7,9 @@
  *   GET  /api/calls/{id}          one call, events included      200
  *   POST /api/calls/{id}/hangup   hang a live call up            200
  *   GET  /api/health              ping every daemon              200
+ *   GET  /api/call-flows          the flows ivrd has loaded      200
+ *   POST /api/call-flows/learn    a flow from a finished call's
+ *                                 exploration ({call_id})        201
  *
  * Bodies are JSON in and out; every error is {"detail":"..."} with 400
  * (bad request, naming the field), 404 (unknown call or flow), 409 (call
@@ -385,6 +388,81 @@ http_health(struct mg_connection *conn, struct apid *a)
 	return http_reply(conn, 200, o);
 }
 
+/* GET /api/call-flows: ivrd's flows {flows:[{id, name, company,
+ * phone_number}]}. */
+static int
+http_list_flows(struct mg_connection *conn, struct apid *a)
+{
+	json_object *req = json_object_new_object(), *reply = NULL, *o, *v;
+	char err[512];
+	int r;
+
+	json_object_object_add(req, "cmd", json_object_new_string("flows"));
+	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
+		     sizeof(err));
+	json_object_put(req);
+	if (r < 0) {
+		r = http_bus_error(conn, r, reply, err);
+		json_object_put(reply);
+		return r;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "flows",
+			       json_object_object_get_ex(reply, "flows", &v)
+				   ? json_object_get(v)
+				   : json_object_new_array());
+	json_object_put(reply);
+	return http_reply(conn, 200, o);
+}
+
+/* POST /api/call-flows/learn {call_id}: ivrd learns from the call. */
+static int
+http_learn_flow(struct mg_connection *conn, struct apid *a)
+{
+	json_object *body, *req, *reply = NULL, *v;
+	const char *call_id;
+	char *text = NULL, err[512];
+	size_t len = 0;
+	int r;
+
+	if (http_read_body(conn, &text, &len) < 0)
+		return http_error(conn, 400, "the body is too large");
+	body = json_tokener_parse(text);
+	free(text);
+	if (body == NULL || !json_object_is_type(body, json_type_object)) {
+		json_object_put(body);
+		return http_error(conn, 400,
+				  "the body must be a JSON object {call_id}");
+	}
+	call_id = json_object_object_get_ex(body, "call_id", &v) &&
+			  json_object_is_type(v, json_type_string)
+		      ? json_object_get_string(v)
+		      : NULL;
+	if (call_id == NULL || !apid_call_id_valid(call_id)) {
+		json_object_put(body);
+		return http_error(conn, 400,
+				  "call_id: a call id string is required");
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("learn"));
+	json_object_object_add(req, "call_id",
+			       json_object_new_string(call_id));
+	json_object_put(body);
+	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
+		     sizeof(err));
+	json_object_put(req);
+	if (r < 0) {
+		if (r == -EREMOTEIO && bus_json_int(reply, "code", 0) == 422)
+			r = http_error(conn, 422, "%s", err);
+		else
+			r = http_bus_error(conn, r, reply, err);
+		json_object_put(reply);
+		return r;
+	}
+	json_object_object_del(reply, "ok");
+	return http_reply(conn, 201, reply);
+}
+
 static int
 http_method(struct mg_connection *conn, const char *method,
 	    const char *want)
@@ -404,6 +482,12 @@ http_on_api(struct mg_connection *conn, void *cbdata)
 	char id[MSG_CALL_ID_MAX];
 	int r;
 
+	if (strcmp(ri->local_uri, "/api/call-flows") == 0)
+		return (r = http_method(conn, m, "GET")) ? r
+							 : http_list_flows(conn, a);
+	if (strcmp(ri->local_uri, "/api/call-flows/learn") == 0)
+		return (r = http_method(conn, m, "POST")) ? r
+							  : http_learn_flow(conn, a);
 	switch (apid_route_parse(ri->local_uri, id, sizeof(id))) {
 	case APID_R_HOLD_SLAYER:
 		return (r = http_method(conn, m, "POST")) ? r

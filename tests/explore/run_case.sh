@@ -6,6 +6,7 @@
 # usage: run_case.sh SCENARIO INTENT INFO WANT DATADIR KEEPDIR
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 sc=$1 intent=$2 info=$3 want=$4 data=$5 keep=$6
+[ "$info" = - ] && info=
 set -- --scenario "$TOP/tests/ivrsim/scenarios/$sc" --intent "$intent" \
 	--data "$data" --keep "$keep"
 [ -n "$info" ] && set -- "$@" --info "$info"

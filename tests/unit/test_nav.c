@@ -147,8 +147,12 @@ test_data_prompt(void **state)
 	decide("billing", "please enter your zip code", "{\"zip\":\"94107\"}",
 	       0);
 	assert_string_equal(d.digits, "94107");
-	menu_parse("please enter your zip code", &m);
-	nav_decide(&n, &m, json_tokener_parse("{\"zip\":\"94107\"}"), 0, &d);
+	{
+		json_object *zip = json_tokener_parse("{\"zip\":\"94107\"}");
+		menu_parse("please enter your zip code", &m);
+		nav_decide(&n, &m, zip, 0, &d);
+		json_object_put(zip);
+	}
 	assert_string_equal(d.digits, "0");
 }
 

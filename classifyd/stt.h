@@ -20,6 +20,11 @@
 
 #define STT_ENV_KEY "HOLDSLAYER_STT_API_KEY"
 #define STT_PS_MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
+#ifndef HS_DATAROOT
+#define HS_DATAROOT "/usr/local/share/holdslayer"
+#endif
+/* Where make install puts classifyd/stt (ivr.lm, ivr.dict). */
+#define STT_DATA_DIR HS_DATAROOT "/stt"
 
 enum stt_kind { STT_NONE, STT_POCKETSPHINX, STT_OPENAI, STT_DEEPGRAM };
 
@@ -30,6 +35,8 @@ struct stt_config {
 	const char *model;	  /* cloud model name; pocketsphinx model dir */
 	const char *api_key_file; /* cloud: file holding the key */
 	long timeout_ms;	  /* cloud: whole request */
+	const char *lm;		  /* "ivr" (default) or "general" */
+	const char *data_dir;	  /* ivr.lm, ivr.dict; NULL/"" = found */
 };
 
 struct stt;
@@ -65,10 +72,28 @@ int stt_transcribe(struct stt *s, const int16_t *pcm, size_t n, char **text,
 
 struct stt_ps;
 
-/* Loads the acoustic model, dictionary and language model from dir. */
-int stt_ps_new(struct stt_ps **out, const char *dir, char *err,
+struct stt_ps_opts {
+	const char *model_dir; /* acoustic model, cmudict, general LM */
+	const char *lm;	       /* "ivr" (default) or "general" */
+	const char *data_dir;  /* classifyd's ivr.lm and ivr.dict */
+	double lw;	       /* language weight (0 = the model's default) */
+};
+
+/*
+ * Loads the en-us acoustic model and the language model o->lm names:
+ * "ivr" is classifyd's phone-menu trigram model (data_dir/ivr.lm) with its
+ * own dictionary (ivr.dict, about 570 words), "general" the en-us model
+ * with the full CMU dictionary.
+ */
+int stt_ps_new(struct stt_ps **out, const struct stt_ps_opts *o, char *err,
 	       size_t errlen);
 void stt_ps_free(struct stt_ps *p);
+/*
+ * The IVR model's directory when stt_data_dir is unset: STT_DATA_DIR, else
+ * classifyd/stt beside the build directory of the running program.  0 when
+ * found (out set), -ENOENT when neither holds ivr.lm and ivr.dict.
+ */
+int stt_data_dir_find(char *out, size_t outlen);
 int stt_ps_transcribe(struct stt_ps *p, const int16_t *pcm, size_t n,
 		      char **text, char *err, size_t errlen);
 
@@ -126,6 +151,29 @@ void stt_words_free(char **words, int n);
  * gets the reference word count.  Returns the distance or -ENOMEM.
  */
 int stt_wer_count(const char *ref, const char *hyp, int *nref);
+
+/*
+ * Menu options in a transcript: "for X press N", "to X, press N",
+ * "press N for X", "para X oprima (el numero) N".  Each gets the key
+ * ('0'..'9', '*', '#') and the content words of its description (label,
+ * lower case, space-separated; "" when the key comes alone).  Returns how
+ * many were stored in opts (at most max) or -ENOMEM.
+ */
+#define STT_OPT_MAX 32
+struct stt_option {
+	char key;
+	char label[96];
+};
+int stt_options(const char *text, struct stt_option *opts, int max);
+
+/*
+ * How many reference options the hypothesis recovered: the same key with
+ * at least one label word in common (each hypothesis option used once).
+ * Bit i of *matched (may be NULL) is set when ref[i] was recovered.
+ */
+int stt_options_match(const struct stt_option *ref, int nref,
+		      const struct stt_option *hyp, int nhyp,
+		      unsigned *matched);
 
 /* ---- stt_wer.c ---- */
 

@@ -288,3 +288,190 @@ stt_eta_parse(const char *text, int *minutes)
 	stt_words_free(w, n);
 	return found;
 }
+
+/* ---- menu options ---- */
+
+/* Words that do not name an option ("for the billing department"). */
+static const char *const stt_opt_stop[] = {
+    "a",      "about", "again",	 "all",	  "an",	   "and",    "any",
+    "are",    "be",    "calling", "can",  "for",   "if",     "i",
+    "in",     "is",    "it",	 "like",  "may",   "me",     "my",
+    "now",    "of",    "on",	 "or",	  "our",   "please", "regarding",
+    "say",    "simply", "that",	 "the",	  "this",  "to",     "want",
+    "with",   "would", "you",	 "you're", "your", "you'd",  "para",
+    "el",     "la",    "key",	 "number", "numero", "time", NULL};
+
+static int
+stt_in(const char *w, const char *const *list)
+{
+	for (int i = 0; list[i] != NULL; i++)
+		if (strcmp(w, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The key a word names, or 0. */
+static char
+stt_opt_key(const char *w)
+{
+	static const char *const keys[] = {"zero", "one", "two",   "three",
+					   "four", "five", "six",   "seven",
+					   "eight", "nine", NULL};
+
+	for (int i = 0; keys[i] != NULL; i++)
+		if (strcmp(w, keys[i]) == 0)
+			return (char)('0' + i);
+	if (strcmp(w, "star") == 0 || strcmp(w, "asterisk") == 0)
+		return '*';
+	if (strcmp(w, "pound") == 0 || strcmp(w, "hash") == 0)
+		return '#';
+	return 0;
+}
+
+static int
+stt_opt_verb(const char *w)
+{
+	static const char *const verbs[] = {"press", "push",   "dial", "select",
+					    "oprima", "marque", NULL};
+
+	return stt_in(w, verbs);
+}
+
+/*
+ * The key after the verb at w[i] ("press 2", "press the star key",
+ * "oprima el numero 2"): sets *key and returns the index after it, or -1.
+ */
+static int
+stt_opt_after_verb(char **w, int n, int i, char *key)
+{
+	static const char *const skip[] = {"the", "el",	 "number",
+					   "numero", "la", NULL};
+	int j = i + 1;
+
+	while (j < n && j <= i + 3 && stt_in(w[j], skip))
+		j++;
+	if (j >= n || (*key = stt_opt_key(w[j])) == 0)
+		return -1;
+	return j + 1;
+}
+
+/* Appends the content words of w[from..to) to o->label (space-separated). */
+static void
+stt_opt_label(struct stt_option *o, char **w, int from, int to)
+{
+	size_t len = 0;
+
+	o->label[0] = '\0';
+	for (int i = from; i < to; i++) {
+		size_t l = strlen(w[i]);
+
+		if (stt_in(w[i], stt_opt_stop) || stt_opt_key(w[i]) != 0 ||
+		    stt_opt_verb(w[i]))
+			continue;
+		if (len + l + 2 > sizeof(o->label))
+			break;
+		if (len > 0)
+			o->label[len++] = ' ';
+		memcpy(o->label + len, w[i], l + 1);
+		len += l;
+	}
+}
+
+static int
+stt_opt_intro(const char *w)
+{
+	return strcmp(w, "for") == 0 || strcmp(w, "to") == 0 ||
+	       strcmp(w, "para") == 0 || strcmp(w, "if") == 0;
+}
+
+int
+stt_options(const char *text, struct stt_option *opts, int max)
+{
+	char **w = NULL;
+	int n, nopt = 0, prev_end = 0;
+
+	if (text == NULL)
+		return 0;
+	if ((n = stt_words(text, &w)) <= 0)
+		return n;
+	for (int i = 0; i < n && nopt < max; i++) {
+		struct stt_option *o = &opts[nopt];
+		int end, from = -1, to;
+		char key;
+
+		if (!stt_opt_verb(w[i]) ||
+		    (end = stt_opt_after_verb(w, n, i, &key)) < 0)
+			continue;
+		o->key = key;
+		/* "for X, press N": the nearest intro word before the verb */
+		for (int j = i - 1; j >= prev_end && j >= i - 10; j--)
+			if (stt_opt_intro(w[j])) {
+				from = j;
+				break;
+			}
+		if (from >= 0) {
+			stt_opt_label(o, w, from + 1, i);
+		} else if (end < n && stt_opt_intro(w[end])) {
+			/* "press N for X": up to the next verb or intro */
+			for (to = end + 1; to < n && to < end + 9; to++)
+				if (stt_opt_verb(w[to]) || stt_opt_intro(w[to]))
+					break;
+			stt_opt_label(o, w, end + 1, to);
+			end = to;
+		} else {
+			o->label[0] = '\0';
+		}
+		prev_end = end;
+		i = end - 1;
+		nopt++;
+	}
+	stt_words_free(w, n);
+	return nopt;
+}
+
+/* Whether two labels share a word (two empty labels match). */
+static int
+stt_opt_label_match(const char *a, const char *b)
+{
+	char ca[sizeof(((struct stt_option *)0)->label)], *save = NULL, *t;
+
+	if (a[0] == '\0' && b[0] == '\0')
+		return 1;
+	snprintf(ca, sizeof(ca), "%s", a);
+	for (t = strtok_r(ca, " ", &save); t != NULL;
+	     t = strtok_r(NULL, " ", &save)) {
+		const char *p = b;
+		size_t l = strlen(t);
+
+		while ((p = strstr(p, t)) != NULL) {
+			if ((p == b || p[-1] == ' ') &&
+			    (p[l] == '\0' || p[l] == ' '))
+				return 1;
+			p += l;
+		}
+	}
+	return 0;
+}
+
+int
+stt_options_match(const struct stt_option *ref, int nref,
+		  const struct stt_option *hyp, int nhyp, unsigned *matched)
+{
+	unsigned used = 0;
+	int k = 0;
+
+	if (matched != NULL)
+		*matched = 0;
+	for (int i = 0; i < nref && i < 32; i++)
+		for (int j = 0; j < nhyp && j < 32; j++) {
+			if ((used & (1u << j)) || hyp[j].key != ref[i].key ||
+			    !stt_opt_label_match(ref[i].label, hyp[j].label))
+				continue;
+			used |= 1u << j;
+			if (matched != NULL)
+				*matched |= 1u << i;
+			k++;
+			break;
+		}
+	return k;
+}

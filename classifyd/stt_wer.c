@@ -31,6 +31,39 @@ stt_wer_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Menu options of one clip: the reference's (key, label) pairs and how
+ * many the transcript recovered; extra counts transcript options with no
+ * reference counterpart (a key that was never offered).
+ */
+static void
+stt_wer_options(FILE *out, int verbose, const char *ref, const char *hyp,
+		int *clips, long *nref, long *hit, long *extra)
+{
+	struct stt_option ro[STT_OPT_MAX], ho[STT_OPT_MAX];
+	int nr = stt_options(ref, ro, STT_OPT_MAX);
+	int nh = stt_options(hyp, ho, STT_OPT_MAX);
+	unsigned matched;
+	int k;
+
+	if (nr <= 0)
+		return;
+	if (nh < 0)
+		nh = 0;
+	k = stt_options_match(ro, nr, ho, nh, &matched);
+	(*clips)++;
+	*nref += nr;
+	*hit += k;
+	*extra += nh - k > 0 ? nh - k : 0;
+	if (verbose <= 0)
+		return;
+	fprintf(out, "  options=%d/%d", k, nr);
+	for (int i = 0; i < nr; i++)
+		fprintf(out, " %s%c:%s", (matched & (1u << i)) ? "" : "!",
+			ro[i].key, ro[i].label);
+	fprintf(out, "\n");
+}
+
 int
 stt_wer_run(const char *manifest, struct stt *s, int verbose, FILE *out)
 {
@@ -39,7 +72,8 @@ stt_wer_run(const char *manifest, struct stt *s, int verbose, FILE *out)
 	size_t cap = 0;
 	ssize_t len;
 	int lineno = 0, bad = 0, clips = 0, skipped = 0;
-	long words = 0, errors = 0;
+	long words = 0, errors = 0, opt_ref = 0, opt_hit = 0, opt_extra = 0;
+	int opt_clips = 0;
 	double t0 = stt_wer_now();
 
 	if ((fp = fopen(manifest, "r")) == NULL) {
@@ -118,11 +152,15 @@ stt_wer_run(const char *manifest, struct stt *s, int verbose, FILE *out)
 			f[0], (double)d / nref, d, nref, used, hyp);
 		if (verbose > 0)
 			fprintf(out, "  ref=\"%s\"\n", ref);
+		stt_wer_options(out, verbose, ref, hyp, &opt_clips, &opt_ref,
+				&opt_hit, &opt_extra);
 		free(hyp);
 	}
 	free(line);
 	free(dir);
 	fclose(fp);
+	fprintf(out, "options=%ld/%ld clips=%d extra=%ld\n", opt_hit, opt_ref,
+		opt_clips, opt_extra);
 	if (clips == 0) {
 		fprintf(stderr, "classifyd: %s: no %s clip with a reference "
 				"text\n",

@@ -28,6 +28,8 @@ stt_config_from_conf(const struct conf *cf, struct stt_config *sc)
 	sc->model = cf->classify_stt_model;
 	sc->api_key_file = cf->classify_stt_api_key_file;
 	sc->timeout_ms = cf->classify_stt_timeout_ms;
+	sc->lm = cf->classify_stt_lm;
+	sc->data_dir = cf->classify_stt_data_dir;
 }
 
 /* ---- segmenter ---- */

@@ -23,3 +23,12 @@ test_classify_tones_PKGS := fftw3 spandsp
 test_stt_text_OBJS := classifyd/stt_text.c
 test_stt_cloud_OBJS := classifyd/stt_cloud.c
 test_stt_cloud_PKGS := libcurl
+
+# The IVR language model and dictionary for offline transcripts
+# (classifyd(8), TRANSCRIPTS); stt_data_dir defaults to this directory.
+.PHONY: install-classifyd-stt
+install: install-classifyd-stt
+install-classifyd-stt:
+	install -d $(DESTDIR)$(DATAROOT)/holdslayer/stt
+	install -m 0644 classifyd/stt/ivr.lm classifyd/stt/ivr.dict \
+		classifyd/stt/ivr-phrases.txt $(DESTDIR)$(DATAROOT)/holdslayer/stt/

@@ -121,6 +121,74 @@ test_wer(void **state)
 	assert_int_equal(nref, 0);
 }
 
+
+/* Menu options: both word orders, spelled keys, Spanish, data prompts. */
+static void
+test_options(void **state)
+{
+	struct stt_option o[STT_OPT_MAX];
+	int n;
+
+	(void)state;
+	n = stt_options("For billing, press 2. For technical support, press "
+			"3. To hear these options again, press star.",
+			o, STT_OPT_MAX);
+	assert_int_equal(n, 3);
+	assert_int_equal(o[0].key, '2');
+	assert_string_equal(o[0].label, "billing");
+	assert_int_equal(o[1].key, '3');
+	assert_string_equal(o[1].label, "technical support");
+	assert_int_equal(o[2].key, '*');
+	assert_string_equal(o[2].label, "hear these options");
+
+	n = stt_options("press one for pharmacy press two for appointments",
+			o, STT_OPT_MAX);
+	assert_int_equal(n, 2);
+	assert_int_equal(o[0].key, '1');
+	assert_string_equal(o[0].label, "pharmacy");
+	assert_int_equal(o[1].key, '2');
+	assert_string_equal(o[1].label, "appointments");
+
+	n = stt_options("Para espanol, oprima el numero 2.", o, STT_OPT_MAX);
+	assert_int_equal(n, 1);
+	assert_int_equal(o[0].key, '2');
+	assert_string_equal(o[0].label, "espanol");
+
+	/* "followed by the pound key" is not an option; "press 0" alone is */
+	n = stt_options("Please enter your account number followed by the "
+			"pound key. Or press 0.",
+			o, STT_OPT_MAX);
+	assert_int_equal(n, 1);
+	assert_int_equal(o[0].key, '0');
+	assert_string_equal(o[0].label, "");
+	assert_int_equal(stt_options("your call is important to us", o,
+				     STT_OPT_MAX),
+			 0);
+}
+
+/* Recovered options: same key and a shared description word. */
+static void
+test_options_match(void **state)
+{
+	struct stt_option r[STT_OPT_MAX], h[STT_OPT_MAX];
+	unsigned m;
+	int nr, nh;
+
+	(void)state;
+	nr = stt_options("For billing, press 2. For technical support, press "
+			 "3. To hear these options again, press star.",
+			 r, STT_OPT_MAX);
+	nh = stt_options("for hearing you for technical or press three to "
+			 "hear these options again press star press two",
+			 h, STT_OPT_MAX);
+	assert_int_equal(stt_options_match(r, nr, h, nh, &m), 2);
+	assert_int_equal(m, 6u); /* billing (2) was not recovered */
+	/* a wrong key is no match, even with the right words */
+	nh = stt_options("for billing press three", h, STT_OPT_MAX);
+	assert_int_equal(stt_options_match(r, nr, h, nh, &m), 0);
+	assert_int_equal(m, 0u);
+}
+
 int
 main(void)
 {
@@ -130,6 +198,8 @@ main(void)
 	    cmocka_unit_test(test_eta_none),
 	    cmocka_unit_test(test_words),
 	    cmocka_unit_test(test_wer),
+	    cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_options_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,10 @@
  * makes its features look like nothing the model knows.  So a segment is
  * resampled to 16 kHz with soxr, and weak noise is mixed into the empty
  * 4-8 kHz band (band-limited noise shifted up by fs/2) before decoding,
- * with the general US English language model.  Decoding takes about a
- * third of the audio's duration; the daemon runs it on a worker thread
+ * with the IVR language model (stt/ivr.lm: phone-menu wording, about 570
+ * words, made by stt/mklm.py) or the general US English one.  Decoding
+ * with the IVR model takes about a fifteenth of the audio's duration (the
+ * general model a third); the daemon runs it on a worker thread
  * (stt_worker.c).
  */
 #include <errno.h>

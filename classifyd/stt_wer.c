@@ -5,8 +5,11 @@
  * whose notes carry its reference text after "prompt: ", and prints one line
  * per clip and the overall word error rate (classifyd(8)):
  *   FILE wer=W errors=E words=N engine=E hyp="..."
+ *   options=K/N clips=C extra=X
  *   wer=W clips=N words=N errors=N skipped=N seconds=S
- * skipped counts announcement clips without a reference text.
+ * skipped counts announcement clips without a reference text; the options
+ * line counts the menu options (key and description, stt_options()) of
+ * the references that the transcripts recovered.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -566,6 +566,17 @@ ctl_bridge(struct mediad *m, struct bus_ctl_req *req)
 			return ctl_err(m, req, -ENOENT, err);
 		}
 	c->bridged = true;
+	/* Once the two people are connected, what we were saying to either
+	 * of them ("one moment please") stops: they hear each other. */
+	for (int i = 0; i < MEDIAD_NLEGS; i++) {
+		struct leg *l = c->legs[i];
+		if (l->play_pos < l->play_len)
+			log_info("bridge: %s: %s leg playback cut short", c->id,
+				 msg_leg_name(i));
+		free(l->play);
+		l->play = NULL;
+		l->play_len = l->play_pos = 0;
+	}
 	log_info("bridge: %s: company and user legs bridged", c->id);
 	bus_ctl_reply_ok(daemon_bus(m->d), req, NULL);
 	return 0;

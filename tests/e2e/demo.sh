@@ -158,7 +158,7 @@ for d in mediad sipd classifyd ivrd apid notifyd; do
 done
 API=http://127.0.0.1:$API_PORT
 ready=0
-deadline=$(( $(date +%s) + 20 ))
+deadline=$(( $(date +%s) + 60 ))
 while [ "$(date +%s)" -lt "$deadline" ]; do
 	if curl -sf "$API/api/health" -o "$RUN/health.json" 2>/dev/null &&
 		[ "$(jq '[.daemons[] | select(. == "ok")] | length' "$RUN/health.json" 2>/dev/null)" = 6 ]; then
@@ -193,7 +193,31 @@ status=$(jq -r '.status // "failed"' "$RUN/call.json")
 path=$(jq -r '(.nodes // []) | join(",")' "$RUN/report.json")
 digits=$(jq -r '.digits // ""' "$RUN/report.json")
 agent=$(jq -r 'if .agent_reached then "yes" else "no" end' "$RUN/report.json")
-heard=$(jq -r '(.heard_speech_s // 0) * 10 | round / 10' "$RUN/report.json")
+# What the agent heard of the user: speech in ivrsim's recording of the
+# agent's side from the moment the user was bridged in (before that the
+# agent may hear our own "one moment please").  20 ms frames above -40 dBFS.
+bridge_at=$(jq -r '[.events[]? | select(.type == "transfer_complete") | .ts][0] // empty' "$RUN/call.json")
+listen_wav=$(jq -r '.listen_wav // empty' "$RUN/report.json")
+[ -n "$listen_wav" ] && [ ! -f "$listen_wav" ] && listen_wav=$RUN/reports/$(basename "$listen_wav")
+heard=0
+if [ -n "$bridge_at" ] && [ -n "$listen_wav" ] && [ -f "$listen_wav" ]; then
+	heard=$(python3 - "$listen_wav" "$(jq -r .agent_started_at "$RUN/report.json")" "$bridge_at" <<'PY'
+import sys, wave, struct, math, datetime
+def t(s): return datetime.datetime.fromisoformat(s.replace('Z', '+00:00')).timestamp()
+w = wave.open(sys.argv[1])
+rate = w.getframerate()
+pcm = struct.unpack('<%dh' % w.getnframes(), w.readframes(w.getnframes()))
+start = max(0, int((t(sys.argv[3]) - t(sys.argv[2])) * rate))
+n = rate // 50
+loud = 0
+for i in range(start, len(pcm) - n + 1, n):
+    rms = math.sqrt(sum(x * x for x in pcm[i:i + n]) / n) / 32768
+    if rms > 0.01:
+        loud += 1
+print(round(loud * 0.02, 1))
+PY
+)
+fi
 hold=$(jq -r '(.hold_time // 0) * 10 | round / 10' "$RUN/call.json")
 recording=$(jq -r '.recording // "none"' "$RUN/call.json")
 latency=$(jq -rn --slurpfile c "$RUN/call.json" --slurpfile r "$RUN/report.json" '

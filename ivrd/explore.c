@@ -29,6 +29,7 @@
 #define EXP_DECIDE_MS 500     /* after a transcript, if the company is quiet */
 #define EXP_QUIET_S 5.0	      /* quiet after speech: it waits for input */
 #define EXP_SILENT_S 12.0     /* nothing at all since our action */
+#define EXP_LONG_S 8.0	      /* speech without a recognisable option */
 #define EXP_PENDING_S 25.0    /* quiet while a transcript is still due */
 #define EXP_MUSIC_S 2.5	      /* music that means the queue */
 #define EXP_STALE_S 0.5	      /* slack on a transcript's start time */
@@ -43,6 +44,7 @@ struct explore {
 	double last_speech_t;	  /* leg time of the latest speech */
 	double act_t;		  /* leg time of our last action */
 	double heard_upto;	  /* leg time the transcripts have reached */
+	double heard_s;		  /* seconds of speech in heard */
 	int speaking;		  /* the latest class was speech */
 	int quiet_done;		  /* a quiet decision since the last speech */
 	double music_s;
@@ -208,6 +210,7 @@ static void
 exp_acted(struct explore *e)
 {
 	e->heard[0] = '\0';
+	e->heard_s = 0;
 	e->act_t = e->last_t;
 	e->act_ms = msg_mono_ms();
 	e->quiet_done = 0;
@@ -379,6 +382,13 @@ explore_decide(struct explore *e, int quiet)
 			return;
 		}
 	}
+	/*
+	 * A long prompt (or one replayed) that says nothing recognisable:
+	 * the company waits for input as much as after a quiet spell.
+	 */
+	if (!quiet && e->heard_s >= EXP_LONG_S && !m->nopts &&
+	    !m->data_key[0] && !m->speech && !m->hold)
+		quiet = 1;
 	nav_decide(&e->nav, m, e->c->info, quiet, &dec);
 	if (dec.act != NAV_NONE)
 		log_debug("call %s: explore: menu \"%s\"", e->c->id, m->text);
@@ -448,6 +458,7 @@ exp_transcript(struct explore *e, json_object *data)
 			  e->c->id, t, e->act_t, text);
 		return;
 	}
+	e->heard_s += exp_json_dbl(data, "duration");
 	l = strlen(e->heard);
 	snprintf(e->heard + l, sizeof(e->heard) - l, "%s%s", l ? " " : "",
 		 text);

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Learning, end to end through the real daemons: a company with no flow is
+# explored (the path ivrsim reports must be the expected one for the
+# intent, and the user bridged to the agent), the exploration is saved as
+# flows/learned/<number>.json, and a second call to the same number follows
+# the learned flow and reaches the agent sooner.  The navigation success
+# rate over every company scenario is a figure of `make bench`
+# (tests/bench/bench_nav.sh).
+TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+export HS_BUILD=${HS_BUILD:-$TOP/build}
+command -v baresip >/dev/null || { echo "FAIL: baresip is not installed (make deps)"; exit 1; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+case=$(grep '^brightway-insurance.json' "$TOP/tests/explore/cases.tsv")
+sc=$(printf '%s\n' "$case" | cut -f1)
+intent=$(printf '%s\n' "$case" | cut -f2)
+info=$(printf '%s\n' "$case" | cut -f3)
+want=$(printf '%s\n' "$case" | cut -f4)
+
+line=$(sh "$TOP/tests/explore/run_case.sh" "$sc" "$intent" "$info" "$want" "$tmp/data" "$tmp/keep1")
+echo "$line"
+case $line in *" ok=yes "*" flow=explored"*) ;; *) echo "FAIL: exploration of $sc"; exit 1 ;; esac
+ls "$tmp/data/flows/learned/"*.json >/dev/null 2>&1 || { echo "FAIL: no learned flow saved"; exit 1; }
+jq -e '.steps | length > 0' "$tmp"/data/flows/learned/*.json >/dev/null ||
+	{ echo "FAIL: the learned flow has no steps"; exit 1; }
+t1=$(jq -r '.agent_started_s' "$tmp/keep1/report.json")
+
+line=$(sh "$TOP/tests/explore/run_case.sh" "$sc" "$intent" "$info" "$want" "$tmp/data" "$tmp/keep2")
+echo "$line (second call)"
+# The learned flow drops the detour through the dead end, so the path is
+# shorter than the explored one; it must still end with the agent, bridged.
+case $line in
+*" status=completed "*",agent "*" flow=learned"*) ;;
+*) echo "FAIL: the second call did not reach the agent by the learned flow"; exit 1 ;;
+esac
+t2=$(jq -r '.agent_started_s' "$tmp/keep2/report.json")
+awk "BEGIN { exit !($t2 < $t1) }" || { echo "FAIL: learned flow not faster ($t2 s vs $t1 s)"; exit 1; }
+jq -e '.success_count >= 2' "$tmp"/data/flows/learned/*.json >/dev/null ||
+	{ echo "FAIL: success_count not updated: $(jq -c '{success_count, fail_count}' "$tmp"/data/flows/learned/*.json)"; exit 1; }
+echo "ok: explored then learned; agent after $t2 s instead of $t1 s"

@@ -83,6 +83,7 @@ struct cls_seg {
 	int n;
 	double t0;	 /* onset, seconds */
 	int repeat;	 /* matched an earlier segment */
+	int ann;	 /* an announcement: it repeated, or was repeated */
 	int live;	 /* reported as the live human */
 	double gap_s;	 /* quiet (not music) just before the onset */
 	double gap_db;	 /* its level */
@@ -940,9 +941,15 @@ cls_live_score(struct cls *c, struct cls_seg *s, char *ev, size_t evlen)
 		const struct cls_seg *r = &c->seg[i];
 		double v;
 
-		/* Only speech-like segments: not music taken for speech. */
-		if (r == s || r->live || r->nact < 20 ||
-		    r->level_db - r->floor_db < 20 || r->quiet_tonal > 0.6)
+		/*
+		 * Only the hold system's own announcements: a segment heard
+		 * twice, or speech-like segments (not music taken for
+		 * speech).
+		 */
+		if (r == s || r->live || r->nact < 20)
+			continue;
+		if (!r->ann && (r->level_db - r->floor_db < 20 ||
+				r->quiet_tonal > 0.6))
 			continue;
 		nref++;
 		v = cls_voice_dist(s, r) + 0.3 * cls_pitch_dist(s, r);
@@ -1114,6 +1121,8 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 			if (r >= FP_REPEAT_R) {
 				cls_note(c, "repeat t0=%.2f of t0=%.2f r=%.2f n=%d", s->t0, c->seg[i].t0, r, s->n);
 				s->repeat = 1;
+				s->ann = 1;
+				c->seg[i].ann = 1;
 				break;
 			}
 		}

@@ -12,6 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Only the spandsp parts needed: <spandsp.h> clashes with sphinxbase. */
+#include <spandsp/telephony.h>
+#include <spandsp/complex.h>
+#include <spandsp/tone_detect.h>
+
 #include "classifyd.h"
 
 #define FEAT_HIST 512 /* samples kept: the long window */
@@ -98,19 +103,32 @@ feat_free(struct feat *f)
 	free(f);
 }
 
-/* |X(freq)|^2 over x[0..n) by the Goertzel recurrence. */
+/*
+ * |X(freq)|^2 over x[0..n) by spandsp's Goertzel filter.  It takes 16-bit
+ * samples, so the span is scaled to full range first (quiet tones keep
+ * their precision) and the power scaled back.
+ */
 static double
 feat_goertzel(const double *x, int n, double freq)
 {
-	double w = 2 * M_PI * freq / FEAT_RATE, k = 2 * cos(w);
-	double s1 = 0, s2 = 0, s;
+	int16_t pcm[FEAT_GSPAN];
+	goertzel_descriptor_t desc;
+	goertzel_state_t st;
+	double peak = 0, a;
 
-	for (int i = 0; i < n; i++) {
-		s = x[i] + k * s1 - s2;
-		s2 = s1;
-		s1 = s;
-	}
-	return s1 * s1 + s2 * s2 - k * s1 * s2;
+	if (n > FEAT_GSPAN)
+		n = FEAT_GSPAN;
+	for (int i = 0; i < n; i++)
+		peak = fmax(peak, fabs(x[i]));
+	if (peak <= 0)
+		return 0;
+	a = 32000.0 / peak;
+	for (int i = 0; i < n; i++)
+		pcm[i] = (int16_t)lrint(x[i] * a);
+	make_goertzel_descriptor(&desc, (float)freq, n);
+	goertzel_init(&st, &desc);
+	goertzel_update(&st, pcm, n);
+	return goertzel_result(&st) / (a * a);
 }
 
 /*
@@ -352,6 +370,18 @@ feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out)
 		out->busy = g480 + g620;
 		out->tone_lo = fmin(g440, g480);
 		out->tone_hi = fmin(g480, g620);
+		/*
+		 * Over the 50 ms span, 460 Hz falls on the first null of both
+		 * a 440 and a 480 Hz component, so a true 440 + 480 pair
+		 * leaves little there; one musical note between them (A#4
+		 * at 466 Hz) leaks into both bins and peaks at 460 Hz.
+		 */
+		if (g440 + g480 > 0.3 &&
+		    feat_goertzel(gx, FEAT_GSPAN, 460) / norm >
+			0.5 * (g440 + g480)) {
+			out->ringback = 0;
+			out->tone_lo = 0;
+		}
 		/* A 440 + 480 pair and a 480 + 620 pair exclude each other. */
 		if (g620 > g440) {
 			out->ringback = 0;

@@ -155,18 +155,17 @@ tones_free(struct tones *t)
 
 /* ---- DTMF ---- */
 
+/* Power of x[0..n) at freq, by spandsp's Goertzel filter. */
 static double
 tn_goertzel(const int16_t *x, int n, double freq)
 {
-	double w = 2 * M_PI * freq / FEAT_RATE, k = 2 * cos(w);
-	double s1 = 0, s2 = 0, s;
+	goertzel_descriptor_t desc;
+	goertzel_state_t st;
 
-	for (int i = 0; i < n; i++) {
-		s = x[i] + k * s1 - s2;
-		s2 = s1;
-		s1 = s;
-	}
-	return s1 * s1 + s2 * s2 - k * s1 * s2;
+	make_goertzel_descriptor(&desc, (float)freq, n);
+	goertzel_init(&st, &desc);
+	goertzel_update(&st, x, n);
+	return goertzel_result(&st);
 }
 
 /*

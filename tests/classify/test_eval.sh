@@ -6,8 +6,9 @@
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${HS_BUILD:-$TOP/build}
 MANIFEST=$TOP/../shared/corpus/manifest.tsv
-FLOOR=0.95
-MAX_MISSED=8
+FLOOR=0.96
+MAX_MISSED=7
+MAX_P95=1.5
 
 if [ ! -r "$MANIFEST" ]; then
 	echo "skip: no corpus manifest at $MANIFEST"
@@ -48,6 +49,11 @@ if [ "$miss" -gt "$MAX_MISSED" ]; then
 fi
 if [ "$fh" -ne 0 ]; then
 	echo "FAIL: $fh false human detections"
+	exit 1
+fi
+p95=$(printf '%s\n' "$last" | sed 's/.* human_latency_p95=\([-0-9.]*\) .*/\1/')
+if ! awk -v p="$p95" -v m="$MAX_P95" 'BEGIN { exit !(p + 0 <= m + 0) }'; then
+	echo "FAIL: human latency p95 $p95 s above $MAX_P95 s"
 	exit 1
 fi
 if ! awk -v a="$acc" -v f="$FLOOR" 'BEGIN { exit !(a + 0 >= f + 0) }'; then

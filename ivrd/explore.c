@@ -347,6 +347,10 @@ explore_apply(struct explore *e, const struct menu *m,
 	case NAV_WAIT:
 		exp_step(e, "WAIT", "let the menu go on", dec->reason, NULL);
 		exp_acted(e);
+		/* Nothing was sent: what follows what was heard is new, even
+		 * when its transcript came late. */
+		if (e->heard_upto > 0 && e->heard_upto < e->act_t)
+			e->act_t = e->heard_upto;
 		break;
 	case NAV_HOLD:
 		exp_to_hold(e, dec->reason, 0);

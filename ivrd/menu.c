@@ -441,16 +441,18 @@ menu_says(const struct menu_toks *t, size_t s, size_t e)
 	return 0;
 }
 
-static void
+/* Returns how many options were read after their key ("press 1 for X"). */
+static int
 menu_options(const struct menu_toks *t, struct menu *m)
 {
 	struct menu_anchor a[MENU_OPT_MAX];
 	size_t na = menu_anchors(t, a, MENU_OPT_MAX);
 	int after_style = 0;
 	char label[MENU_LABEL_MAX];
+	int nafter = 0;
 
 	if (na == 0)
-		return;
+		return 0;
 	/* The words after the last anchor: "press 0 for an operator". */
 	{
 		size_t s = a[na - 1].end;
@@ -486,12 +488,175 @@ menu_options(const struct menu_toks *t, struct menu *m)
 			menu_label(t, as, ae, label, sizeof(label));
 			bs = as;
 			be = ae;
+			nafter++;
 		} else {
 			if (i == 0 && !t->punct)
 				bs = menu_first_label_start(t, bs, be);
 			menu_label(t, bs, be, label, sizeof(label));
 		}
 		menu_add(m, a[i].digit, label, menu_says(t, bs, be));
+	}
+	return nafter;
+}
+
+/*
+ * Options whose verb the recogniser lost: "for billing and payments ...
+ * two" with "press" heard as "to", "not" or nothing.  A clause starts at an
+ * introducer ("for X", "if you X", "to speak ..."); its option is the first
+ * number word after some content.  A number that counts something ("two
+ * minutes", "the last four digits") or belongs to a number being read out
+ * ("nine one one") is no key.  Then a clause with no number between two
+ * clauses numbered N and N + 2 is N + 1: menus count up.  Only digits the
+ * strict reading did not find are added.
+ */
+static int
+menu_intro_at(const struct menu_toks *t, size_t i)
+{
+	static const char *const not_after_for[] = {
+	    "calling", "choosing", "holding", "waiting", "your", "using",
+	    "being", "us", "the", "a", "more", "help", "example", NULL};
+	static const char *const to_verbs[] = {
+	    "speak", "talk", "reach", "report", "make", "pay", "check",
+	    "hear", "start", "stop", "cancel", "schedule", "change",
+	    "update", "file", "request", "order", "dispute", "open",
+	    "close", "activate", "book", "confirm", "get", "leave", "set",
+	    "track", "return", "renew", "refill", "add", "transfer", NULL};
+	const char *w = t->w[i];
+	const char *nx = i + 1 < t->n ? t->w[i + 1] : "";
+
+	if (strcmp(w, "for") == 0)
+		return !(i > 0 && strcmp(t->w[i - 1], "thanks") == 0) &&
+		       !(i > 1 && strcmp(t->w[i - 1], "you") == 0 &&
+			 strcmp(t->w[i - 2], "thank") == 0) &&
+		       !menu_in(nx, not_after_for) && !menu_is_sep(nx) &&
+		       menu_digit(nx, 0) == NULL;
+	if (strcmp(w, "if") == 0)
+		return strcmp(nx, "you") == 0 || strcmp(nx, "you're") == 0 ||
+		       strcmp(nx, "your") == 0;
+	if (strcmp(w, "to") == 0)
+		return menu_in(nx, to_verbs);
+	return 0;
+}
+
+/* A number word at i that can be a key pressed (not a count, not a
+ * number read out). */
+static const char *
+menu_loose_digit(const struct menu_toks *t, size_t i)
+{
+	static const char *const counts[] = {
+	    "minute", "minutes", "second", "seconds", "hour", "hours", "day",
+	    "days", "week", "weeks", "month", "months", "year", "years",
+	    "dollar", "dollars", "cents", "percent", "am", "pm", "o'clock",
+	    "business", "calls", "callers", "people", "digits", "digit",
+	    "times", "hundred", "thousand", "ahead", "in", "of", "or", NULL};
+	static const char *const before[] = {"last", "is", "are", "of", "at",
+					     "about", "than", "within",
+					     "approximately", "first",
+					     "number", "until", NULL};
+	const char *d;
+
+	if (strcmp(t->w[i], "star") == 0 || strcmp(t->w[i], "pound") == 0)
+		return NULL;
+	d = menu_digit(t->w[i], 0);
+	if (d == NULL || strlen(d) != 1)
+		return NULL;
+	if (i + 1 < t->n && (menu_digit(t->w[i + 1], 0) ||
+			     menu_in(t->w[i + 1], counts)))
+		return NULL;
+	if (i > 0 && (menu_digit(t->w[i - 1], 0) ||
+		      menu_in(t->w[i - 1], before)))
+		return NULL;
+	return d;
+}
+
+static int
+menu_has_digit(const struct menu *m, const char *d)
+{
+	for (size_t i = 0; i < m->nopts; i++)
+		if (strcmp(m->opts[i].digit, d) == 0)
+			return 1;
+	return 0;
+}
+
+#define MENU_CLAUSE_MAX 32
+#define MENU_LOOSE_LABEL 8 /* words of a label at most */
+
+static void
+menu_loose_options(const struct menu_toks *t, struct menu *m)
+{
+	struct menu_anchor a[MENU_OPT_MAX];
+	size_t na = menu_anchors(t, a, MENU_OPT_MAX);
+	struct {
+		size_t s, e;	/* the label's tokens */
+		char digit[4];	/* "" when none was heard */
+		int strict;
+	} c[MENU_CLAUSE_MAX];
+	size_t nc = 0;
+	char label[MENU_LABEL_MAX];
+
+	/* "one for billing, two for payments": the key comes first, which
+	 * this reading does not know. */
+	for (size_t i = 0; i + 1 < t->n; i++) {
+		if (menu_intro_at(t, i))
+			break;
+		if (menu_loose_digit(t, i) && menu_intro_at(t, i + 1))
+			return;
+	}
+	for (size_t i = 0; i < t->n && nc < MENU_CLAUSE_MAX; i++) {
+		size_t e, k;
+		int in_anchor = 0;
+
+		for (size_t x = 0; x < na; x++)
+			if (i >= a[x].start && i < a[x].end)
+				in_anchor = 1;
+		if (in_anchor || !menu_intro_at(t, i))
+			continue;
+		/* The clause: up to the next introducer or sentence end. */
+		for (e = i + 1; e < t->n && strcmp(t->w[e], ".") != 0 &&
+				!menu_intro_at(t, e);
+		     e++)
+			;
+		c[nc].s = strcmp(t->w[i], "if") == 0 ? i : i + 1;
+		c[nc].e = e;
+		c[nc].digit[0] = '\0';
+		c[nc].strict = 0;
+		for (k = i + 1; k < e; k++) {
+			const char *d = NULL;
+			for (size_t x = 0; x < na; x++)
+				if (k == a[x].start) {
+					d = a[x].digit;
+					c[nc].strict = 1;
+				}
+			if (d == NULL && k > i + 1)
+				d = menu_loose_digit(t, k);
+			if (d != NULL) {
+				snprintf(c[nc].digit, sizeof(c[nc].digit), "%s",
+					 d);
+				c[nc].e = k;
+				break;
+			}
+		}
+		if (c[nc].e > c[nc].s + MENU_LOOSE_LABEL && !c[nc].digit[0])
+			c[nc].e = c[nc].s + MENU_LOOSE_LABEL;
+		nc++;
+		i = e - 1;
+	}
+	/* Menus count up: fill a gap of one. */
+	for (size_t k = 1; k + 1 < nc; k++) {
+		const char *p = c[k - 1].digit, *q = c[k + 1].digit;
+		if (c[k].digit[0] || strlen(p) != 1 || strlen(q) != 1 ||
+		    !isdigit((unsigned char)p[0]) || q[0] != p[0] + 2)
+			continue;
+		snprintf(c[k].digit, sizeof(c[k].digit), "%c", p[0] + 1);
+	}
+	for (size_t k = 0; k < nc; k++) {
+		if (!c[k].digit[0] || c[k].strict ||
+		    menu_has_digit(m, c[k].digit))
+			continue;
+		if (c[k].e > c[k].s + MENU_LOOSE_LABEL)
+			c[k].s = c[k].e - MENU_LOOSE_LABEL;
+		if (menu_label(t, c[k].s, c[k].e, label, sizeof(label)) > 0)
+			menu_add(m, c[k].digit, label, 0);
 	}
 }
 
@@ -656,6 +821,15 @@ menu_data_prompt(const struct menu_toks *t, struct menu *m)
 	}
 }
 
+static int
+menu_has_digit_opt(const struct menu *m)
+{
+	for (size_t i = 0; i < m->nopts; i++)
+		if (m->opts[i].digit[0])
+			return 1;
+	return 0;
+}
+
 void
 menu_parse(const char *text, struct menu *m)
 {
@@ -671,6 +845,14 @@ menu_parse(const char *text, struct menu *m)
 	    "tell me what you need", "how can we help", "how may we help",
 	    "what can we help", "tell us why", "briefly state",
 	    "state the reason", "tell me briefly", NULL};
+	/* Heard in noisy transcripts of speech prompts, and in menus too:
+	 * only when no key is offered. */
+	static const char *const speech_weak[] = {"are calling",
+	    "you're calling", "calling about", "own words", "what brings you",
+	    "help you with", "help you today", "can i assist", "may i assist",
+	    "can we assist", "say what you", "tell me what", "tell me how",
+	    "tell me the reason", "tell us what", "just say", "in just a few",
+	    "describe your", "describe what", "words why", NULL};
 	static const char *const hold[] = {
 	    "please hold", "continue to hold", "stay on the line",
 	    "remain on the line", "your call is important",
@@ -698,10 +880,14 @@ menu_parse(const char *text, struct menu *m)
 			break;
 		o += (size_t)l;
 	}
-	menu_options(&t, m);
+	if (menu_options(&t, m) == 0)
+		menu_loose_options(&t, m);
 	menu_say_options(&t, m);
 	menu_data_prompt(&t, m);
 	m->speech = menu_has_any(m->text, speech);
+	if (!m->speech && !menu_has_digit_opt(m) &&
+	    menu_has_any(m->text, speech_weak))
+		m->speech = 1;
 	if (menu_has_any(m->text, hold)) {
 		if ((menu_has(m->text, "stay on the line") ||
 		     menu_has(m->text, "remain on the line") ||

@@ -22,7 +22,9 @@
 #include "nav.h"
 
 #define NAV_FIT_MIN 0.5	   /* a score that means the option fits */
-#define NAV_SAME_MENU 0.6  /* menu_similarity() of a menu heard again */
+#define NAV_FIT_STRONG 1.5 /* fits even an option read as "back" */
+#define NAV_SAME_MENU 0.6
+#define NAV_REPLAYS_MAX 3  /* waits for a menu to be said again, per call */  /* menu_similarity() of a menu heard again */
 
 void
 nav_init(struct nav *n, const char *intent)
@@ -200,10 +202,34 @@ nav_note(struct nav *n, const struct menu *m, const char *digits)
 	}
 }
 
-void
-nav_decide(struct nav *n, const struct menu *m, json_object *info, int quiet,
-	   struct nav_decision *d)
+/*
+ * The menu to decide on: m, with the options only an earlier hearing of
+ * it gave (a noisy transcript loses different words each time).
+ */
+static const struct menu *
+nav_merged(const struct nav_seen *s, const struct menu *m)
 {
+	static struct menu mm;
+
+	mm = *m;
+	for (size_t i = 0; i < s->m.nopts && mm.nopts < MENU_OPT_MAX; i++) {
+		int have = 0;
+		if (!s->m.opts[i].digit[0])
+			continue;
+		for (size_t j = 0; j < mm.nopts; j++)
+			if (strcmp(mm.opts[j].digit, s->m.opts[i].digit) == 0)
+				have = 1;
+		if (!have)
+			mm.opts[mm.nopts++] = s->m.opts[i];
+	}
+	return &mm;
+}
+
+void
+nav_decide(struct nav *n, const struct menu *heard, json_object *info,
+	   int quiet, struct nav_decision *d)
+{
+	const struct menu *m = heard;
 	const struct menu_opt *best = NULL, *o;
 	struct nav_seen *s;
 	double bs = 0;
@@ -225,7 +251,9 @@ nav_decide(struct nav *n, const struct menu *m, json_object *info, int quiet,
 		}
 		return;
 	}
-	s = nav_find(n, m, &again);
+	s = nav_find(n, heard, &again);
+	if (again)
+		m = nav_merged(s, heard);
 	/* Heard again after an action in it: a loop. */
 	d->loop = again && prev_acted && prev_last == (int)(s - n->seen);
 	if (again && !d->loop && prev_acted)
@@ -277,12 +305,18 @@ nav_decide(struct nav *n, const struct menu *m, json_object *info, int quiet,
 		double v;
 		o = &m->opts[i];
 		if (o->kind != MENU_OPT_PLAIN && o->kind != MENU_OPT_AGENT &&
-		    o->kind != MENU_OPT_OTHER)
+		    o->kind != MENU_OPT_OTHER && o->kind != MENU_OPT_BACK &&
+		    o->kind != MENU_OPT_REPEAT)
 			continue;
 		if (o->digit[0] ? nav_tried(s, o->digit)
 				: (s->said > 0 && d->loop))
 			continue;
 		v = menu_match(n->intent, o->label);
+		/* A misheard label that looks like "return to" or "again"
+		 * counts only when it plainly names the intent. */
+		if ((o->kind == MENU_OPT_BACK || o->kind == MENU_OPT_REPEAT) &&
+		    v < NAV_FIT_STRONG)
+			continue;
 		if (v > bs) {
 			bs = v;
 			best = o;
@@ -326,6 +360,26 @@ nav_decide(struct nav *n, const struct menu *m, json_object *info, int quiet,
 			 "the menu asks for a confirmation: pressed %s for "
 			 "\"%s\"",
 			 o->digit, o->label);
+		return;
+	}
+
+	/*
+	 * Nothing fits, or nothing was understood, the first time: most
+	 * menus say it again when no key comes, and a second transcript
+	 * brings the words the first one lost.  Once per menu.
+	 */
+	if (!d->loop && s->visits == 1 && !s->replayed &&
+	    n->replays < NAV_REPLAYS_MAX && !m->speech &&
+	    nav_kind(s, m, MENU_OPT_AGENT) == NULL &&
+	    nav_kind(s, m, MENU_OPT_OTHER) == NULL && !m->wait_agent) {
+		s->replayed = 1;
+		n->replays++;
+		d->act = NAV_WAIT;
+		snprintf(d->reason, sizeof(d->reason),
+			 "%s: waiting to hear the menu again before taking "
+			 "the operator route",
+			 m->nopts ? "no option fits the intent"
+				  : "no option was understood");
 		return;
 	}
 

@@ -102,6 +102,7 @@ struct nav_seen {
 	int ntried;
 	int visits;
 	int zero_tried, repeat_waits, said;
+	int replayed; /* waited once to hear it again */
 };
 
 struct nav {
@@ -110,6 +111,7 @@ struct nav {
 	int nseen;
 	int last; /* index in seen of the menu acted on last, -1 */
 	int acted_last; /* the last decision pressed or said something */
+	int replays;	/* waits for a menu to be said again */
 };
 
 struct nav_decision {

@@ -19,6 +19,12 @@ flow=explored
 jq -e '.flow_id != null and (.flow_id | startswith("learned-"))' \
 	"$keep/call.json" >/dev/null 2>&1 && flow=learned
 grep -q "step 'menu-1'" "$keep/ivrd.log" 2>/dev/null && flow=learned
+# want may list several right paths, separated by |: pressing the key
+# that fits at once, or after a wrong key the menu repeated.
 ok=no
-[ "$status" = completed ] && [ "$path" = "$want" ] && ok=yes
+if [ "$status" = completed ]; then
+	oldifs=$IFS IFS='|'
+	for w in $want; do [ "$path" = "$w" ] && ok=yes; done
+	IFS=$oldifs
+fi
 echo "CASE scenario=$sc ok=$ok status=${status:-none} path=${path:-none} want=$want agent_s=$agent_s flow=$flow"

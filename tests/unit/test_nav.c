@@ -62,15 +62,21 @@ test_no_fit_agent_route(void **state)
 	decide("my flight was cancelled",
 	       "for sales press 1 for all other questions press 5", NULL, 0);
 	assert_string_equal(d.digits, "5");
-	/* Neither: 0. */
+	/* Neither: hear the menu again once, then 0. */
 	decide("my flight was cancelled",
 	       "for sales press 1 for returns press 2", NULL, 0);
+	assert_int_equal(d.act, NAV_WAIT);
+	menu_parse("for sales press 1 for returns press 2", &m);
+	nav_decide(&n, &m, NULL, 0, &d);
+	assert_int_equal(d.loop, 0);
 	assert_string_equal(d.digits, "0");
 	/* Then the repeat option, then waiting. */
 	menu_parse("for sales press 1 for returns press 2 to hear these "
 		   "options again press 9",
 		   &m);
 	nav_init(&n, "my flight was cancelled");
+	nav_decide(&n, &m, NULL, 0, &d);
+	assert_int_equal(d.act, NAV_WAIT);
 	nav_decide(&n, &m, NULL, 0, &d);
 	assert_string_equal(d.digits, "0");
 	nav_decide(&n, &m, NULL, 0, &d);
@@ -186,10 +192,114 @@ test_listen_more(void **state)
 	decide("billing", "thank you for calling acme", NULL, 0);
 	assert_int_equal(d.act, NAV_NONE);
 	decide("billing", "thank you for calling acme", NULL, 1);
+	assert_int_equal(d.act, NAV_WAIT);
+	menu_parse("thank you for calling acme", &m);
+	nav_decide(&n, &m, NULL, 1, &d);
 	assert_int_equal(d.act, NAV_PRESS);
 	assert_string_equal(d.digits, "0");
 	decide("billing", "please hold while we connect your call", NULL, 0);
 	assert_int_equal(d.act, NAV_HOLD);
+}
+
+/*
+ * Transcripts as an offline recogniser gives them: "press" lost or heard
+ * as "to", labels with words missing, whole options missing.
+ */
+static void
+test_noisy_verbless(void **state)
+{
+	(void)state;
+	/* "press" lost everywhere; the card option has no number at all
+	 * (between 1 and 3, so 2). */
+	decide("dispute a charge on my credit card",
+	       "thank you for calling our bank for savings and checking the "
+	       "we could not to one for credit cart service return to for "
+	       "home loans and new three the we m to two zero",
+	       NULL, 0);
+	assert_int_equal(d.act, NAV_PRESS);
+	assert_string_equal(d.digits, "2");
+	decide("question about my bill",
+	       "welcome to city gas if you smell gas leave the building and "
+	       "call to one for payments and bills not to two for new "
+	       "service not to three",
+	       NULL, 0);
+	assert_string_equal(d.digits, "2");
+	/* A count is no key. */
+	menu_parse("your estimated wait time is two minutes thank you for "
+		   "your patience",
+		   &m);
+	assert_int_equal(m.nopts, 0);
+	assert_int_equal(m.hold, 1);
+	menu_parse("for emergencies hang up and dial nine one one", &m);
+	assert_int_equal(m.nopts, 0);
+}
+
+static void
+test_noisy_heard_twice(void **state)
+{
+	(void)state;
+	/* The first hearing loses the option that fits; nothing is pressed
+	 * blind, and the second hearing's options join the first's. */
+	decide("I need to refill my prescription",
+	       "you have reached valley clinic for appointments press one "
+	       "for test results press three",
+	       NULL, 0);
+	assert_int_equal(d.act, NAV_WAIT);
+	menu_parse("you have reached valley clinic for a point men's press "
+		   "one for prescription refill press to",
+		   &m);
+	nav_decide(&n, &m, NULL, 0, &d);
+	assert_int_equal(d.act, NAV_PRESS);
+	assert_string_equal(d.digits, "2");
+	/* A label misheard as "return to" still counts when it plainly
+	 * names the intent. */
+	decide("dispute a charge on my credit card",
+	       "for balances press 1 for credit card return to press 2 for "
+	       "loans press 3",
+	       NULL, 0);
+	assert_string_equal(d.digits, "2");
+}
+
+static void
+test_noisy_speech_prompt(void **state)
+{
+	(void)state;
+	/* "in a few words tell me why you are calling", badly heard. */
+	decide("change my flight reservation",
+	       "i'm currently enter the you entered due like are calling",
+	       NULL, 1);
+	assert_int_equal(d.act, NAV_SAY);
+	assert_string_equal(d.text, "change my flight reservation");
+	decide("lost card", "welcome please tell me what you need help with",
+	       NULL, 0);
+	assert_int_equal(d.act, NAV_SAY);
+	/* A keyed menu that mentions calling is not a speech prompt. */
+	menu_parse("if you are calling about an outage press 1 for billing "
+		   "press 2",
+		   &m);
+	assert_int_equal(m.speech, 0);
+}
+
+static void
+test_rejected_key_recovers(void **state)
+{
+	(void)state;
+	/* The first choice is not taken (the menu comes back): another
+	 * choice, never the same key again, then the operator. */
+	decide("my order never arrived",
+	       "for order status press 1 for returns press 2", NULL, 0);
+	assert_string_equal(d.digits, "1");
+	menu_parse("sorry that is not a valid choice for order status press "
+		   "1 for returns press 2",
+		   &m);
+	nav_decide(&n, &m, NULL, 0, &d);
+	assert_int_equal(d.loop, 1);
+	assert_int_equal(d.act, NAV_PRESS);
+	assert_string_not_equal(d.digits, "1");
+	menu_parse("for order status press 1 for returns press 2", &m);
+	nav_decide(&n, &m, NULL, 0, &d);
+	assert_int_equal(d.act, NAV_PRESS);
+	assert_string_not_equal(d.digits, "1");
 }
 
 int
@@ -203,6 +313,10 @@ main(void)
 	    cmocka_unit_test(test_data_prompt),
 	    cmocka_unit_test(test_speech),
 	    cmocka_unit_test(test_listen_more),
+	    cmocka_unit_test(test_noisy_verbless),
+	    cmocka_unit_test(test_noisy_heard_twice),
+	    cmocka_unit_test(test_noisy_speech_prompt),
+	    cmocka_unit_test(test_rejected_key_recovers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,27 +104,35 @@ feat_free(struct feat *f)
 }
 
 /*
- * |X(freq)|^2 over x[0..n) by spandsp's Goertzel filter.  It takes 16-bit
- * samples, so the span is scaled to full range first (quiet tones keep
- * their precision) and the power scaled back.
+ * The span of samples the call-progress tones are measured on, as 16-bit
+ * samples for spandsp's Goertzel filter: scaled to full range so that quiet
+ * tones keep their precision; *scale is the factor applied.
  */
-static double
-feat_goertzel(const double *x, int n, double freq)
+static int
+feat_span16(const double *x, int n, int16_t *pcm, double *scale)
 {
-	int16_t pcm[FEAT_GSPAN];
+	double peak = 0;
+
+	for (int i = 0; i < n; i++) {
+		double v = x[i] < 0 ? -x[i] : x[i];
+		if (v > peak)
+			peak = v;
+	}
+	if (peak <= 0)
+		return -1;
+	*scale = 32000.0 / peak;
+	for (int i = 0; i < n; i++)
+		pcm[i] = (int16_t)lrint(x[i] * *scale);
+	return 0;
+}
+
+/* |X(freq)|^2 of pcm[0..n) by spandsp's Goertzel filter, unscaled by a. */
+static double
+feat_goertzel(const int16_t *pcm, int n, double freq, double a)
+{
 	goertzel_descriptor_t desc;
 	goertzel_state_t st;
-	double peak = 0, a;
 
-	if (n > FEAT_GSPAN)
-		n = FEAT_GSPAN;
-	for (int i = 0; i < n; i++)
-		peak = fmax(peak, fabs(x[i]));
-	if (peak <= 0)
-		return 0;
-	a = 32000.0 / peak;
-	for (int i = 0; i < n; i++)
-		pcm[i] = (int16_t)lrint(x[i] * a);
 	make_goertzel_descriptor(&desc, (float)freq, n);
 	goertzel_init(&st, &desc);
 	goertzel_update(&st, pcm, n);
@@ -250,7 +258,8 @@ feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out)
 {
 	double pw[FEAT_NBIN], mag[FEAT_NBIN];
 	double sum = 0, cross = 0, tot, lsum = 0, band = 0, cen = 0;
-	double g440, g480, g620, norm, acc, fl = 0, nm = 0, pm = 0;
+	double g440, g480, g620, norm, acc, fl = 0, nm = 0, pm = 0, ga = 1;
+	int16_t g16[FEAT_GSPAN];
 	const double *win, *gx;
 	int nb = 0;
 
@@ -361,11 +370,25 @@ feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out)
 	gx = f->hist + FEAT_HIST - FEAT_GSPAN;
 	for (int i = 0; i < FEAT_GSPAN; i++)
 		norm += gx[i] * gx[i];
-	if (norm > 1e-7) {
+	/*
+	 * The Goertzel filters run only when the 400-650 Hz band holds a
+	 * fifth of the frame's spectrum or more: every call-progress component
+	 * lies there (the tone rules ask for a quarter of the energy or
+	 * more), and most music and speech frames are skipped.
+	 */
+	if (tot > 1e-12) {
+		double tb = 0;
+		for (int k = (int)(400 / FEAT_BIN_HZ);
+		     k <= (int)(650 / FEAT_BIN_HZ) + 1; k++)
+			tb += pw[k];
+		if (tb < 0.2 * tot)
+			norm = 0;
+	}
+	if (norm > 1e-7 && feat_span16(gx, FEAT_GSPAN, g16, &ga) == 0) {
 		norm *= FEAT_GSPAN / 2.0;
-		g440 = feat_goertzel(gx, FEAT_GSPAN, 440) / norm;
-		g480 = feat_goertzel(gx, FEAT_GSPAN, 480) / norm;
-		g620 = feat_goertzel(gx, FEAT_GSPAN, 620) / norm;
+		g440 = feat_goertzel(g16, FEAT_GSPAN, 440, ga) / norm;
+		g480 = feat_goertzel(g16, FEAT_GSPAN, 480, ga) / norm;
+		g620 = feat_goertzel(g16, FEAT_GSPAN, 620, ga) / norm;
 		out->ringback = g440 + g480;
 		out->busy = g480 + g620;
 		out->tone_lo = fmin(g440, g480);
@@ -377,7 +400,7 @@ feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out)
 		 * at 466 Hz) leaks into both bins and peaks at 460 Hz.
 		 */
 		if (g440 + g480 > 0.3 &&
-		    feat_goertzel(gx, FEAT_GSPAN, 460) / norm >
+		    feat_goertzel(g16, FEAT_GSPAN, 460, ga) / norm >
 			0.5 * (g440 + g480)) {
 			out->ringback = 0;
 			out->tone_lo = 0;

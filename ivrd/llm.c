@@ -521,12 +521,17 @@ llm_free(struct llm *l)
 /* Remembers this turn (user text, the model's tool call, its result). */
 static void
 llm_remember(struct llm *l, const struct nav_decision *d, const char *name,
-	     json_object *in)
+	     json_object *in, const char *call_id)
 {
-	char id[32];
+	char id[128];
 	json_object *a, *r, *content, *blk;
 
-	snprintf(id, sizeof(id), "call_%d", ++l->nturn);
+	/* The result must name the model's own call id. */
+	++l->nturn;
+	if (call_id && call_id[0])
+		snprintf(id, sizeof(id), "%s", call_id);
+	else
+		snprintf(id, sizeof(id), "call_%d", l->nturn);
 	json_object_array_add(l->turns, json_object_get(l->pending_user));
 	a = json_object_new_object();
 	json_object_object_add(a, "role", json_object_new_string("assistant"));
@@ -581,12 +586,13 @@ llm_remember(struct llm *l, const struct nav_decision *d, const char *name,
 
 /* The tool call of an answer, for the history (new reference), or NULL. */
 static json_object *
-llm_answer_call(struct llm *l, const char **name)
+llm_answer_call(struct llm *l, const char **name, char *id, size_t idlen)
 {
 	json_object *root = json_tokener_parse(l->body ? l->body : ""), *v, *x;
 	json_object *in = NULL;
 
 	*name = NULL;
+	id[0] = '\0';
 	if (root == NULL)
 		return NULL;
 	if (l->prov == LLM_ANTHROPIC) {
@@ -598,6 +604,10 @@ llm_answer_call(struct llm *l, const char **name)
 					0 &&
 				    json_object_object_get_ex(x, "input", &in)) {
 					in = json_object_get(in);
+					snprintf(id, idlen, "%s",
+						 bus_json_str(x, "id")
+						     ? bus_json_str(x, "id")
+						     : "");
 					break;
 				}
 			}
@@ -608,10 +618,14 @@ llm_answer_call(struct llm *l, const char **name)
 					      "message", &x) &&
 		    json_object_object_get_ex(x, "tool_calls", &v) &&
 		    json_object_object_get_ex(json_object_array_get_idx(v, 0),
-					      "function", &fn))
+					      "function", &fn)) {
+			const char *cid = bus_json_str(
+			    json_object_array_get_idx(v, 0), "id");
+			snprintf(id, idlen, "%s", cid ? cid : "");
 			in = json_tokener_parse(bus_json_str(fn, "arguments")
 						    ? bus_json_str(fn, "arguments")
 						    : "");
+		}
 	}
 	json_object_put(root);
 	return in;
@@ -637,14 +651,15 @@ llm_finish(struct llm *l, CURLcode res)
 		ok = 1;
 	if (ok) {
 		const char *name = NULL;
-		json_object *in = llm_answer_call(l, &name);
+		char cid[128];
+		json_object *in = llm_answer_call(l, &name, cid, sizeof(cid));
 		static const char *const names[] = {
 		    [NAV_PRESS] = "press_digits", [NAV_SAY] = "say",
 		    [NAV_WAIT] = "wait",	  [NAV_HOLD] = "mark_on_hold",
 		    [NAV_TRANSFER] = "transfer",  [NAV_HANGUP] = "hang_up"};
 		if (in)
 			llm_remember(l, &d, names[d.act] ? names[d.act] : "wait",
-				     in);
+				     in, cid);
 		json_object_put(in);
 		if (d.act == NAV_PRESS)
 			nav_note(l->nav, &l->m, d.digits);

@@ -115,6 +115,8 @@ listen = 127.0.0.1:$API_PORT
 [devices]
 phone = sip:user@127.0.0.1:$PHONE_PORT
 EOF
+# HS_DEMO_CONF: a file of more configuration (e.g. an [llm] section).
+[ -n "${HS_DEMO_CONF:-}" ] && cat "$HS_DEMO_CONF" >>"$RUN/holdslayer.conf"
 
 # The user's phone: baresip answers at once, says its piece (padded, since
 # baresip hangs up when the source ends) and records what it hears.

@@ -29,8 +29,8 @@ for pass in explored learned; do
 	# learned flow may skip detours, so its path can be shorter).
 	grep " pass=$pass" "$tmp/cases" | awk -v p=$pass '
 	{ total++
-	  good = (p == "explored") ? ($0 ~ / ok=yes /) :
-	      ($0 ~ / status=completed / && $0 ~ /,agent / && $0 ~ / flow=learned/)
+	  if (p == "explored") good = ($0 ~ / ok=yes /)
+	  else good = ($0 ~ / status=completed / && $0 ~ /,agent / && $0 ~ / flow=learned/)
 	  if (good) ok++
 	  for (i = 1; i <= NF; i++) { split($i, kv, "=");
 	    if (kv[1] == "agent_s" && kv[2] != "none" && kv[2] != "" && good) { t += kv[2]; nt++ } } }

@@ -376,32 +376,44 @@ cd_fini(struct daemon *d, void *state)
 	cd->stt = NULL;
 }
 
-/* ---- --eval ---- */
+/* ---- the --eval and --wer tools ---- */
 
 static void
-cd_eval_usage(FILE *fp)
+cd_tool_usage(FILE *fp)
 {
 	fprintf(fp, "usage: classifyd [-hnVv] [-f file] [--eval manifest] "
 		    "[--wer manifest]\n");
 }
 
-/* classifyd [-v] [-f file] --eval MANIFEST */
+/*
+ * classifyd [-v] [-f file] --eval MANIFEST | --wer MANIFEST: parses the
+ * options and the configuration once for both tools and runs the one
+ * asked for.  Returns the exit status.
+ */
 static int
-cd_eval_main(int argc, char **argv)
+cd_tool_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"eval", required_argument, NULL, 'E'},
+	    {"wer", required_argument, NULL, 'W'},
 	    {NULL, 0, NULL, 0}};
 	const char *manifest = NULL, *conf_path = NULL;
 	struct cls_params p;
 	struct conf *cf;
 	char err[512];
-	int c, verbose = 0;
+	int c, tool = 0, verbose = 0, r;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'E':
+		case 'W':
+			if (tool != 0 && tool != c) {
+				fprintf(stderr, "classifyd: --eval and --wer "
+						"are separate runs\n");
+				return 2;
+			}
+			tool = c;
 			manifest = optarg;
 			break;
 		case 'f':
@@ -411,21 +423,26 @@ cd_eval_main(int argc, char **argv)
 			verbose++;
 			break;
 		default:
-			cd_eval_usage(stderr);
+			cd_tool_usage(stderr);
 			return 2;
 		}
 	}
 	if (manifest == NULL || optind != argc) {
-		cd_eval_usage(stderr);
+		cd_tool_usage(stderr);
 		return 2;
 	}
 	if (conf_load(&cf, conf_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "classifyd: config: %s\n", err);
 		return 1;
 	}
-	cd_params(cf, &p);
+	if (tool == 'W') {
+		r = stt_wer_main(manifest, cf, verbose);
+	} else {
+		cd_params(cf, &p);
+		r = eval_run(manifest, &p, verbose, stdout);
+	}
 	conf_free(cf);
-	return eval_run(manifest, &p, verbose, stdout);
+	return r;
 }
 
 int
@@ -455,11 +472,10 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (strcmp(argv[i], "--eval") == 0 ||
-		    strncmp(argv[i], "--eval=", 7) == 0)
-			return cd_eval_main(argc, argv);
-		if (strcmp(argv[i], "--wer") == 0 ||
+		    strncmp(argv[i], "--eval=", 7) == 0 ||
+		    strcmp(argv[i], "--wer") == 0 ||
 		    strncmp(argv[i], "--wer=", 6) == 0)
-			return stt_wer_main(argc, argv);
+			return cd_tool_main(argc, argv);
 	}
 	return daemon_main(argc, argv, &ops, &cd);
 }

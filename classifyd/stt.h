@@ -184,8 +184,12 @@ int stt_options_match(const struct stt_option *ref, int nref,
  * or file could not be used.
  */
 int stt_wer_run(const char *manifest, struct stt *s, int verbose, FILE *out);
-/* classifyd [-v] [-f file] --wer MANIFEST; returns the exit status. */
-int stt_wer_main(int argc, char **argv);
+struct conf;
+/*
+ * The --wer tool: builds the engine cf configures (borrowed) and runs
+ * stt_wer_run() on manifest.  Returns the exit status.
+ */
+int stt_wer_main(const char *manifest, const struct conf *cf, int verbose);
 
 /* ---- stt_worker.c ---- */
 

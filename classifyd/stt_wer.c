@@ -12,7 +12,6 @@
  * the references that the transcripts recovered.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,53 +176,16 @@ stt_wer_run(const char *manifest, struct stt *s, int verbose, FILE *out)
 	return bad;
 }
 
-static void
-stt_wer_usage(FILE *fp)
-{
-	fprintf(fp, "usage: classifyd [-hnVv] [-f file] [--eval manifest] "
-		    "[--wer manifest]\n");
-}
-
 int
-stt_wer_main(int argc, char **argv)
+stt_wer_main(const char *manifest, const struct conf *cf, int verbose)
 {
-	static const struct option longopts[] = {
-	    {"wer", required_argument, NULL, 'W'}, {NULL, 0, NULL, 0}};
-	const char *manifest = NULL, *conf_path = NULL;
 	struct stt_config sc;
 	struct stt *s = NULL;
-	struct conf *cf;
 	char err[512];
-	int c, verbose = 0, r;
+	int r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:v", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'W':
-			manifest = optarg;
-			break;
-		case 'f':
-			conf_path = optarg;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			stt_wer_usage(stderr);
-			return 2;
-		}
-	}
-	if (manifest == NULL || optind != argc) {
-		stt_wer_usage(stderr);
-		return 2;
-	}
-	if (conf_load(&cf, conf_path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "classifyd: config: %s\n", err);
-		return 1;
-	}
 	stt_config_from_conf(cf, &sc);
 	r = stt_new(&s, &sc, err, sizeof(err));
-	conf_free(cf);
 	if (r < 0) {
 		fprintf(stderr, "classifyd: %s\n", err);
 		return 1;

@@ -254,13 +254,76 @@ hc_final(struct hc *h, json_object *c)
 	return st && strcmp(st, "completed") == 0 ? 0 : 1;
 }
 
+/*
+ * A readable line for an event the user should read as it happens, or
+ * NULL: info_missing -> "needs account_number: took the representative
+ * route".
+ */
+static const char *
+hc_event_note(json_object *e, char *out, size_t len)
+{
+	const char *type = hc_str(e, "type"), *key, *act;
+	json_object *d;
+
+	if (type == NULL || strcmp(type, "info_missing") != 0 ||
+	    !json_object_object_get_ex(e, "data", &d))
+		return NULL;
+	key = hc_str(d, "key");
+	act = hc_str(d, "action");
+	if (act == NULL || strcmp(act, "representative") == 0)
+		act = "took the representative route";
+	else if (strcmp(act, "wait") == 0)
+		act = "waited for the menu to move on";
+	else if (strcmp(act, "listen") == 0)
+		act = "kept listening";
+	else if (strcmp(act, "say") == 0)
+		act = "answered by voice instead";
+	else if (strcmp(act, "hold") == 0)
+		act = "waited on hold";
+	else if (strcmp(act, "transfer") == 0)
+		act = "rang your phone";
+	else if (strcmp(act, "hang_up") == 0)
+		act = "hung up";
+	else {
+		snprintf(out, len,
+			 "needs %s: not guessed; pressed %s for the "
+			 "representative route",
+			 key ? key : "?", act);
+		return out;
+	}
+	snprintf(out, len, "needs %s: not guessed; %s", key ? key : "?", act);
+	return out;
+}
+
+/* Prints the notes of events after the first *done (counted by note). */
+static void
+hc_print_notes(json_object *c, int *done, bool tty)
+{
+	json_object *v;
+	char note[256];
+	int n = 0;
+
+	if (!json_object_object_get_ex(c, "events", &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		if (hc_event_note(e, note, sizeof(note)) == NULL)
+			continue;
+		if (n++ < *done)
+			continue;
+		printf(tty ? "\r%s\033[K\n" : "%s\n", note);
+		(*done)++;
+	}
+}
+
 /* Follows a call until it ends. */
 static int
 hc_follow(struct hc *h, const char *id)
 {
 	char path[256], line[256], last[256] = "", key[128], lastkey[128] = "";
 	bool tty = isatty(STDOUT_FILENO);
-	int fails = 0;
+	int fails = 0, notes = 0;
 
 	snprintf(path, sizeof(path), "/api/calls/%s", id);
 	for (;;) {
@@ -296,10 +359,16 @@ hc_follow(struct hc *h, const char *id)
 				printf("%s\n", json_object_to_json_string_ext(
 						   c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		} else if (tty) {
+			int before = notes;
+			hc_print_notes(c, &notes, tty);
+			if (notes != before)
+				last[0] = '\0';
 			if (strcmp(line, last) != 0)
 				printf("\r%s\033[K", line);
-		} else if (strcmp(key, lastkey) != 0) {
-			printf("%s\n", line);
+		} else {
+			hc_print_notes(c, &notes, tty);
+			if (strcmp(key, lastkey) != 0)
+				printf("%s\n", line);
 		}
 		fflush(stdout);
 		snprintf(last, sizeof(last), "%s", line);
@@ -419,10 +488,12 @@ hc_print_call(json_object *c)
 		printf("events:\n");
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			json_object *e = json_object_array_get_idx(v, i), *d;
+			char note[256];
 			printf("  %s  %-18s %s\n",
 			       hc_str(e, "ts") ? hc_str(e, "ts") : "?",
 			       hc_str(e, "type") ? hc_str(e, "type") : "?",
-			       json_object_object_get_ex(e, "data", &d)
+			       hc_event_note(e, note, sizeof(note)) ? note
+			       : json_object_object_get_ex(e, "data", &d)
 				   ? json_object_to_json_string_ext(
 					 d, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 				   : "{}");

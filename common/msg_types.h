@@ -21,6 +21,7 @@
 	X(ivr_step, "ivrd")                                                    \
 	X(ivr_dtmf_sent, "ivrd")                                               \
 	X(ivr_menu_detected, "ivrd")                                           \
+	X(info_missing, "ivrd")                                                \
 	X(audio_classified, "classifyd")                                       \
 	X(transcript_chunk, "classifyd")                                       \
 	X(hold_eta, "classifyd")                                               \

@@ -24,6 +24,7 @@
 
 #include "ivrd.h"
 #include "log.h"
+#include "nav.h"
 
 #define CALL_LISTEN_DEFAULT_S 15.0 /* LISTEN without a timeout */
 #define CALL_LISTEN_QUIET_S 1.0	   /* non-speech that ends a prompt */
@@ -354,22 +355,49 @@ call_publish_step(struct call *c, const struct flow_step *s,
 	call_publish(c, MSG_ivr_step, o);
 }
 
+int
+call_info_missing(struct call *c, const char *key, const char *prompt,
+		  const char *action, const char *reason)
+{
+	json_object *o;
+
+	if (!nav_missing_once(c->missing_told, sizeof(c->missing_told), key))
+		return 0;
+	if (strncmp(key, "info.", 5) == 0)
+		key += 5;
+	o = json_object_new_object();
+	json_object_object_add(o, "key", json_object_new_string(key));
+	json_object_object_add(o, "prompt",
+			       json_object_new_string(prompt ? prompt : ""));
+	json_object_object_add(o, "action", json_object_new_string(action));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	log_notice("call %s: the company asks for %s, which the call's info "
+		   "does not have: %s",
+		   c->id, key, action);
+	call_publish(c, MSG_info_missing, o);
+	return 1;
+}
+
 /*
  * The call's info has no value for key ("info.account_number"): nothing is
- * guessed; the user is told through ivr_step and exploration takes the
- * representative route.
+ * guessed; the user is told (info_missing, and the ivr_step's reason) and
+ * exploration takes the representative route.
  */
 static void
 call_missing_info(struct call *c, const struct flow_step *s, const char *key,
 		  const char *what)
 {
 	char why[512];
+	const char *prompt = c->heard_len      ? c->heard
+			     : c->prompt_heard[0] ? c->prompt_heard
+						  : s->description;
 
 	snprintf(why, sizeof(why),
 		 "missing %s: the call was started without it, so %s cannot "
 		 "be answered; taking the representative route",
 		 key, what);
 	call_publish_step(c, s, why);
+	call_info_missing(c, key, prompt, "representative", why);
 	call_explore(c, why);
 }
 
@@ -900,6 +928,10 @@ call_run_step(struct call *c, int idx, const char *reason)
 	}
 	call_step_timer_cancel(c);
 	c->step = idx;
+	/* What the last step heard is the prompt this one may answer. */
+	if (c->heard_len)
+		snprintf(c->prompt_heard, sizeof(c->prompt_heard), "%s",
+			 c->heard);
 	c->heard_len = 0;
 	if (c->heard)
 		c->heard[0] = '\0';

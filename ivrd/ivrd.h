@@ -274,6 +274,9 @@ struct call {
 	int user_live;	     /* a user leg is ringing (or up) */
 	int user_cancels;    /* user legs we cancelled whose end is due */
 	int user_redial;     /* ring the user once the cancelled leg ended */
+	/* info_missing */
+	char missing_told[512]; /* keys told so far (nav_missing_once) */
+	char prompt_heard[512]; /* what the step before this one heard */
 };
 
 /* The daemon state. */
@@ -323,6 +326,17 @@ void call_handover(struct call *c, const char *reason);
  */
 void call_run_flow(struct call *c, struct flow *f, const char *reason);
 void call_fail_explore(struct call *c, const char *reason);
+/*
+ * Tells the user that the company asked for key (e.g. "account_number" or
+ * "info.account_number") and the call's info has none: publishes
+ * info_missing {key, prompt, action, reason} the first time key is missing
+ * in this call (later calls for the same key do nothing).  prompt is the
+ * transcript that asked (may be NULL or ""), action what ivrd did instead
+ * ("representative", the digits pressed, "wait", ...), reason says it in
+ * words.  Returns 1 when published, else 0.
+ */
+int call_info_missing(struct call *c, const char *key, const char *prompt,
+		      const char *action, const char *reason);
 
 /*
  * explore.c: the exploration navigator.  call.c calls these hooks; call.c

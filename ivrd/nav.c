@@ -190,6 +190,52 @@ nav_agent_route(struct nav *n, struct nav_seen *s, const struct menu *m,
 	return 0;
 }
 
+int
+nav_missing_once(char *seen, size_t seenlen, const char *key)
+{
+	size_t kl, sl;
+	const char *p;
+
+	if (key == NULL)
+		return 0;
+	if (strncmp(key, "info.", 5) == 0)
+		key += 5;
+	kl = strlen(key);
+	if (kl == 0 || strchr(key, ' ') != NULL)
+		return 0;
+	for (p = seen; (p = strstr(p, key)) != NULL; p += kl)
+		if ((p == seen || p[-1] == ' ') &&
+		    (p[kl] == ' ' || p[kl] == '\0'))
+			return 0;
+	sl = strlen(seen);
+	if (sl + (sl > 0) + kl + 1 > seenlen)
+		return 0;
+	snprintf(seen + sl, seenlen - sl, "%s%s", sl > 0 ? " " : "", key);
+	return 1;
+}
+
+const char *
+nav_act_action(const struct nav_decision *d)
+{
+	switch (d->act) {
+	case NAV_PRESS:
+		return d->digits;
+	case NAV_SAY:
+		return "say";
+	case NAV_WAIT:
+		return "wait";
+	case NAV_HOLD:
+		return "hold";
+	case NAV_TRANSFER:
+		return "transfer";
+	case NAV_HANGUP:
+		return "hang_up";
+	case NAV_NONE:
+		break;
+	}
+	return "listen";
+}
+
 void
 nav_note(struct nav *n, const struct menu *m, const char *digits)
 {

@@ -134,6 +134,18 @@ void nav_init(struct nav *n, const char *intent);
  */
 void nav_decide(struct nav *n, const struct menu *m, json_object *info,
 		int quiet, struct nav_decision *d);
+/*
+ * The info_missing event is published once per key per call: seen holds
+ * the keys told so far, separated by spaces ("" at the start of the call).
+ * Returns 1 when key (a leading "info." is dropped) is not in seen, after
+ * adding it; 0 when it was told before, is empty, or seen is full.
+ */
+int nav_missing_once(char *seen, size_t seenlen, const char *key);
+/*
+ * The action a decision took, as info_missing reports it: the digits
+ * pressed, or "say", "wait", "hold", "transfer", "hang_up", "listen".
+ */
+const char *nav_act_action(const struct nav_decision *d);
 /* Records a decision taken elsewhere (the LLM) for loop detection. */
 void nav_note(struct nav *n, const struct menu *m, const char *digits);
 

@@ -1,7 +1,8 @@
 /*
  * notifyd: the daemon that tells the user.  It subscribes to classifyd's
  * human_detected, sipd's call_ended (company leg) and ivrd's transfer_retry
- * (the user's phone is rung again while an agent waits) and sends each as a
+ * (the user's phone is rung again while an agent waits) and info_missing
+ * (the company asked for a value the call's info lacks) and sends each as a
  * webhook.  See notifyd(8).
  */
 #include "notifyd.h"
@@ -24,7 +25,8 @@ notifyd_init(struct daemon *d, void *state)
 	struct bus *b = daemon_bus(d);
 	static const char *const cls[] = {"human_detected", NULL};
 	static const char *const sip[] = {"call_ended", NULL};
-	static const char *const ivr[] = {"transfer_retry", NULL};
+	static const char *const ivr[] = {"transfer_retry", "info_missing",
+					  NULL};
 	int r;
 
 	if ((r = webhook_new(&n->hook, d)) < 0) {
@@ -58,7 +60,8 @@ notifyd_event(struct daemon *d, void *state, struct bus_in *in)
 		if (leg == NULL || strcmp(leg, "company") != 0)
 			return;
 	} else if (in->ev.type != MSG_human_detected &&
-		   in->ev.type != MSG_transfer_retry) {
+		   in->ev.type != MSG_transfer_retry &&
+		   in->ev.type != MSG_info_missing) {
 		return;
 	}
 	if (c->notify_webhook_url[0] == '\0')

@@ -4,8 +4,8 @@
 #   - a LISTEN step whose words are not heard hands the call to
 #     exploration, with the reason, instead of hanging up;
 #   - a placeholder naming a key the call's info lacks is not guessed: an
-#     ivr_step tells the user "missing info.account_number" and the call is
-#     handed to exploration;
+#     ivr_step tells the user "missing info.account_number", so does an
+#     info_missing event, and the call is handed to exploration;
 #   - an audio condition branches on music; [ivr] max_menu_levels stops a
 #     flow that presses more menu keys than allowed, saying so.
 . "$(dirname "$0")/../lib.sh"
@@ -78,8 +78,10 @@ call a1 ivrd-account '{"zip":"90210"}'
 wait_for 10 has '.call_id == "a1" and .type == "ivr_step" and (.data.reason | startswith("missing info.account_number"))' ||
 	fail "no ivr_step telling the user about the missing account number: $(ev a1 'select(.type == "ivr_step") | .data.reason')"
 grep -q "call a1: exploring: missing info.account_number" "$T/ivrd.log" || fail "a1 was not handed to exploration"
+wait_for 10 has '.call_id == "a1" and .type == "info_missing" and .data.key == "account_number" and .data.action == "representative"' ||
+	fail "no info_missing {key: account_number, action: representative}: $(ev a1 'select(.type == "info_missing") | .data')"
 ev a1 'select(.type == "ivr_dtmf_sent")' | grep -q . && fail "a1 keyed in digits without a value"
-ok "missing info.account_number: told through ivr_step, nothing guessed, exploration takes over"
+ok "missing info.account_number: told through ivr_step and info_missing, nothing guessed, exploration takes over"
 hsbus req ivrd '{"cmd":"hangup","call_id":"a1"}' >/dev/null
 
 # 3. Music branches; the second menu key is one level too many.

@@ -302,6 +302,46 @@ test_rejected_key_recovers(void **state)
 	assert_string_not_equal(d.digits, "1");
 }
 
+/* info_missing: once per key per call, whichever path found it first. */
+static void
+test_missing_once(void **state)
+{
+	char seen[40] = "";
+
+	(void)state;
+	assert_int_equal(nav_missing_once(seen, sizeof(seen),
+					  "info.account_number"), 1);
+	assert_string_equal(seen, "account_number");
+	/* The exploration finds the same key after the flow did. */
+	assert_int_equal(nav_missing_once(seen, sizeof(seen),
+					  "account_number"), 0);
+	/* A key that is a part of one told is another key. */
+	assert_int_equal(nav_missing_once(seen, sizeof(seen), "account"), 1);
+	assert_int_equal(nav_missing_once(seen, sizeof(seen), "number"), 1);
+	assert_int_equal(nav_missing_once(seen, sizeof(seen), "account"), 0);
+	assert_string_equal(seen, "account_number account number");
+	assert_int_equal(nav_missing_once(seen, sizeof(seen), ""), 0);
+	assert_int_equal(nav_missing_once(seen, sizeof(seen), "info."), 0);
+	assert_int_equal(nav_missing_once(seen, sizeof(seen), NULL), 0);
+	/* Full: nothing more is recorded, nothing overflows. */
+	assert_int_equal(nav_missing_once(seen, sizeof(seen),
+					  "a_key_much_too_long"), 0);
+	assert_string_equal(seen, "account_number account number");
+	assert_int_equal(nav_missing_once(seen, sizeof(seen), "zip"), 1);
+	assert_string_equal(seen, "account_number account number zip");
+
+	/* The action reported: the operator key the navigator pressed. */
+	decide("billing", "please enter your account number followed by the "
+			  "pound key",
+	       "{}", 0);
+	assert_string_equal(d.missing, "account_number");
+	assert_string_equal(nav_act_action(&d), "0");
+	d.act = NAV_WAIT;
+	assert_string_equal(nav_act_action(&d), "wait");
+	d.act = NAV_NONE;
+	assert_string_equal(nav_act_action(&d), "listen");
+}
+
 int
 main(void)
 {
@@ -317,6 +357,7 @@ main(void)
 	    cmocka_unit_test(test_noisy_heard_twice),
 	    cmocka_unit_test(test_noisy_speech_prompt),
 	    cmocka_unit_test(test_rejected_key_recovers),
+	    cmocka_unit_test(test_missing_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

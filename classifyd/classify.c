@@ -64,7 +64,26 @@
 #define LIVE_MIN_FRAMES 30 /* frames before a segment is judged */
 #define VOICE_NEW_DB 8.0  /* spectral shape distance of another voice */
 #define PITCH_NEW_ST 7.0  /* pitch distance of another voice */
-#define QUIET_AFTER_S 2.5 /* quiet after speech that means a person waits */
+#define ANCHOR_MAX 100	  /* frames within which a segment's onset moves */
+#define ANCHOR_GAP 6	  /* quiet frames that separate hold audio and speech */
+#define ANCHOR_DB 25.0	  /* how far below the loud frames "quiet" is */
+#define QUIET_AFTER_S 2.5
+#define SPEECH_DIP_DB 12.0 /* speech dips this far below its level */
+#define MUSIC_UNDER 0.75  /* share of tonal quiet frames: music under it */
+#define REF_QUIET_S 1.0	  /* quiet after an announcement's end */
+#define BG_MAX 32	  /* backgrounds remembered */
+#define BG_MIN_FRAMES 6	  /* frames of a steady quiet stretch */
+#define BG_QUIET_DB 20.0  /* below the recent peak */
+#define BG_STEADY_DB 4.0  /* frame levels within this of the run's mean */
+#define BG_NEW_DB 6.0
+#define BG_FLAT 0.25	  /* flatness of noise (a quiet passage of music is less) */
+#define BG_SNR_DB 60.0	  /* a line's noise is within this of the talker */	  /* level or spectrum change of a new line */ /* quiet after speech that means a person waits */
+
+struct cls;
+static double cls_bg_new(const struct cls *c, double t0, double t1,
+			 double speech_db, double *level);
+static void cls_note(struct cls *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static const char *const cls_names[CLS_NCLASS] = {
     "silence", "music", "speech", "ringback", "busy", "dtmf",
@@ -89,11 +108,26 @@ struct cls_seg {
 	double gap_db;	 /* its level */
 	int after_music; /* hold music played just before */
 	int judged;
+	int anchor;	 /* first frame of the live test's view */
+	int nhops, npub; /* hops, and hops published as speech */
+	int by_music;	 /* the hold music came back after it */
+	double lead_db;	 /* loudest of the 5 frames before the onset */
 	/* summary (cls_seg_stats) */
 	float shape[FEAT_NBANDS];
 	double level_db, floor_db, pitch_hz, quiet_tonal;
 	double pause_db; /* the quietest 100 ms */
 	int nact;
+};
+
+/*
+ * A background: a steady quiet stretch (line noise, comfort noise, the
+ * digital silence of a recording's pauses) with its level and spectrum.
+ */
+struct cls_bg {
+	double t0, t1;		  /* seconds */
+	double level_db;	  /* mean frame level (-90 for digital silence) */
+	float bands[FEAT_NBANDS]; /* mean band levels, dB, floored at -90 */
+	double flatness;	  /* mean spectral flatness */
 };
 
 /* Per-tone cadence tracker. */
@@ -145,6 +179,12 @@ struct cls {
 	int human_live;	     /* human reported and not retracted */
 	int nann;	     /* speech-like segments heard (announcements) */
 	double hold_floor;   /* noise floor heard during hold */
+	/* backgrounds heard (ring of BG_MAX) and the run being measured */
+	struct cls_bg bg[BG_MAX];
+	unsigned nbg;
+	double loud_ref;      /* decaying peak level, dB */
+	int bg_run;	      /* frames of the current steady quiet run */
+	double bg_sum, bg_flat, bg_bands[FEAT_NBANDS];
 	int hold_music;	     /* the hold was music */
 };
 
@@ -210,6 +250,7 @@ cls_new(struct cls **out, const struct cls_params *params,
 		c->sink = *sink;
 	c->cur = -1;
 	c->floor_db = -60;
+	c->loud_ref = -100;
 	if ((r = feat_new(&c->feat)) < 0)
 		goto fail;
 	if ((r = tones_new(&c->tones)) < 0)
@@ -830,6 +871,10 @@ cls_seg_open(struct cls *c, int back)
 		g++;
 	}
 	s->gap_s = g * FEAT_FRAME_S;
+	s->lead_db = -100;
+	for (int i = back; i < back + 5 && i < n; i++)
+		if (cls_ago(c, i)->energy_db > s->lead_db)
+			s->lead_db = cls_ago(c, i)->energy_db;
 	/* Its median level: a fading music tail in it does not count. */
 	{
 		float ge[GAP_FRAMES + 1];
@@ -856,11 +901,54 @@ cls_seg_close(struct cls *c, int by_music)
 		struct cls_seg *s = &c->seg[c->cur];
 
 		cls_seg_stats(s, SEG_FRAMES);
+		s->by_music = by_music;
 		if (by_music && !s->live && s->nact >= 20 &&
 		    s->level_db - s->floor_db >= 20 && s->quiet_tonal <= 0.6)
 			c->nann++;
 	}
 	c->cur = -1;
+}
+
+/*
+ * A young segment (opened from window classes, which lag by up to a
+ * second) often begins with the tail of the hold audio: music, then a
+ * short quiet, then the speech.  Frame by frame, the latest quiet run of
+ * ANCHOR_GAP frames or more, well below the loud frames on both sides,
+ * with speech after it: the frame where that speech begins, or 0.  The
+ * segment itself keeps all its frames (it may be an announcement other
+ * segments are compared with); the live test looks at the frames from
+ * here on.
+ */
+static int
+cls_seg_anchor(const struct cls_seg *s)
+{
+	double pk_before = -100;
+	int run = 0;
+
+	if (s->fr == NULL || !s->after_music || s->gap_s >= 0.1 ||
+	    s->n > ANCHOR_MAX)
+		return s->anchor;
+	/* only when the sound went on right up to the onset */
+	for (int i = 0; i < s->n && i < 10; i++)
+		if (s->fr[i].e > pk_before)
+			pk_before = s->fr[i].e;
+	if (s->lead_db < pk_before - ANCHOR_DB)
+		return s->anchor;
+	pk_before = -100;
+	for (int i = 0; i < s->n; i++) {
+		double e = s->fr[i].e;
+
+		if (e < pk_before - ANCHOR_DB) {
+			run++;
+			continue;
+		}
+		if (run >= ANCHOR_GAP && s->n - i >= 5)
+			return i;
+		run = 0;
+		if (e > pk_before)
+			pk_before = e;
+	}
+	return s->anchor;
 }
 
 /*
@@ -928,10 +1016,11 @@ cls_retract(struct cls *c, const char *reason)
  * call (the announcements).  Returns the score; ev gets the reasons.
  */
 static double
-cls_live_score(struct cls *c, struct cls_seg *s, char *ev, size_t evlen)
+cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
+	       char *ev, size_t evlen)
 {
 	double vmin = 1e9, pmin = 1e9, sysfloor = 100, syslevel = -100;
-	double score = 0, nfloor;
+	double score = 0, bgd, bglevel = -100;
 	int nref = 0;
 	size_t o = 0;
 
@@ -946,12 +1035,36 @@ cls_live_score(struct cls *c, struct cls_seg *s, char *ev, size_t evlen)
 		 * twice, or speech-like segments (not music taken for
 		 * speech).
 		 */
-		if (r == s || r->live || r->nact < 20)
+		if (r == s || r == self || r->live || r->nact < 20)
 			continue;
+		/*
+		 * Music taken for speech for a hop or two is no reference,
+		 * nor is what began before the classifier had its long
+		 * context (the first hops of a call are its least sure).
+		 */
+		if (r->npub * 5 < r->nhops * 3 ||
+		    r->t0 < LONG_FRAMES * FEAT_FRAME_S)
+			continue;
+		/*
+		 * A reference is a whole announcement: it repeated, or the
+		 * hold audio (music, or a second of quiet) followed it, not
+		 * the first words of one still going on.
+		 */
+		{
+			double end = r->t0 + r->n * FEAT_FRAME_S;
+			double next = s->t0;
+
+			for (int k = i + 1; k < c->nseg; k++)
+				if (&c->seg[k] != self && c->seg[k].t0 < next)
+					next = c->seg[k].t0;
+			if (!r->ann && !r->by_music && next - end < REF_QUIET_S)
+				continue;
+		}
 		if (!r->ann && (r->level_db - r->floor_db < 20 ||
 				r->quiet_tonal > 0.6))
 			continue;
 		nref++;
+		cls_note(c, "  ref t0=%.2f n=%d ann=%d bym=%d npub=%d/%d lvl=%.1f floor=%.1f tonal=%.2f", r->t0, r->n, r->ann, r->by_music, r->npub, r->nhops, r->level_db, r->floor_db, r->quiet_tonal);
 		v = cls_voice_dist(s, r) + 0.3 * cls_pitch_dist(s, r);
 		if (v < vmin)
 			vmin = v;
@@ -964,22 +1077,19 @@ cls_live_score(struct cls *c, struct cls_seg *s, char *ev, size_t evlen)
 		if (r->level_db > syslevel)
 			syslevel = r->level_db;
 	}
-	/* Evidence for a new path: a person's line and room. */
 	/*
-	 * The person's line: the pauses in the speech (a real pause of
-	 * 100 ms, not a stop closure) and, when the speech began after a
-	 * quiet gap, that gap too -- a new line is noisy before the first
-	 * word as well, a recording's own pauses are not.
+	 * A person's line: the quiet just before the first word, or in the
+	 * pauses, is a background not heard before in the call.
 	 */
-	nfloor = s->level_db - s->pause_db >= 15 ? s->pause_db : -100;
-	if (s->gap_s >= 0.3)
-		nfloor = nfloor > -100 ? fmin(nfloor, s->gap_db) : s->gap_db;
-	if (nfloor > -85 && nref > 0 && nfloor >= sysfloor + 5) {
+	bgd = cls_bg_new(c, s->t0, s->t0 + s->n * FEAT_FRAME_S, s->level_db,
+			 &bglevel);
+	if (bgd >= BG_NEW_DB) {
 		score += 1;
 		o += (size_t)snprintf(ev + o, evlen - o,
-				      "line noise %.0f dB above the "
-				      "announcements'; ",
-				      nfloor - sysfloor);
+				      "a new line behind the speech (%.0f dB "
+				      "background, %.0f dB from any heard "
+				      "before); ",
+				      bglevel, bgd > 90 ? 0 : bgd);
 	}
 	if (nref > 0 && (vmin >= VOICE_NEW_DB || pmin >= PITCH_NEW_ST) &&
 	    o < evlen) {
@@ -998,14 +1108,14 @@ cls_live_score(struct cls *c, struct cls_seg *s, char *ev, size_t evlen)
 	/* Against: pauses of digital silence (a clean recording) or music. */
 	if (s->floor_db <= -85)
 		score -= 2;
-	if (s->level_db - s->floor_db < 20 || s->quiet_tonal > 0.6)
+	if (s->level_db - s->floor_db < SPEECH_DIP_DB || s->quiet_tonal > MUSIC_UNDER)
 		score -= 2;
 	cls_note(c, "seg t0=%.2f n=%d gap=%.2f gapdb=%.1f am=%d lvl=%.1f "
 		    "floor=%.1f pitch=%.0f tonal=%.2f | nref=%d vmin=%.2f "
-		    "pmin=%.1f sysfloor=%.1f syslevel=%.1f score=%.0f %s",
+		    "pmin=%.1f bgd=%.1f syslevel=%.1f score=%.0f %s",
 		 s->t0, s->n, s->gap_s, s->gap_db, s->after_music, s->level_db,
 		 s->floor_db, s->pitch_hz, s->quiet_tonal, nref, vmin, pmin,
-		 sysfloor, syslevel, score, ev);
+		 bgd, syslevel, score, ev);
 	return score;
 }
 
@@ -1108,6 +1218,9 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	c->music_recent = k == CLS_MUSIC;
 	if (c->cur < 0 || c->seg[c->cur].fr == NULL)
 		return;
+	c->seg[c->cur].nhops++;
+	if (w->cls == CLS_SPEECH)
+		c->seg[c->cur].npub++;
 	s = &c->seg[c->cur];
 
 	/* Is this speech a replay of something heard earlier in the call? */
@@ -1138,24 +1251,57 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	}
 	if (!c->hold_seen || s->live || k != CLS_SPEECH)
 		return;
+	cls_seg_stats(s, LIVE_FRAMES);
 	if (s->nact > 0 && s->level_db - s->floor_db >= 20 &&
 	    s->quiet_tonal <= 0.6) {
 		if (c->new_speech == 0)
 			c->new_speech_onset = s->t0;
 		c->new_speech += dh;
 	}
-	if (c->human_seen || s->n < LIVE_MIN_FRAMES || s->judged >= 3 ||
-	    c->seg_speech < c->p.human_speech_s)
+	if (c->human_seen)
 		return;
-	s->judged++;
-	if (cls_live_score(c, s, ev, sizeof(ev)) < 2)
-		return;
-	s->live = 1;
-	c->human_seen = 1;
-	c->human_live = 1;
-	if (c->sink.human != NULL)
-		c->sink.human(c->sink.arg, w->confidence, ev, cls_time(c),
-			      s->t0);
+	{
+		struct cls_seg v;
+		int j = cls_seg_anchor(s), g = 0;
+		float ge[GAP_FRAMES];
+		double pk = -100;
+
+		if (j != s->anchor) {
+			s->anchor = j;
+			s->judged = 0;
+		}
+		v = *s;
+		v.fr = s->fr + j;
+		v.n = s->n - j;
+		v.t0 = s->t0 + j * FEAT_FRAME_S;
+		if (v.n < LIVE_MIN_FRAMES || s->judged >= 3 ||
+		    v.n * FEAT_FRAME_S < c->p.human_speech_s ||
+		    c->seg_speech < c->p.human_speech_s)
+			return;
+		if (j > 0) {
+			/* the quiet run before the view is its gap */
+			for (int i = 0; i < v.n; i++)
+				if (v.fr[i].e > pk)
+					pk = v.fr[i].e;
+			for (int i = j - 1; i >= 0 && g < GAP_FRAMES; i--) {
+				if (s->fr[i].e > pk - ANCHOR_DB)
+					break;
+				ge[g++] = s->fr[i].e;
+			}
+			v.gap_s = g * FEAT_FRAME_S;
+			v.gap_db = g > 0 ? cls_pctf(ge, g, 0.5) : -100;
+			v.after_music = 0;
+		}
+		s->judged++;
+		if (cls_live_score(c, &v, s, ev, sizeof(ev)) < 2)
+			return;
+		s->live = 1;
+		c->human_seen = 1;
+		c->human_live = 1;
+		if (c->sink.human != NULL)
+			c->sink.human(c->sink.arg, w->confidence, ev,
+				      cls_time(c), v.t0);
+	}
 }
 
 /* ---- the frame loop ---- */
@@ -1214,6 +1360,120 @@ cls_hop(struct cls *c)
 	c->dtmf_frames = 0;
 }
 
+/* Ends the steady quiet run; keeps it as a background when long enough. */
+static void
+cls_bg_end(struct cls *c)
+{
+	struct cls_bg *b;
+
+	if (c->bg_run >= BG_MIN_FRAMES) {
+		b = &c->bg[c->nbg++ % BG_MAX];
+		b->t1 = cls_time(c) - FEAT_FRAME_S;
+		b->t0 = b->t1 - c->bg_run * FEAT_FRAME_S;
+		b->level_db = c->bg_sum / c->bg_run;
+		b->flatness = c->bg_flat / c->bg_run;
+		for (int k = 0; k < FEAT_NBANDS; k++)
+			b->bands[k] = (float)(c->bg_bands[k] / c->bg_run);
+	}
+	c->bg_run = 0;
+}
+
+/*
+ * Follows the quiet between sounds: a run of frames well below the recent
+ * peak whose levels stay within BG_STEADY_DB of the run's mean.
+ */
+static void
+cls_bg_frame(struct cls *c, const struct feat_frame *f)
+{
+	double e = f->energy_db < -90 ? -90 : f->energy_db;
+
+	if (e > c->loud_ref)
+		c->loud_ref = e;
+	else
+		c->loud_ref -= 0.03; /* 1.5 dB/s */
+	if (e > c->loud_ref - BG_QUIET_DB ||
+	    (c->bg_run > 0 && fabs(e - c->bg_sum / c->bg_run) > BG_STEADY_DB))
+		cls_bg_end(c);
+	if (e > c->loud_ref - BG_QUIET_DB)
+		return;
+	if (c->bg_run == 0) {
+		c->bg_sum = 0;
+		c->bg_flat = 0;
+		memset(c->bg_bands, 0, sizeof(c->bg_bands));
+	}
+	c->bg_run++;
+	c->bg_sum += e;
+	c->bg_flat += e <= -85 ? 1 : f->flatness;
+	for (int k = 0; k < FEAT_NBANDS; k++)
+		c->bg_bands[k] += f->bands[k] < -90 ? -90 : f->bands[k];
+}
+
+/* Level and spectrum distance of two backgrounds, dB. */
+static double
+cls_bg_dist(const struct cls_bg *a, const struct cls_bg *b)
+{
+	double d = 0;
+
+	for (int k = 1; k < FEAT_NBANDS - 1; k++) {
+		double x = a->bands[k] - b->bands[k];
+
+		d += x * x;
+	}
+	return sqrt(d / (FEAT_NBANDS - 2));
+}
+
+/*
+ * Whether the line behind the speech that begins at t0 is new: the
+ * background just before t0 (or in the speech's own pauses up to t1)
+ * differs from every background heard before it.  Returns the smallest
+ * distance (dB), or -1 when there is no background to judge by.
+ */
+static double
+cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
+	   double *level)
+{
+	unsigned first = c->nbg > BG_MAX ? c->nbg - BG_MAX : 0;
+	double best = -1, tc = t0;
+
+	/* the gap right before the speech, and the pauses in it */
+	for (unsigned i = first; i < c->nbg; i++) {
+		const struct cls_bg *n = &c->bg[i % BG_MAX];
+
+		if (n->t1 >= t0 - 0.1 && n->t0 <= t1 && n->t0 < tc)
+			tc = n->t0;
+	}
+	for (unsigned i = first; i < c->nbg; i++) {
+		const struct cls_bg *n = &c->bg[i % BG_MAX];
+		double dmin = 99;
+
+		if (n->t1 < t0 - 0.1 || n->t0 > t1)
+			continue;
+		/*
+		 * A line is heard within BG_SNR_DB of the talker; what is
+		 * quieter is a recording's own near-silence (or the faint
+		 * start of a word).
+		 */
+		if (n->level_db < speech_db - BG_SNR_DB ||
+		    n->flatness < BG_FLAT)
+			continue;
+		for (unsigned k = first; k < c->nbg; k++) {
+			const struct cls_bg *o = &c->bg[k % BG_MAX];
+			double d;
+
+			if (o->t1 >= tc - 0.05 || o->flatness < BG_FLAT)
+				continue;
+			d = cls_bg_dist(n, o);
+			if (d < dmin)
+				dmin = d;
+		}
+		if (dmin > best) {
+			best = dmin;
+			*level = n->level_db;
+		}
+	}
+	return best;
+}
+
 static void
 cls_frame(struct cls *c, const int16_t *pcm)
 {
@@ -1221,6 +1481,7 @@ cls_frame(struct cls *c, const int16_t *pcm)
 
 	feat_frame(c->feat, pcm, f);
 	c->nframes++;
+	cls_bg_frame(c, f);
 	if (f->energy_db < c->floor_db)
 		c->floor_db = f->energy_db < -90 ? -90 : f->energy_db;
 	else

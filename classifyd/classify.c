@@ -925,7 +925,7 @@ cls_seg_anchor(const struct cls_seg *s)
 	double pk_before = -100;
 	int run = 0;
 
-	if (s->fr == NULL || !s->after_music || s->gap_s >= 0.1 ||
+	if (s->fr == NULL || s->gap_s >= 0.1 ||
 	    s->n > ANCHOR_MAX)
 		return s->anchor;
 	/* only when the sound went on right up to the onset */

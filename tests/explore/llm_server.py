@@ -5,6 +5,7 @@ request (path, headers, body) as a JSON line, and answers from a small
 script: the first menu gets the key FIRST, a menu heard after an earlier
 tool call gets the key THEN, anything else a wait.  MODE error answers
 500, MODE slow answers the first request after SLOW seconds, then 500.
+MODE sayhang says a phrase to the first prompt, then hangs up.
 
 usage: llm_server.py PORTFILE LOG MODE FIRST THEN
 """
@@ -44,6 +45,11 @@ def had_tool_turn(body):
 
 def decide(body):
     text = user_text(body).lower()
+    if mode == "sayhang":
+        if not had_tool_turn(body):
+            return "say", {"text": "I want to file a claim for a damaged parcel",
+                           "reason": "the menu asks for words"}
+        return "hang_up", {"reason": "no option fits a damaged parcel claim"}
     if not had_tool_turn(body):
         return "press_digits", {"digits": first, "reason": "first menu"}
     if "press" in text or "option" in text:

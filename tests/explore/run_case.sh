@@ -7,7 +7,12 @@
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 sc=$1 intent=$2 info=$3 want=$4 data=$5 keep=$6
 [ "$info" = - ] && info=
-set -- --scenario "$TOP/tests/ivrsim/scenarios/$sc" --intent "$intent" \
+# SCENARIO: a file name in tests/ivrsim/scenarios/, or a path.
+case $sc in
+*/*) scp=$sc ;;
+*) scp=$TOP/tests/ivrsim/scenarios/$sc ;;
+esac
+set -- --scenario "$scp" --intent "$intent" \
 	--data "$data" --keep "$keep"
 [ -n "$info" ] && set -- "$@" --info "$info"
 bash "$TOP/tests/e2e/demo.sh" "$@" >"$keep.out" 2>&1

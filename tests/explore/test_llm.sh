@@ -9,7 +9,9 @@
 # system prompt, the six tools with JSON schemas, tool_choice, the key
 # header) and the tool call of one turn must come back as a tool result in
 # the next.  Then a server that times out and answers 500: the offline
-# navigator takes over and still reaches the agent.
+# navigator takes over and still reaches the agent.  Last, a company that
+# asks for words: the model's say is heard by it, and its hang_up ends the
+# call with the model's reason.
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 export HS_BUILD=${HS_BUILD:-$TOP/build}
 command -v baresip >/dev/null || { echo "FAIL: baresip is not installed (make deps)"; exit 1; }
@@ -129,4 +131,31 @@ case $line in *" status=completed "*",queue,agent "*) ;; *) echo "FAIL: no fall-
 grep -q "the offline navigator decides" "$tmp/keep-fallback/ivrd.log" ||
 	{ echo "FAIL: ivrd did not say it fell back"; exit 1; }
 [ "$(wc -l <"$tmp/fallback.log")" -ge 1 ] || { echo "FAIL: the server was never asked"; exit 1; }
-echo "ok: LLM navigator over OpenAI and Anthropic; fall-back on timeout and 500"
+# say and hang_up: a company that asks for words, then offers keys that do
+# not fit.  The model's say must reach the company (ivrsim heard enough
+# speech at the speech prompt to move on to the menu), and its hang_up must
+# end the call, recorded by apid as failed with the model's reason, the
+# company's leg hung up by us.
+sc=$TOP/tests/explore/llm-say-hangup.json
+intent="file a claim for a damaged parcel"
+want=greet,menu
+line=$(run sayhang anthropic sayhang)
+echo "$line"
+k=$tmp/keep-sayhang
+jq -e '.speech.greet >= 0.8' "$k/report.json" >/dev/null ||
+	{ echo "FAIL: sayhang: the company did not hear the model's words: $(jq -c '{nodes, speech}' "$k/report.json")"; exit 1; }
+jq -e '(.nodes | join(",")) == "greet,menu"' "$k/report.json" >/dev/null ||
+	{ echo "FAIL: sayhang: nodes $(jq -c .nodes "$k/report.json"), want greet,menu (spoken to, then hung up at the menu)"; exit 1; }
+jq -e '.ended_by == "caller"' "$k/report.json" >/dev/null ||
+	{ echo "FAIL: sayhang: ivrsim's report: ended by $(jq -r .ended_by "$k/report.json"), want caller (we hung up)"; exit 1; }
+jq -e '[.events[] | select(.type == "ivr_step" and .data.type == "SPEAK")][0].data.text
+	| test("damaged parcel")' "$k/call.json" >/dev/null ||
+	{ echo "FAIL: sayhang: no SPEAK step with the model's words"; exit 1; }
+jq -e '.status == "failed" and (.failure.reason | test("no option fits"))' "$k/call.json" >/dev/null ||
+	{ echo "FAIL: sayhang: status $(jq -c '{status, failure}' "$k/call.json"), want failed with the model's reason"; exit 1; }
+grep -q "LLM: no option fits" "$k/ivrd.log" ||
+	{ echo "FAIL: sayhang: the hang-up is not the model's decision in ivrd's log"; exit 1; }
+[ "$(wc -l <"$tmp/sayhang.log")" -eq 2 ] ||
+	{ echo "FAIL: sayhang: $(wc -l <"$tmp/sayhang.log") requests to the model, want 2 (say, hang_up)"; exit 1; }
+echo "ok: the model's say was heard by the company; its hang_up ended the call (failed, with its reason)"
+echo "ok: LLM navigator over OpenAI and Anthropic; fall-back on timeout and 500; say and hang_up"

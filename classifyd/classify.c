@@ -75,6 +75,7 @@
 #define BG_MIN_FRAMES 6	  /* frames of a steady quiet stretch */
 #define BG_QUIET_DB 20.0  /* below the recent peak */
 #define BG_STEADY_DB 4.0  /* frame levels within this of the run's mean */
+#define BG_LEAD_S 0.3	  /* a breath or faint sound before the first word */
 #define BG_NEW_DB 6.0
 #define BG_FLAT 0.25	  /* flatness of noise (a quiet passage of music is less) */
 #define BG_SNR_DB 60.0	  /* a line's noise is within this of the talker */	  /* level or spectrum change of a new line */ /* quiet after speech that means a person waits */
@@ -128,6 +129,7 @@ struct cls_bg {
 	double level_db;	  /* mean frame level (-90 for digital silence) */
 	float bands[FEAT_NBANDS]; /* mean band levels, dB, floored at -90 */
 	double flatness;	  /* mean spectral flatness */
+	int n;			  /* frames */
 };
 
 /* Per-tone cadence tracker. */
@@ -1275,7 +1277,6 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		v.n = s->n - j;
 		v.t0 = s->t0 + j * FEAT_FRAME_S;
 		if (v.n < LIVE_MIN_FRAMES || s->judged >= 3 ||
-		    v.n * FEAT_FRAME_S < c->p.human_speech_s ||
 		    c->seg_speech < c->p.human_speech_s)
 			return;
 		if (j > 0) {
@@ -1372,6 +1373,7 @@ cls_bg_end(struct cls *c)
 		b->t0 = b->t1 - c->bg_run * FEAT_FRAME_S;
 		b->level_db = c->bg_sum / c->bg_run;
 		b->flatness = c->bg_flat / c->bg_run;
+		b->n = c->bg_run;
 		for (int k = 0; k < FEAT_NBANDS; k++)
 			b->bands[k] = (float)(c->bg_bands[k] / c->bg_run);
 	}
@@ -1439,14 +1441,14 @@ cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
 	for (unsigned i = first; i < c->nbg; i++) {
 		const struct cls_bg *n = &c->bg[i % BG_MAX];
 
-		if (n->t1 >= t0 - 0.1 && n->t0 <= t1 && n->t0 < tc)
+		if (n->t1 >= t0 - BG_LEAD_S && n->t0 <= t1 && n->t0 < tc)
 			tc = n->t0;
 	}
 	for (unsigned i = first; i < c->nbg; i++) {
 		const struct cls_bg *n = &c->bg[i % BG_MAX];
 		double dmin = 99;
 
-		if (n->t1 < t0 - 0.1 || n->t0 > t1)
+		if (n->t1 < t0 - BG_LEAD_S || n->t0 > t1)
 			continue;
 		/*
 		 * A line is heard within BG_SNR_DB of the talker; what is
@@ -1466,6 +1468,12 @@ cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
 			if (d < dmin)
 				dmin = d;
 		}
+		/*
+		 * In units of the change that means a new line: the longer
+		 * the stretch, the surer its levels, down to half of
+		 * BG_NEW_DB at four times BG_MIN_FRAMES.
+		 */
+		dmin /= fmax(0.5, sqrt((double)BG_MIN_FRAMES / n->n));
 		if (dmin > best) {
 			best = dmin;
 			*level = n->level_db;

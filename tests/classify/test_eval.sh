@@ -7,7 +7,7 @@ TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${HS_BUILD:-$TOP/build}
 MANIFEST=$TOP/../shared/corpus/manifest.tsv
 FLOOR=0.96
-MAX_MISSED=4
+MAX_MISSED=3
 MAX_P95=4.0
 
 if [ ! -r "$MANIFEST" ]; then

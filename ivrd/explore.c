@@ -319,32 +319,13 @@ explore_apply(struct explore *e, const struct menu *m,
 	      struct nav_decision *dec)
 {
 	const struct conf *conf = daemon_conf(e->c->d);
-	char why[700], val[64];
+	char why[700];
 
-	/*
-	 * A data prompt whose value the info lacks.  The LLM's decisions do
-	 * not say so: it is found here; and keys the model would enter for
-	 * it (more than one digit: a made-up value) are not sent, the
-	 * offline navigator decides instead.
-	 */
-	if (!dec->missing[0] && m->data_key[0] &&
-	    menu_info_value(e->c->info, m->data_key, val, sizeof(val), NULL,
-			    0) < 0) {
-		size_t n = 0;
-
-		snprintf(dec->missing, sizeof(dec->missing), "%s",
-			 m->data_key);
-		for (const char *p = dec->digits; *p; p++)
-			if (*p != '#' && *p != '*')
-				n++;
-		if (dec->act == NAV_PRESS && n > 1) {
-			log_warnx("call %s: explore: the model would enter %zu "
-				  "digits for %s, which the call's info does "
-				  "not have: not sent",
-				  e->c->id, n, m->data_key);
-			nav_decide(&e->nav, m, e->c->info, 1, dec);
-		}
-	}
+	/* The LLM's decisions: a missing value found, a made-up one dropped. */
+	if (nav_check_missing(&e->nav, m, e->c->info, dec))
+		log_warnx("call %s: explore: the model would enter digits for %s, "
+			  "which the call's info does not have: not sent",
+			  e->c->id, m->data_key);
 	if (dec->missing[0]) {
 		snprintf(why, sizeof(why),
 			 "the company asks for %s and the call's info has no "

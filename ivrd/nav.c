@@ -191,6 +191,35 @@ nav_agent_route(struct nav *n, struct nav_seen *s, const struct menu *m,
 }
 
 int
+nav_check_missing(struct nav *n, const struct menu *m, json_object *info,
+		  struct nav_decision *d)
+{
+	char val[64];
+	size_t keys = 0;
+
+	if (d->missing[0] || !m->data_key[0] ||
+	    menu_info_value(info, m->data_key, val, sizeof(val), NULL, 0) == 0)
+		return 0;
+	snprintf(d->missing, sizeof(d->missing), "%s", m->data_key);
+	if (d->act != NAV_PRESS)
+		return 0;
+	for (const char *p = d->digits; *p; p++)
+		if (*p != '#' && *p != '*')
+			keys++;
+	if (keys <= 1)
+		return 0;
+	nav_decide(n, m, info, 1, d);
+	{
+		char r[sizeof(d->reason)];
+		memcpy(r, d->reason, sizeof(r));
+		snprintf(d->reason, sizeof(d->reason),
+			 "the model's digits for %s are not sent: %.440s",
+			 m->data_key, r);
+	}
+	return 1;
+}
+
+int
 nav_missing_once(char *seen, size_t seenlen, const char *key)
 {
 	size_t kl, sl;

@@ -135,6 +135,14 @@ void nav_init(struct nav *n, const char *intent);
 void nav_decide(struct nav *n, const struct menu *m, json_object *info,
 		int quiet, struct nav_decision *d);
 /*
+ * For a decision taken elsewhere (the LLM) about menu m: when m is a data
+ * prompt whose value info lacks, sets d->missing; when d would then enter
+ * more than one digit (a made-up value), replaces it with nav_decide()'s
+ * (the representative route) and returns 1.  Else returns 0.
+ */
+int nav_check_missing(struct nav *n, const struct menu *m, json_object *info,
+		      struct nav_decision *d);
+/*
  * The info_missing event is published once per key per call: seen holds
  * the keys told so far, separated by spaces ("" at the start of the call).
  * Returns 1 when key (a leading "info." is dropped) is not in seen, after

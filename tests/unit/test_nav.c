@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -342,6 +343,53 @@ test_missing_once(void **state)
 	assert_string_equal(nav_act_action(&d), "listen");
 }
 
+/* A model's decision about a data prompt whose value info lacks. */
+static void
+llm_says(const char *digits, const char *info)
+{
+	json_object *i = info ? json_tokener_parse(info) : NULL;
+
+	nav_init(&n, "billing");
+	menu_parse("please enter your account number followed by the pound "
+		   "key",
+		   &m);
+	memset(&d, 0, sizeof(d));
+	d.act = NAV_PRESS;
+	snprintf(d.digits, sizeof(d.digits), "%s", digits);
+	nav_note(&n, &m, digits);
+	nav_check_missing(&n, &m, i, &d);
+	json_object_put(i);
+}
+
+static void
+test_check_missing(void **state)
+{
+	(void)state;
+	/* A made-up account number is replaced by the representative route. */
+	llm_says("12345678#", "{\"zip\":\"94107\"}");
+	assert_string_equal(d.missing, "account_number");
+	assert_int_equal(d.act, NAV_PRESS);
+	assert_string_equal(d.digits, "0");
+	assert_non_null(strstr(d.reason, "not sent"));
+	/* The operator key of the model is kept; the value is still missing. */
+	llm_says("0", "{}");
+	assert_string_equal(d.missing, "account_number");
+	assert_string_equal(d.digits, "0");
+	assert_null(strstr(d.reason, "not sent"));
+	/* With the value in info, the model's keys are its own business. */
+	llm_says("4455667#", "{\"account_number\":\"4455667\"}");
+	assert_string_equal(d.missing, "");
+	assert_string_equal(d.digits, "4455667#");
+	/* Not a data prompt: nothing to check. */
+	nav_init(&n, "billing");
+	menu_parse("for billing press 2", &m);
+	memset(&d, 0, sizeof(d));
+	d.act = NAV_PRESS;
+	snprintf(d.digits, sizeof(d.digits), "22");
+	assert_int_equal(nav_check_missing(&n, &m, NULL, &d), 0);
+	assert_string_equal(d.missing, "");
+}
+
 int
 main(void)
 {
@@ -358,6 +406,7 @@ main(void)
 	    cmocka_unit_test(test_noisy_speech_prompt),
 	    cmocka_unit_test(test_rejected_key_recovers),
 	    cmocka_unit_test(test_missing_once),
+	    cmocka_unit_test(test_check_missing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -665,6 +665,27 @@ ctl_say(struct mediad *m, struct bus_ctl_req *req)
 	}
 	log_info("say: %s %s: \"%.60s\" (%.1f s)", c->id, msg_leg_name(leg),
 		 text, (double)n / AUDIO_RATE);
+	/* What we say is part of the call's transcript, word for word. */
+	{
+		json_object *tc = json_object_new_object();
+
+		json_object_object_add(tc, "leg",
+				       json_object_new_string(msg_leg_name(leg)));
+		json_object_object_add(tc, "text", json_object_new_string(text));
+		json_object_object_add(tc, "speaker",
+				       json_object_new_string("us"));
+		json_object_object_add(tc, "is_final",
+				       json_object_new_boolean(1));
+		json_object_object_add(
+		    tc, "t",
+		    json_object_new_double(c->legs[leg]->seq * 0.02));
+		json_object_object_add(
+		    tc, "duration",
+		    json_object_new_double((double)n / AUDIO_RATE));
+		json_object_object_add(tc, "engine",
+				       json_object_new_string("tts"));
+		bus_publish(daemon_bus(m->d), MSG_transcript_chunk, c->id, tc);
+	}
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "seconds",
 			       json_object_new_double((double)n / AUDIO_RATE));

@@ -45,6 +45,10 @@ want="call_started call_connected ivr_dtmf_sent ivr_dtmf_sent hold_detected huma
   want: $want"
 ok "API: completed, events in order"
 jq -e '.hold_time > 0' "$C" >/dev/null || fail "hold_time not recorded"
+jq -e '[.events[] | select(.type == "transcript_chunk" and .data.speaker == "us"
+	and .data.leg == "company" and (.data.text | test("one moment please")))] | length >= 1' "$C" >/dev/null ||
+	fail "no transcript_chunk with speaker us for the greeting to the agent"
+ok "API: what we said to the agent is in the transcript (speaker us)"
 
 rec=$(jq -r .recording "$C")
 [ -f "$rec" ] || fail "recording '$rec' does not exist"

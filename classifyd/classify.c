@@ -58,6 +58,7 @@
 #define FP_MIN_FRAMES 30  /* overlap needed to compare fingerprints */
 #define FP_MAX_FRAMES 100 /* frames of a new segment compared */
 #define FP_REPEAT_R 0.70  /* correlation that means "heard before" */
+#define REPLAY_OVER 50	  /* frames of speech past a replay's end: new */
 #define SEG_GAP_S 0.4	  /* pause that ends a speech segment */
 #define GAP_FRAMES 50	  /* frames looked at before an onset */
 #define LIVE_FRAMES 100	  /* frames of a segment judged for a voice */
@@ -113,6 +114,9 @@ struct cls_seg {
 	int nhops, npub; /* hops, and hops published as speech */
 	int by_music;	 /* the hold music came back after it */
 	double lead_db;	 /* loudest of the 5 frames before the onset */
+	double rep_t0;	 /* the earlier segment it replays */
+	int split;	 /* cut from a replay that went on past its end */
+	int rep_off;	 /* at this offset (frames) */
 	/* summary (cls_seg_stats) */
 	float shape[FEAT_NBANDS];
 	double level_db, floor_db, pitch_hz, quiet_tonal;
@@ -758,7 +762,7 @@ cls_pitch_dist(const struct cls_seg *a, const struct cls_seg *b)
  * pattern of the words is compared.
  */
 static double
-cls_seg_match(const struct cls_seg *a, const struct cls_seg *b)
+cls_seg_match(const struct cls_seg *a, const struct cls_seg *b, int *best_off)
 {
 	int la = a->n < FP_MAX_FRAMES ? a->n : FP_MAX_FRAMES;
 	double best = -1;
@@ -795,8 +799,10 @@ cls_seg_match(const struct cls_seg *a, const struct cls_seg *b)
 			cab += sa[k] * sb[k] / cnt;
 		}
 		r = (sab - cab) / sqrt((saa - ca) * (sbb - cb) + 1e-9);
-		if (r > best)
+		if (r > best) {
 			best = r;
+			*best_off = off;
+		}
 	}
 	return best;
 }
@@ -1044,7 +1050,7 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 		 * nor is what began before the classifier had its long
 		 * context (the first hops of a call are its least sure).
 		 */
-		if (r->npub * 5 < r->nhops * 3 ||
+		if (r->npub * 5 < r->nhops * 3 || r->split ||
 		    r->t0 < LONG_FRAMES * FEAT_FRAME_S)
 			continue;
 		/*
@@ -1232,12 +1238,14 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 
 			if (i == c->cur)
 				continue;
-			r = cls_seg_match(s, &c->seg[i]);
+			r = cls_seg_match(s, &c->seg[i], &s->rep_off);
 			if (r >= FP_REPEAT_R) {
+				s->rep_t0 = c->seg[i].t0;
 				cls_note(c, "repeat t0=%.2f of t0=%.2f r=%.2f n=%d", s->t0, c->seg[i].t0, r, s->n);
 				s->repeat = 1;
 				s->ann = 1;
-				c->seg[i].ann = 1;
+				if (!s->split)
+					c->seg[i].ann = 1;
 				break;
 			}
 		}
@@ -1246,6 +1254,38 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		if (s->repeat && s->live)
 			cls_retract(c, "the speech repeats an earlier "
 				       "recording");
+	}
+	/*
+	 * A replay of a segment that the hold music followed ends where that
+	 * segment ended.  Speech that goes on a second past that point is
+	 * new (a person speaking over the music as it fades): from there it
+	 * is a segment of its own.
+	 */
+	if (s->repeat && !s->live && c->hold_seen) {
+		const struct cls_seg *r = NULL;
+		int end;
+
+		for (int i = 0; i < c->nseg; i++)
+			if (i != c->cur && c->seg[i].t0 == s->rep_t0)
+				r = &c->seg[i];
+		end = r != NULL ? r->n - s->rep_off : SEG_FRAMES;
+		if (r != NULL && r->by_music && end > 0 &&
+		    s->n - end >= REPLAY_OVER) {
+			int back = s->n - end;
+
+			cls_note(c, "replay t0=%.2f of t0=%.2f goes on past "
+				    "its end at %.2f",
+				 s->t0, s->rep_t0, s->t0 + end * FEAT_FRAME_S);
+			s->n = end; /* the replay proper */
+			cls_seg_close(c, 0);
+			cls_seg_open(c, back < CTX_FRAMES - GAP_FRAMES
+					    ? back
+					    : CTX_FRAMES - GAP_FRAMES);
+			c->seg_speech = back * FEAT_FRAME_S;
+			if (c->cur >= 0)
+				c->seg[c->cur].split = 1;
+			return;
+		}
 	}
 	if (s->repeat) {
 		c->new_speech = 0; /* it was the announcement again */

@@ -8,7 +8,7 @@ BUILD=${HS_BUILD:-$TOP/build}
 MANIFEST=$TOP/../shared/corpus/manifest.tsv
 FLOOR=0.96
 MAX_MISSED=3
-MAX_P95=4.0
+MAX_P95=3.0
 
 if [ ! -r "$MANIFEST" ]; then
 	echo "skip: no corpus manifest at $MANIFEST"

@@ -7,7 +7,7 @@ TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${HS_BUILD:-$TOP/build}
 MANIFEST=$TOP/../shared/corpus/manifest.tsv
 FLOOR=0.96
-MAX_MISSED=3
+MAX_MISSED=2
 MAX_P95=3.0
 
 if [ ! -r "$MANIFEST" ]; then

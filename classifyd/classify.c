@@ -48,7 +48,7 @@
 #include "classifyd.h"
 
 #define CTX_FRAMES 256	  /* frames of context kept (5.12 s) */
-#define MOD_FRAMES 64	  /* envelope span for the modulation (1.28 s) */
+#define MOD_FRAMES FEAT_MODN /* envelope span for the modulation (1.28 s) */
 #define LONG_FRAMES 125	  /* long context (2.5 s) */
 #define HIST_HOPS 200	  /* published classes remembered */
 #define HOLD_SHARE_ARMED 0.70	/* music share that means hold when armed */
@@ -340,7 +340,7 @@ cls_tone_step(struct cls_tone *t, int on, uint64_t frame)
 static void
 cls_measure(struct cls *c, struct cls_window *w, int nhop)
 {
-	double pw = 0, m = 0, re, im, modp = 0, sd = 0, mean_db = 0;
+	double pw = 0, m = 0, modp = 0, sd = 0, mean_db = 0;
 	double env[MOD_FRAMES];
 	int n, low = 0, voiced = 0, steady = 0, pairs = 0;
 
@@ -418,17 +418,7 @@ cls_measure(struct cls *c, struct cls_window *w, int nhop)
 	w->pitch_steady = pairs > 0 ? (double)steady / pairs : 0;
 	/* Modulation depth between 2.5 and 8 Hz of the amplitude envelope. */
 	if (n >= MOD_FRAMES / 2 && m > 0) {
-		int k0 = (int)ceil(2.5 * n * FEAT_FRAME_S);
-		int k1 = (int)floor(8.0 * n * FEAT_FRAME_S);
-
-		for (int k = k0; k <= k1; k++) {
-			re = im = 0;
-			for (int i = 0; i < n; i++) {
-				re += (env[i] - m) * cos(2 * M_PI * k * i / n);
-				im -= (env[i] - m) * sin(2 * M_PI * k * i / n);
-			}
-			modp += re * re + im * im;
-		}
+		modp = feat_modulation(c->feat, env, n, 2.5, 8.0);
 		w->mod4 = 2 * sqrt(modp) / (n * m);
 	}
 

@@ -19,6 +19,7 @@
 #define FEAT_WIN 256	  /* the 32 ms FFT window (Hann) ending at the frame */
 #define FEAT_NBANDS 16	  /* coarse log band energies for fingerprints */
 #define FEAT_FRAME_S 0.02 /* seconds per frame */
+#define FEAT_MODN 64	  /* envelope frames of the modulation spectrum */
 
 /* ---- features.c ---- */
 
@@ -61,6 +62,13 @@ int feat_new(struct feat **out);
 void feat_free(struct feat *f);
 /* Takes exactly FEAT_HOP new samples and fills *out. */
 void feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out);
+/*
+ * The power of an envelope (n <= FEAT_MODN values, one per frame, zero-
+ * padded to FEAT_MODN) between lo_hz and hi_hz, its mean removed: the sum
+ * of |X(k)|^2 over those bins of its FFT.
+ */
+double feat_modulation(struct feat *f, const double *env, int n, double lo_hz,
+		       double hi_hz);
 
 /* ---- classify.c ---- */
 

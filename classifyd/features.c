@@ -46,6 +46,9 @@ struct feat {
 	double *lin;
 	fftw_complex *lspec;
 	fftw_plan lplan;
+	double *min;		/* envelope for the modulation spectrum */
+	fftw_complex *mspec;
+	fftw_plan mplan;
 	uint64_t pmap[FEAT_PHIST][FEAT_PWORDS]; /* peak maps, ring */
 	unsigned long nfr;
 };
@@ -66,8 +69,10 @@ feat_new(struct feat **out)
 	f->spec = fftw_alloc_complex(FEAT_NBIN);
 	f->lin = fftw_alloc_real(FEAT_LWIN);
 	f->lspec = fftw_alloc_complex(FEAT_LNBIN);
+	f->min = fftw_alloc_real(FEAT_MODN);
+	f->mspec = fftw_alloc_complex(FEAT_MODN / 2 + 1);
 	if (f->in == NULL || f->spec == NULL || f->lin == NULL ||
-	    f->lspec == NULL) {
+	    f->lspec == NULL || f->min == NULL || f->mspec == NULL) {
 		feat_free(f);
 		return -ENOMEM;
 	}
@@ -75,7 +80,9 @@ feat_new(struct feat **out)
 				       FFTW_ESTIMATE);
 	f->lplan = fftw_plan_dft_r2c_1d(FEAT_LWIN, f->lin, f->lspec,
 					FFTW_ESTIMATE);
-	if (f->plan == NULL || f->lplan == NULL) {
+	f->mplan = fftw_plan_dft_r2c_1d(FEAT_MODN, f->min, f->mspec,
+					FFTW_ESTIMATE);
+	if (f->plan == NULL || f->lplan == NULL || f->mplan == NULL) {
 		feat_free(f);
 		return -ENOMEM;
 	}
@@ -96,6 +103,10 @@ feat_free(struct feat *f)
 		fftw_destroy_plan(f->plan);
 	if (f->lplan != NULL)
 		fftw_destroy_plan(f->lplan);
+	if (f->mplan != NULL)
+		fftw_destroy_plan(f->mplan);
+	fftw_free(f->min);
+	fftw_free(f->mspec);
 	fftw_free(f->in);
 	fftw_free(f->spec);
 	fftw_free(f->lin);
@@ -414,4 +425,25 @@ feat_frame(struct feat *f, const int16_t *pcm, struct feat_frame *out)
 			out->tone_hi = 0;
 		}
 	}
+}
+
+double
+feat_modulation(struct feat *f, const double *env, int n, double lo_hz,
+		double hi_hz)
+{
+	int k0 = (int)ceil(lo_hz * FEAT_MODN * FEAT_FRAME_S);
+	int k1 = (int)floor(hi_hz * FEAT_MODN * FEAT_FRAME_S);
+	double m = 0, p = 0;
+
+	if (n <= 0 || n > FEAT_MODN)
+		return 0;
+	for (int i = 0; i < n; i++)
+		m += env[i] / n;
+	for (int i = 0; i < FEAT_MODN; i++)
+		f->min[i] = i < n ? env[i] - m : 0;
+	fftw_execute(f->mplan);
+	for (int k = k0; k <= k1 && k <= FEAT_MODN / 2; k++)
+		p += f->mspec[k][0] * f->mspec[k][0] +
+		     f->mspec[k][1] * f->mspec[k][1];
+	return p;
 }

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Live-human detection on held-out hold sessions: builds them with
+# tests/classify/make-sessions.sh (other music, prompts, voices and speech
+# stretches than the dev corpus sessions) into a temporary directory and
+# prints the last line of classifyd --eval on them, with the build time.
+# Usage: bench_sessions.sh [BUILD]
+TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${1:-${HS_BUILD:-$TOP/build}}
+CORPUS=$TOP/../shared/corpus
+
+if [ ! -d "$CORPUS/speech_live" ] || [ ! -x "$BUILD/classifyd" ]; then
+	echo "bench_sessions: skipped (no corpus or no $BUILD/classifyd)"
+	exit 0
+fi
+out=$(mktemp -d) || exit 1
+trap 'rm -rf "$out"' EXIT
+t0=$(date +%s)
+if ! bash "$TOP/tests/classify/make-sessions.sh" "$out/set" "$CORPUS" >"$out/build.log" 2>&1; then
+	tail -n 5 "$out/build.log" >&2
+	echo "bench_sessions: building the sessions failed" >&2
+	exit 1
+fi
+t1=$(date +%s)
+"$BUILD/classifyd" --eval "$out/set/manifest.tsv" >"$out/eval.txt" 2>&1
+n=$(($(wc -l <"$out/set/manifest.tsv") - 1))
+printf 'heldout_sessions=%d build_s=%d ' "$n" "$((t1 - t0))"
+tail -n 1 "$out/eval.txt"

@@ -32,7 +32,14 @@
 set -eu -o pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
-OUT=${1:?usage: make-sessions.sh OUTDIR [CORPUS]}
+case ${1:-} in
+"" | -h | --help)
+	echo "usage: make-sessions.sh OUTDIR [CORPUS]" >&2
+	[ -n "${1:-}" ]
+	exit
+	;;
+esac
+OUT=$1
 CORPUS=${2:-$HERE/../../../shared/corpus}
 JOBS=${JOBS:-2}
 for c in sox soxi espeak-ng dpkg apt-get awk; do

@@ -27,6 +27,8 @@
 #define FRAME 160		/* samples per 20 ms at 8 kHz */
 #define IVR_MAX_DIGITS 16
 #define DEFAULT_TIMEOUT 5.0
+#define DEFAULT_PICKUP_GAP 0.6  /* s of open line before the agent speaks */
+#define DEFAULT_LINE_NOISE -68.0 /* dBm0 of room noise on the agent's line */
 #define DEFAULT_RETRIES 2
 #define IVR_LINGER 10.0	/* seconds a finished call absorbs retransmissions */
 
@@ -65,6 +67,8 @@ struct node {
 	int on_fail, next;	/* node index or -1 */
 	bool hangup;
 	double listen;		/* > 0: this is the agent node */
+	double pickup_gap;	/* agent: open line before the greeting, s */
+	double line_noise_dbm0; /* agent: room noise level (-90 or less: none) */
 };
 
 /* A synthesized or loaded clip, kept for the life of the program. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <spandsp.h>
 
 #include "audio.h"
 #include "ivrsim.h"
@@ -232,6 +233,46 @@ get_bool(json_object *o, const char *key, bool *b, const char *where,
 	return 0;
 }
 
+/*
+ * The agent picks up: an open line first (pickup_gap seconds of the room
+ * and line noise), then the greeting over that noise, and the noise goes
+ * on for as long as the agent listens.  Room noise is spandsp's Hoth
+ * noise, the standard spectrum of an office.
+ */
+static int
+agent_line(struct scenario *sc, struct node *n, char *err, size_t errlen)
+{
+	size_t gap = (size_t)(n->pickup_gap * AUDIO_RATE);
+	size_t len = n->prompt != NULL ? n->prompt->n : 0;
+	size_t total = gap + len, want = (size_t)(n->listen * AUDIO_RATE);
+	noise_state_t *ns = NULL;
+	struct pcm pcm;
+	char key[300];
+
+	if (want > total)
+		total = want;
+	if (n->line_noise_dbm0 > -90 &&
+	    (ns = noise_init_dbm0(NULL, 1234, (float)n->line_noise_dbm0,
+				  NOISE_CLASS_HOTH, 7)) == NULL)
+		return fail(err, errlen, "node '%s': cannot make line noise",
+			    n->name);
+	pcm.n = total;
+	if ((pcm.s = calloc(total, sizeof(*pcm.s))) == NULL)
+		fatal("calloc");
+	for (size_t i = 0; i < total; i++) {
+		int v = ns != NULL ? noise(ns) : 0;
+
+		if (i >= gap && i - gap < len)
+			v += n->prompt->s[i - gap];
+		pcm.s[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+	}
+	if (ns != NULL)
+		noise_free(ns);
+	snprintf(key, sizeof(key), "agent-line:%s", n->name);
+	n->prompt = &clip_add(sc, key, pcm)->pcm;
+	return 0;
+}
+
 /* Warns about keys outside known[] (a NULL-terminated list). */
 static void
 warn_unknown(json_object *o, const char *const *known, const char *where)
@@ -265,7 +306,8 @@ parse_node(struct node *n, json_object *o, char *err,
 	static const char *const known[] = {
 	    "say",     "play",	  "hold", "digits",  "collect",
 	    "speech",  "timeout", "retries", "on_fail", "next",
-	    "hangup",  "listen",  "description", "comment", NULL};
+	    "hangup",  "listen",  "description", "comment",
+	    "pickup_gap", "line_noise_dbm0", NULL};
 	static const char *const hold_known[] = {"music", "announce", "every",
 						 "duration", NULL};
 	static const char *const collect_known[] = {"max", "terminator",
@@ -290,6 +332,18 @@ parse_node(struct node *n, json_object *o, char *err,
 	    get_num(o, "timeout", 0, &n->timeout, where, err, errlen) < 0 ||
 	    get_num(o, "listen", 0, &n->listen, where, err, errlen) < 0)
 		return -1;
+	n->pickup_gap = DEFAULT_PICKUP_GAP;
+	n->line_noise_dbm0 = DEFAULT_LINE_NOISE;
+	if (get_num(o, "pickup_gap", 0, &n->pickup_gap, where, err, errlen) <
+		0 ||
+	    get_num(o, "line_noise_dbm0", -120, &n->line_noise_dbm0, where, err,
+		    errlen) < 0)
+		return -1;
+	if (n->pickup_gap > 10 || n->line_noise_dbm0 > -20)
+		return fail(err, errlen,
+			    "%s: 'pickup_gap' must be <= 10 s and "
+			    "'line_noise_dbm0' <= -20",
+			    where);
 	if (json_object_object_get_ex(o, "retries", &v)) {
 		if (!json_object_is_type(v, json_type_int) ||
 		    json_object_get_int(v) < 0 || json_object_get_int(v) > 100)
@@ -450,6 +504,8 @@ prepare_node(struct scenario *sc, struct node *n, const char *corpusdir,
 			return fail(err, errlen, "node '%s': key 'say': %s",
 				    n->name, e2);
 	}
+	if (n->listen > 0 && agent_line(sc, n, err, errlen) < 0)
+		return -1;
 	if (n->has_hold) {
 		if (n->music != NULL) {
 			resolve(sc, corpusdir, n->music, path, sizeof(path),

@@ -115,6 +115,10 @@ bad baddigit '{"start": "a", "nodes": {"a": {"say": "hi", "digits": {"1": "b"}}}
 	"node 'a': key 'digits': digit '1' points to 'b'"
 bad nofile '{"start": "a", "nodes": {"a": {"play": "missing.wav"}}}' \
 	"node 'a': key 'play'"
+bad badpickup '{"start": "a", "nodes": {"a": {"say": "hi", "listen": 5, "pickup_gap": 11}}}' \
+	"'pickup_gap' must be <= 10 s"
+bad badnoise '{"start": "a", "nodes": {"a": {"say": "hi", "listen": 5, "line_noise_dbm0": "loud"}}}' \
+	"key 'line_noise_dbm0': expected a number"
 
 # ---- 2. three concurrent calls -------------------------------------------
 mkdir -p "$T/menu"

@@ -58,6 +58,7 @@
 #define FP_MIN_FRAMES 30  /* overlap needed to compare fingerprints */
 #define FP_MAX_FRAMES 100 /* frames of a new segment compared */
 #define FP_REPEAT_R 0.70  /* correlation that means "heard before" */
+#define FP_CONFIRM 150	  /* overlap that confirms a replay */
 #define REPLAY_OVER 50	  /* frames of speech past a replay's end: new */
 #define SEG_GAP_S 0.4	  /* pause that ends a speech segment */
 #define GAP_FRAMES 50	  /* frames looked at before an onset */
@@ -116,6 +117,7 @@ struct cls_seg {
 	double lead_db;	 /* loudest of the 5 frames before the onset */
 	double rep_t0;	 /* the earlier segment it replays */
 	int split;	 /* cut from a replay that went on past its end */
+	int confirmed;	 /* the replay matched over FP_CONFIRM frames */
 	int rep_off;	 /* at this offset (frames) */
 	/* summary (cls_seg_stats) */
 	float shape[FEAT_NBANDS];
@@ -751,6 +753,45 @@ cls_pitch_dist(const struct cls_seg *a, const struct cls_seg *b)
  * over the stretch (nor does a fixed tilt), so only the time-frequency
  * pattern of the words is compared.
  */
+/*
+ * The correlation of frames [i0, i1) of a with the frames of b off frames
+ * later (the fingerprints, as in cls_seg_match); -2 when they overlap by
+ * fewer than FP_MIN_FRAMES.
+ */
+static double
+cls_seg_corr(const struct cls_seg *a, int i0, int i1, const struct cls_seg *b,
+	     int off)
+{
+	double sa[FEAT_NBANDS] = {0}, sb[FEAT_NBANDS] = {0};
+	double saa = 0, sbb = 0, sab = 0, ca = 0, cb = 0, cab = 0;
+	int cnt;
+
+	if (i0 + off < 0)
+		i0 = -off;
+	if (i1 + off > b->n)
+		i1 = b->n - off;
+	if (i1 - i0 < FP_MIN_FRAMES)
+		return -2;
+	for (int i = i0; i < i1; i++) {
+		const float *x = a->fr[i].shape, *y = b->fr[i + off].shape;
+
+		for (int k = 0; k < FEAT_NBANDS; k++) {
+			sa[k] += x[k];
+			sb[k] += y[k];
+			saa += x[k] * x[k];
+			sbb += y[k] * y[k];
+			sab += x[k] * y[k];
+		}
+	}
+	cnt = i1 - i0;
+	for (int k = 0; k < FEAT_NBANDS; k++) {
+		ca += sa[k] * sa[k] / cnt;
+		cb += sb[k] * sb[k] / cnt;
+		cab += sa[k] * sb[k] / cnt;
+	}
+	return (sab - cab) / sqrt((saa - ca) * (sbb - cb) + 1e-9);
+}
+
 static double
 cls_seg_match(const struct cls_seg *a, const struct cls_seg *b, int *best_off)
 {
@@ -1244,6 +1285,31 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		if (s->repeat && s->live)
 			cls_retract(c, "the speech repeats an earlier "
 				       "recording");
+	}
+	/*
+	 * A short match can be chance (one of hundreds of offsets tried): a
+	 * replay must go on matching at the same offset until FP_CONFIRM
+	 * frames overlap, or it was not one.
+	 */
+	if (s->repeat && !s->confirmed) {
+		const struct cls_seg *r = NULL;
+		double rc;
+		int i1;
+
+		for (int i = 0; i < c->nseg; i++)
+			if (i != c->cur && c->seg[i].t0 == s->rep_t0)
+				r = &c->seg[i];
+		i1 = s->n < FP_CONFIRM ? s->n : FP_CONFIRM;
+		rc = r != NULL ? cls_seg_corr(s, 0, i1, r, s->rep_off) : -2;
+		if (rc > -2 && rc < FP_REPEAT_R && i1 > FP_MAX_FRAMES / 2) {
+			cls_note(c, "repeat t0=%.2f of t0=%.2f withdrawn: "
+				    "r=%.2f over %d frames",
+				 s->t0, s->rep_t0, rc, i1);
+			s->repeat = 0;
+			s->ann = 0;
+		} else if (rc > -2 && (i1 >= FP_CONFIRM ||
+				       i1 + s->rep_off >= r->n))
+			s->confirmed = 1;
 	}
 	/*
 	 * A replay of a segment that the hold music followed ends where that

@@ -31,4 +31,27 @@ install: install-classifyd-stt
 install-classifyd-stt:
 	install -d $(DESTDIR)$(DATAROOT)/holdslayer/stt
 	install -m 0644 classifyd/stt/ivr.lm classifyd/stt/ivr.dict \
-		classifyd/stt/ivr-phrases.txt $(DESTDIR)$(DATAROOT)/holdslayer/stt/
+		classifyd/stt/ivr-phrases.txt $(BUILD)/stt/mllr_matrix \
+		$(DESTDIR)$(DATAROOT)/holdslayer/stt/
+
+# The acoustic adaptation of the en-us model to telephone audio: an MLLR
+# transform made from synthesized phone-menu speech (classifyd/stt/mkadapt.sh,
+# sphinxtrain; about half a minute on two cores), which the engine loads
+# from beside the program or from the installed data directory.
+all: $(BUILD)/stt/mllr_matrix
+$(BUILD)/stt/mllr_matrix: $(BUILD)/stt-fe classifyd/stt/mkadapt.sh \
+		classifyd/stt/mkadapt-text.py classifyd/stt/mklm.py \
+		classifyd/stt/sendump2mixw.py classifyd/stt/ivr-phrases.txt \
+		classifyd/stt/ivr.dict tests/classify/flite_say.c
+	@mkdir -p $(dir $@)
+	sh classifyd/stt/mkadapt.sh $(abspath $(BUILD)/stt-fe) \
+		$(BUILD)/stt/adapt.work $@.tmp
+	rm -rf $(BUILD)/stt/adapt.work
+	mv $@.tmp $@
+
+# The feature dumper of the acoustic adaptation (not installed).
+$(BUILD)/stt-fe: $(BUILD)/obj/classifyd/stt/stt_fe.o \
+		$(BUILD)/obj/classifyd/stt.o $(BUILD)/obj/classifyd/stt_cloud.o \
+		$(LIBHS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs pocketsphinx \
+		sphinxbase libcurl $(PKGS_COMMON)) -lm

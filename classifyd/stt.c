@@ -13,12 +13,15 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <pocketsphinx.h>
+#include <soxr.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/fe.h>
 
 #include "audio.h"
 #include "log.h"
@@ -123,6 +126,59 @@ stt_data_dir_find(char *out, size_t outlen)
 	return -ENOENT;
 }
 
+static cmd_ln_t *
+stt_ps_config(const char *hmm, const char *dict, const char *lm,
+	      const char *lw, const char *mllr)
+{
+	if (mllr != NULL)
+		return cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict",
+				   dict, "-lm", lm, "-lw", lw, "-samprate",
+				   "16000", "-mllr", mllr, NULL);
+	return cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict", dict,
+			   "-lm", lm, "-lw", lw, "-samprate", "16000", NULL);
+}
+
+/*
+ * The MLLR transform to load: cfg "none" = none, a path = that file,
+ * empty = mllr_matrix in the data directory, else build/stt/mllr_matrix
+ * beside the running program.  NULL (logged once) when it is missing.
+ */
+static const char *
+stt_mllr_find(const char *cfg, const char *data_dir, char *buf,
+	      size_t buflen)
+{
+	char exe[512], *slash;
+	ssize_t len;
+
+	if (cfg != NULL && strcmp(cfg, "none") == 0)
+		return NULL;
+	if (cfg != NULL && cfg[0] != '\0') {
+		if (stt_file_ok(cfg)) {
+			snprintf(buf, buflen, "%s", cfg);
+			return buf;
+		}
+		log_warnx("stt: stt_mllr %s: %s; using the stock en-us model",
+			  cfg, strerror(errno));
+		return NULL;
+	}
+	snprintf(buf, buflen, "%s/" STT_MLLR_FILE, data_dir);
+	if (stt_file_ok(buf))
+		return buf;
+	if ((len = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[len] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(buf, buflen, "%s/stt/" STT_MLLR_FILE, exe);
+			if (stt_file_ok(buf))
+				return buf;
+		}
+	}
+	log_warnx("stt: no acoustic adaptation (" STT_MLLR_FILE " in %s or "
+		  "beside the program); using the stock en-us model",
+		  data_dir);
+	return NULL;
+}
+
 int
 stt_ps_new(struct stt_ps **out, const struct stt_ps_opts *o, char *err,
 	   size_t errlen)
@@ -165,15 +221,24 @@ stt_ps_new(struct stt_ps **out, const struct stt_ps_opts *o, char *err,
 		 o->lw > 0 ? o->lw : ivr ? STT_LW_IVR : STT_LW_GENERAL);
 	/* Keep pocketsphinx's own chatter out of the daemon's log. */
 	err_set_logfp(NULL);
-	p->cfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-dict", dict,
-			     "-lm", lm, "-lw", lw, "-samprate", "16000", NULL);
+	p->cfg = stt_ps_config(hmm, dict, lm, lw, o->mllr);
 	if (p->cfg == NULL) {
 		snprintf(err, errlen, "pocketsphinx: bad model directory %s",
 			 dir);
 		free(p);
 		return -EINVAL;
 	}
-	if ((p->ps = ps_init(p->cfg)) == NULL) {
+	p->ps = ps_init(p->cfg);
+	if (p->ps == NULL && o->mllr != NULL) {
+		/* A transform the model cannot take: the stock model. */
+		log_warnx("stt: cannot apply the acoustic adaptation %s; using "
+			  "the stock en-us model",
+			  o->mllr);
+		cmd_ln_free_r(p->cfg);
+		p->cfg = stt_ps_config(hmm, dict, lm, lw, NULL);
+		p->ps = p->cfg != NULL ? ps_init(p->cfg) : NULL;
+	}
+	if (p->ps == NULL) {
 		snprintf(err, errlen,
 			 "pocketsphinx: cannot load the model (%s, %s, %s)", hmm,
 			 dict, lm);
@@ -209,6 +274,34 @@ stt_noise(uint32_t *s)
 }
 
 /*
+ * 8 kHz to 16 kHz with libsoxr, without the random dither soxr adds to
+ * 16-bit output by default: the same audio always gives the same features
+ * (and transcript).
+ */
+static int
+stt_upsample(const int16_t *in, size_t n, int16_t **out, size_t *outn)
+{
+	size_t cap = n * (STT_PS_RATE / AUDIO_RATE) + 64, done = 0;
+	soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
+	soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
+	int16_t *buf;
+
+	io.flags |= SOXR_NO_DITHER;
+	*out = NULL;
+	*outn = 0;
+	if ((buf = malloc(cap * sizeof(*buf))) == NULL)
+		return -ENOMEM;
+	if (soxr_oneshot(AUDIO_RATE, STT_PS_RATE, 1, in, n, NULL, buf, cap,
+			 &done, &io, &q, NULL) != NULL) {
+		free(buf);
+		return -EINVAL;
+	}
+	*out = buf;
+	*outn = done;
+	return 0;
+}
+
+/*
  * Upsamples 8 kHz PCM to 16 kHz and fills the empty 4-8 kHz band with
  * noise at STT_FILL_REL_DB below the speech.  *out is malloc'd.
  */
@@ -221,8 +314,7 @@ stt_ps_prepare(struct stt_ps *p, const int16_t *pcm, size_t n, int16_t **out,
 	double db, amp;
 	int r;
 
-	if ((r = audio_resample(pcm, n, AUDIO_RATE, STT_PS_RATE, &up, &nup)) <
-	    0)
+	if ((r = stt_upsample(pcm, n, &up, &nup)) < 0)
 		return r;
 	db = audio_rms_dbfs(pcm, n) + STT_FILL_REL_DB;
 	if (db < STT_FILL_MIN_DBFS)
@@ -235,7 +327,7 @@ stt_ps_prepare(struct stt_ps *p, const int16_t *pcm, size_t n, int16_t **out,
 	for (size_t i = 0; i < n; i++)
 		wn[i] = (int16_t)(stt_noise(&p->seed) * amp);
 	/* 0-4 kHz noise at 16 kHz, shifted up by fs/2 to 4-8 kHz. */
-	r = audio_resample(wn, n, AUDIO_RATE, STT_PS_RATE, &lo, &nlo);
+	r = stt_upsample(wn, n, &lo, &nlo);
 	free(wn);
 	if (r < 0) {
 		free(up);
@@ -284,6 +376,55 @@ stt_ps_transcribe(struct stt_ps *p, const int16_t *pcm, size_t n,
 	return 0;
 }
 
+int
+stt_ps_features(struct stt_ps *p, const int16_t *pcm, size_t n,
+		 const char *path, char *err, size_t errlen)
+{
+	int16_t *wide = NULL;
+	size_t nwide;
+	mfcc_t **cep = NULL, last[64];
+	int32_t nfr = 0, nlast = 0, ncep, count;
+	fe_t *fe = ps_get_fe(p->ps);
+	FILE *fp;
+	int r, bad;
+
+	if ((r = stt_ps_prepare(p, pcm, n, &wide, &nwide)) < 0) {
+		snprintf(err, errlen, "pocketsphinx: cannot resample: %s",
+			 strerror(-r));
+		return r;
+	}
+	ncep = fe_get_output_size(fe);
+	if (ncep <= 0 || ncep > 64 || fe_start_utt(fe) < 0 ||
+	    fe_process_utt(fe, wide, nwide, &cep, &nfr) < 0 ||
+	    fe_end_utt(fe, last, &nlast) < 0) {
+		free(wide);
+		fe_free_2d(cep);
+		snprintf(err, errlen, "pocketsphinx: feature extraction failed");
+		return -EIO;
+	}
+	free(wide);
+	if ((fp = fopen(path, "wb")) == NULL) {
+		r = -errno;
+		fe_free_2d(cep);
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	/* Sphinx cepstra: the number of values, then the frames (float32). */
+	count = (nfr + nlast) * ncep;
+	bad = fwrite(&count, sizeof(count), 1, fp) != 1;
+	if (nfr > 0 && !bad)
+		bad = fwrite(cep[0], sizeof(mfcc_t) * ncep, nfr, fp) !=
+		      (size_t)nfr;
+	if (nlast > 0 && !bad)
+		bad = fwrite(last, sizeof(mfcc_t) * ncep, 1, fp) != 1;
+	fe_free_2d(cep);
+	if (fclose(fp) != 0 || bad) {
+		snprintf(err, errlen, "%s: write failed", path);
+		return -EIO;
+	}
+	return nfr + nlast;
+}
+
 /* ---- the engine ---- */
 
 /* Reads the key from path (first line, trimmed); err never shows it. */
@@ -327,7 +468,7 @@ stt_new(struct stt **out, const struct stt_config *cfg, char *err,
 	struct stt *s;
 	const char *env, *psdir = NULL;
 	struct stt_ps_opts po;
-	char datadir[1024];
+	char datadir[1024], mllr[1100];
 	int r;
 
 	*out = NULL;
@@ -402,6 +543,13 @@ stt_new(struct stt **out, const struct stt_config *cfg, char *err,
 			po.lm = "general";
 		}
 	}
+	if (s->kind != STT_NONE)
+		po.mllr = stt_mllr_find(cfg->mllr,
+					po.data_dir != NULL &&
+						po.data_dir[0] != '\0'
+					    ? po.data_dir
+					    : STT_DATA_DIR,
+					mllr, sizeof(mllr));
 	if (s->kind != STT_NONE &&
 	    (r = stt_ps_new(&s->ps, &po, err, errlen)) < 0)
 		goto out;

@@ -25,6 +25,8 @@
 #endif
 /* Where make install puts classifyd/stt (ivr.lm, ivr.dict). */
 #define STT_DATA_DIR HS_DATAROOT "/stt"
+/* The acoustic adaptation (classifyd/stt/mkadapt.sh) in the data dir. */
+#define STT_MLLR_FILE "mllr_matrix"
 
 enum stt_kind { STT_NONE, STT_POCKETSPHINX, STT_OPENAI, STT_DEEPGRAM };
 
@@ -37,6 +39,7 @@ struct stt_config {
 	long timeout_ms;	  /* cloud: whole request */
 	const char *lm;		  /* "ivr" (default) or "general" */
 	const char *data_dir;	  /* ivr.lm, ivr.dict; NULL/"" = found */
+	const char *mllr;	  /* MLLR transform; ""/NULL = found, "none" */
 };
 
 struct stt;
@@ -77,6 +80,7 @@ struct stt_ps_opts {
 	const char *lm;	       /* "ivr" (default) or "general" */
 	const char *data_dir;  /* classifyd's ivr.lm and ivr.dict */
 	double lw;	       /* language weight (0 = the model's default) */
+	const char *mllr;      /* MLLR transform of the means, or NULL */
 };
 
 /*
@@ -96,6 +100,14 @@ void stt_ps_free(struct stt_ps *p);
 int stt_data_dir_find(char *out, size_t outlen);
 int stt_ps_transcribe(struct stt_ps *p, const int16_t *pcm, size_t n,
 		      char **text, char *err, size_t errlen);
+/*
+ * Writes the cepstra the decoder would see for n samples of 8 kHz PCM
+ * (the same resampling, band fill and front end) to path as a Sphinx
+ * feature file, for acoustic adaptation.  Returns the number of frames or
+ * a negative errno with err set.
+ */
+int stt_ps_features(struct stt_ps *p, const int16_t *pcm, size_t n,
+		    const char *path, char *err, size_t errlen);
 
 /* ---- stt_cloud.c ---- */
 

@@ -30,6 +30,7 @@ stt_config_from_conf(const struct conf *cf, struct stt_config *sc)
 	sc->timeout_ms = cf->classify_stt_timeout_ms;
 	sc->lm = cf->classify_stt_lm;
 	sc->data_dir = cf->classify_stt_data_dir;
+	sc->mllr = cf->classify_stt_mllr;
 }
 
 /* ---- segmenter ---- */

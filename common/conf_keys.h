@@ -47,6 +47,7 @@
 	  120000)                                                              \
 	X(classify, stt_lm, STR, classify_stt_lm, "ivr", 0, 0)                  \
 	X(classify, stt_data_dir, STR, classify_stt_data_dir, "", 0, 0)         \
+	X(classify, stt_mllr, STR, classify_stt_mllr, "", 0, 0)                 \
 	X(ivr, default_device, STR, ivr_default_device, "", 0, 0)               \
 	X(ivr, max_call_s, INT, ivr_max_call_s, "7200", 10, 86400)              \
 	X(ivr, max_hold_s, INT, ivr_max_hold_s, "5400", 10, 86400)              \

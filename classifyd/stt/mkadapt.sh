@@ -102,4 +102,4 @@ python3 "$HERE/sendump2mixw.py" "$HMM/sendump" "$W/mixture_weights"
 	-outmllrfn "$W/mllr_matrix" -accumdir "$W/acc" >"$W/mllr.log" 2>&1 ||
 	{ tail -n 20 "$W/mllr.log" >&2; exit 1; }
 cp "$W/mllr_matrix" "$OUT"
-echo "mkadapt.sh: $i utterances; $(grep -c 'utt>' "$W/bw.log" || true) aligned; $OUT"
+echo "mkadapt.sh: $i utterances; $OUT"

@@ -79,12 +79,13 @@
 #define BG_STEADY_DB 4.0  /* frame levels within this of the run's mean */
 #define BG_LEAD_S 0.3	  /* a breath or faint sound before the first word */
 #define BG_NEW_DB 6.0
+#define HOLD_NOISY_DB -60.0 /* hold line noise that hides a new line */
 #define BG_FLAT 0.25	  /* flatness of noise (a quiet passage of music is less) */
 #define BG_SNR_DB 60.0	  /* a line's noise is within this of the talker */	  /* level or spectrum change of a new line */ /* quiet after speech that means a person waits */
 
 struct cls;
 static double cls_bg_new(const struct cls *c, double t0, double t1,
-			 double speech_db, double *level);
+			 double speech_db, double *level, double *hold_db);
 static void cls_note(struct cls *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -1059,7 +1060,8 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	       char *ev, size_t evlen)
 {
 	double vmin = 1e9, pmin = 1e9, sysfloor = 100, syslevel = -100;
-	double score = 0, bgd, bglevel = -100;
+	double score = 0, bgd, bglevel = -100, holdbg;
+	int newline;
 	int nref = 0;
 	size_t o = 0;
 
@@ -1121,8 +1123,9 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	 * pauses, is a background not heard before in the call.
 	 */
 	bgd = cls_bg_new(c, s->t0, s->t0 + s->n * FEAT_FRAME_S, s->level_db,
-			 &bglevel);
-	if (bgd >= BG_NEW_DB) {
+			 &bglevel, &holdbg);
+	newline = bgd >= BG_NEW_DB && (bgd < 90 || nref > 0);
+	if (newline) {
 		score += 1;
 		o += (size_t)snprintf(ev + o, evlen - o,
 				      "a new line behind the speech (%.0f dB "
@@ -1147,14 +1150,23 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	/* Against: pauses of digital silence (a clean recording) or music. */
 	if (s->floor_db <= -85)
 		score -= 2;
-	if (s->level_db - s->floor_db < SPEECH_DIP_DB || s->quiet_tonal > MUSIC_UNDER)
+	if (s->level_db - s->floor_db < SPEECH_DIP_DB ||
+	    s->quiet_tonal > MUSIC_UNDER)
 		score -= 2;
+	/*
+	 * A recording in a voice not heard before, mastered to another
+	 * level, has the voice and level cues too: without a new line they
+	 * are not enough, unless the hold's own line was so noisy
+	 * (HOLD_NOISY_DB or more) that a new line could not be heard.
+	 */
+	if (!newline && holdbg < HOLD_NOISY_DB && score >= 2)
+		score = 1;
 	cls_note(c, "seg t0=%.2f n=%d gap=%.2f gapdb=%.1f am=%d lvl=%.1f "
 		    "floor=%.1f pitch=%.0f tonal=%.2f | nref=%d vmin=%.2f "
-		    "pmin=%.1f bgd=%.1f syslevel=%.1f score=%.0f %s",
+		    "pmin=%.1f bgd=%.1f holdbg=%.1f syslevel=%.1f score=%.0f %s",
 		 s->t0, s->n, s->gap_s, s->gap_db, s->after_music, s->level_db,
 		 s->floor_db, s->pitch_hz, s->quiet_tonal, nref, vmin, pmin,
-		 bgd, syslevel, score, ev);
+		 bgd, holdbg, syslevel, score, ev);
 	return score;
 }
 
@@ -1528,10 +1540,12 @@ cls_bg_dist(const struct cls_bg *a, const struct cls_bg *b)
  */
 static double
 cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
-	   double *level)
+	   double *level, double *hold_db)
 {
 	unsigned first = c->nbg > BG_MAX ? c->nbg - BG_MAX : 0;
 	double best = -1, tc = t0;
+
+	*hold_db = -100;
 
 	/* the gap right before the speech, and the pauses in it */
 	for (unsigned i = first; i < c->nbg; i++) {
@@ -1539,6 +1553,14 @@ cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
 
 		if (n->t1 >= t0 - BG_LEAD_S && n->t0 <= t1 && n->t0 < tc)
 			tc = n->t0;
+	}
+	/* the loudest line noise heard before: a new line may hide under it */
+	for (unsigned k = first; k < c->nbg; k++) {
+		const struct cls_bg *o = &c->bg[k % BG_MAX];
+
+		if (o->t1 < tc - 0.05 && o->flatness >= BG_FLAT &&
+		    o->level_db > *hold_db)
+			*hold_db = o->level_db;
 	}
 	for (unsigned i = first; i < c->nbg; i++) {
 		const struct cls_bg *n = &c->bg[i % BG_MAX];

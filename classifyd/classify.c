@@ -664,7 +664,7 @@ static void
 cls_seg_stats(struct cls_seg *s, int lim)
 {
 	float e[SEG_FRAMES], p[SEG_FRAMES];
-	double peak = -100, sh[FEAT_NBANDS] = {0}, lv = 0;
+	double peak = -100, sh[FEAT_NBANDS] = {0}, vsh[FEAT_NBANDS] = {0}, lv = 0;
 	int na = 0, np = 0, nq = 0, tonal = 0;
 
 	if (lim > s->n)
@@ -687,12 +687,22 @@ cls_seg_stats(struct cls_seg *s, int lim)
 			sh[k] += f->bands[k] - m;
 		lv += f->e;
 		na++;
-		if (f->harm > 0.75 && f->pitch > 60)
+		if (f->harm > 0.75 && f->pitch > 60) {
 			p[np++] = f->pitch;
+			for (int k = 0; k < FEAT_NBANDS; k++)
+				vsh[k] += f->bands[k] - m;
+		}
 	}
 	s->nact = na;
+	/*
+	 * The voice: the spectral shape of the voiced frames (vowels carry
+	 * the speaker's formants and glottal tilt; fricatives carry the
+	 * words), or of all loud frames when few are voiced.
+	 */
 	for (int k = 0; k < FEAT_NBANDS; k++)
-		s->shape[k] = na > 0 ? (float)(sh[k] / na) : 0;
+		s->shape[k] = np >= 10	 ? (float)(vsh[k] / np)
+			      : na > 0 ? (float)(sh[k] / na)
+				       : 0;
 	s->level_db = na > 0 ? lv / na : -100;
 	s->pitch_hz = np >= 5 ? cls_pctf(p, np, 0.5) : 0;
 	s->floor_db = cls_pctf(e, lim, 0.10);
@@ -1152,6 +1162,9 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 		score -= 2;
 	if (s->level_db - s->floor_db < SPEECH_DIP_DB ||
 	    s->quiet_tonal > MUSIC_UNDER)
+		score -= 2;
+	/* and no voiced frames at all: no one is talking */
+	if (s->pitch_hz <= 0)
 		score -= 2;
 	/*
 	 * A recording in a voice not heard before, mastered to another

@@ -27,6 +27,7 @@ struct rec {
 	int holds, humans;
 	char hold_type[32];
 	double human_t, onset_t;
+	char evidence[400];
 };
 
 static void
@@ -45,7 +46,7 @@ on_human(void *arg, double conf, const char *ev, double t, double onset)
 	struct rec *r = arg;
 
 	(void)conf;
-	(void)ev;
+	snprintf(r->evidence, sizeof(r->evidence), "%s", ev);
 	r->humans++;
 	r->human_t = t;
 	r->onset_t = onset;
@@ -212,6 +213,106 @@ test_fingerprint_spots_replay(void **state)
 	free(b);
 }
 
+/*
+ * secs of white noise at about rms_db dBFS (a line's noise), added to pcm
+ * when pcm is not NULL (n samples), else fed alone.
+ */
+static void
+feed_noise(struct cls *c, double secs, double rms_db, const int16_t *pcm,
+	   size_t n)
+{
+	size_t len = pcm != NULL ? n : (size_t)(secs * FEAT_RATE);
+	int16_t *out = calloc(len, sizeof(*out));
+	double a = 32768 * pow(10, rms_db / 20) * sqrt(3.0);
+	unsigned seed = 7;
+
+	assert_non_null(out);
+	for (size_t i = 0; i < len; i++) {
+		double v = a * (2.0 * rand_r(&seed) / RAND_MAX - 1);
+
+		if (pcm != NULL)
+			v += pcm[i];
+		out[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+	}
+	feed(c, out, len);
+	free(out);
+}
+
+/*
+ * The hold plays an announcement twice between music; then the music
+ * stops, a line with its own noise opens and a person speaks over it: a
+ * human, and the evidence names the new line.
+ */
+static void
+test_new_line_after_announcements(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na, ns;
+	int16_t *ann = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
+	int16_t *sp = corpus("speech_live/dv_speech_03.wav", &ns);
+	double onset;
+
+	(void)state;
+	if (ann == NULL || sp == NULL) {
+		free(ann);
+		free(sp);
+		skip();
+	}
+	c = make(&r);
+	feed_music(c, 10);
+	feed(c, ann, na);
+	feed_music(c, 10);
+	feed(c, ann, na);
+	feed_music(c, 8);
+	assert_int_equal(r.humans, 0);
+	feed_noise(c, 0.6, -70, NULL, 0);
+	onset = cls_time(c);
+	feed_noise(c, 0, -70, sp, ns);
+	assert_int_equal(r.humans, 1);
+	print_message("human at %.2f (speech from %.2f): %s\n", r.human_t,
+		      onset, r.evidence);
+	assert_true(r.human_t > onset && r.human_t < onset + 3);
+	assert_non_null(strstr(r.evidence, "a new line"));
+	cls_free(c);
+	free(ann);
+	free(sp);
+}
+
+/*
+ * A new announcement in another voice, heard for the first time, after
+ * the same announcement twice: its voice is new, but it comes from the
+ * hold system's own recordings (no new line): not a human.
+ */
+static void
+test_new_voice_recording_is_not_human(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na, nb;
+	int16_t *a = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
+	int16_t *b = corpus("speech_recorded_announcement/dv_ann_08.wav", &nb);
+
+	(void)state;
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		skip();
+	}
+	c = make(&r);
+	feed_music(c, 10);
+	feed(c, a, na);
+	feed_music(c, 10);
+	feed(c, a, na);
+	feed_music(c, 8);
+	feed(c, b, nb);
+	feed_music(c, 6);
+	assert_int_equal(r.humans, 0);
+	cls_free(c);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -219,6 +320,8 @@ main(void)
 	    cmocka_unit_test(test_human_after_music),
 	    cmocka_unit_test(test_repeated_announcement_is_not_human),
 	    cmocka_unit_test(test_fingerprint_spots_replay),
+	    cmocka_unit_test(test_new_line_after_announcements),
+	    cmocka_unit_test(test_new_voice_recording_is_not_human),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,6 +61,7 @@
 #define FP_CONFIRM 150	  /* overlap that confirms a replay */
 #define REPLAY_OVER 50	  /* frames of speech past a replay's end: new */
 #define SEG_GAP_S 0.4	  /* pause that ends a speech segment */
+#define SEG_RESUME_FRAMES 40 /* a segment split by one hop goes on */
 #define GAP_FRAMES 50	  /* frames looked at before an onset */
 #define LIVE_FRAMES 100	  /* frames of a segment judged for a voice */
 #define LIVE_MIN_FRAMES 30 /* frames before a segment is judged */
@@ -69,6 +70,7 @@
 #define ANCHOR_MAX 100	  /* frames within which a segment's onset moves */
 #define ANCHOR_GAP 6	  /* quiet frames that separate hold audio and speech */
 #define ANCHOR_DB 25.0	  /* how far below the loud frames "quiet" is */
+#define ANCHOR_LEAD_DB 15.0 /* hold audio this close to the speech runs into it */
 #define QUIET_AFTER_S 2.5
 #define SPEECH_DIP_DB 12.0 /* speech dips this far below its level */
 #define MUSIC_UNDER 0.75  /* share of tonal quiet frames: music under it */
@@ -935,6 +937,7 @@ cls_seg_open(struct cls *c, int back)
 		s->gap_db = ng > 0 ? cls_pctf(ge, ng, 0.5) : -100;
 	}
 	s->after_music = c->music_recent;
+	cls_note(c, "open t0=%.2f gap=%.2f", s->t0, s->gap_s);
 	c->cur = c->nseg++;
 	c->seg_speech = 0;
 	c->seg_gap = 0;
@@ -979,10 +982,10 @@ cls_seg_anchor(const struct cls_seg *s)
 	    s->n > ANCHOR_MAX)
 		return s->anchor;
 	/* only when the sound went on right up to the onset */
-	for (int i = 0; i < s->n && i < 10; i++)
+	for (int i = 0; i < s->n; i++)
 		if (s->fr[i].e > pk_before)
 			pk_before = s->fr[i].e;
-	if (s->lead_db < pk_before - ANCHOR_DB)
+	if (s->lead_db < pk_before - ANCHOR_LEAD_DB)
 		return s->anchor;
 	pk_before = -100;
 	for (int i = 0; i < s->n; i++) {
@@ -999,6 +1002,35 @@ cls_seg_anchor(const struct cls_seg *s)
 			pk_before = e;
 	}
 	return s->anchor;
+}
+
+/*
+ * A hop the window classes did not call speech can split one utterance
+ * (a soft word, a short breath).  When speech comes back within
+ * SEG_RESUME_FRAMES of the end of the last segment, and that segment was
+ * neither a replay nor ended by the hold music, it goes on: the frames
+ * between are added and it is open again.  Returns 1 when it resumed.
+ */
+static int
+cls_seg_resume(struct cls *c)
+{
+	struct cls_seg *s;
+	int gap;
+
+	if (c->nseg == 0)
+		return 0;
+	s = &c->seg[c->nseg - 1];
+	if (s->fr == NULL || s->repeat || s->by_music || s->live)
+		return 0;
+	gap = (int)lround((cls_time(c) - s->t0) / FEAT_FRAME_S) - s->n;
+	if (gap < 0 || gap > SEG_RESUME_FRAMES || s->n + gap > SEG_FRAMES)
+		return 0;
+	for (int i = gap - 1; i >= 0; i--)
+		cls_seg_push(s, cls_ago(c, i));
+	c->cur = c->nseg - 1;
+	c->seg_speech = s->n * FEAT_FRAME_S;
+	c->seg_gap = 0;
+	return 1;
 }
 
 /*
@@ -1261,7 +1293,8 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	/* Speech segments. */
 	if (k == CLS_SPEECH) {
 		if (c->cur < 0) {
-			cls_seg_open(c, cls_onset_back(c, nhop));
+			if (!cls_seg_resume(c))
+				cls_seg_open(c, cls_onset_back(c, nhop));
 		} else {
 			s = &c->seg[c->cur];
 			for (int i = nhop - 1; i >= 0; i--)

@@ -885,8 +885,8 @@ menu_parse(const char *text, struct menu *m)
 	menu_say_options(&t, m);
 	menu_data_prompt(&t, m);
 	m->speech = menu_has_any(m->text, speech);
-	if (!m->speech && !menu_has_digit_opt(m) &&
-	    menu_has_any(m->text, speech_weak))
+	m->speech_hint = menu_has_any(m->text, speech_weak);
+	if (!m->speech && !menu_has_digit_opt(m) && m->speech_hint)
 		m->speech = 1;
 	if (menu_has_any(m->text, hold)) {
 		if ((menu_has(m->text, "stay on the line") ||

@@ -428,6 +428,21 @@ nav_decide(struct nav *n, const struct menu *heard, json_object *info,
 		return;
 	}
 
+	/*
+	 * 3b. Words of a speech prompt ("... why you are calling") beside
+	 * keys that do not fit the intent (often a transcript's misheard
+	 * words): say the intent once before anything else.
+	 */
+	if (m->speech_hint && s->said == 0 && n->intent[0] &&
+	    nav_kind(s, m, MENU_OPT_AGENT) == NULL) {
+		nav_say(n, s, d, n->intent);
+		snprintf(d->reason, sizeof(d->reason),
+			 "the menu may ask why we are calling and none of its "
+			 "keys fits the intent: said \"%s\"",
+			 n->intent);
+		return;
+	}
+
 	/* 4. Confirmations. */
 	if ((o = nav_kind(s, m, MENU_OPT_CONFIRM)) != NULL) {
 		nav_press(n, s, d, o->digit, o->label);

@@ -47,6 +47,7 @@ struct menu {
 	char data_key[MENU_KEY_MAX]; /* a data prompt: "account_number", ... */
 	int data_pound;		     /* "followed by the pound key" */
 	int speech;		     /* "tell me in a few words why ..." */
+	int speech_hint;	     /* words of a speech prompt beside keys */
 	int hold;		     /* "please hold", "transferring you" */
 	int wait_agent;		     /* "or stay on the line for an agent" */
 	char text[MENU_TEXT_MAX];    /* the normalised words */

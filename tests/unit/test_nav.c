@@ -279,6 +279,20 @@ test_noisy_speech_prompt(void **state)
 		   "press 2",
 		   &m);
 	assert_int_equal(m.speech, 0);
+	/*
+	 * Misheard words read as a key, beside the words of a speech
+	 * prompt: the intent is said once before anything else.
+	 */
+	decide("change my flight reservation",
+	       "enter nine in a few entered can we like are calling", NULL, 0);
+	assert_int_equal(d.act, NAV_SAY);
+	assert_string_equal(d.text, "change my flight reservation");
+	/* A keyed menu whose key fits still gets the key. */
+	decide("report an outage",
+	       "if you are calling about an outage press 1 for billing press 2",
+	       NULL, 0);
+	assert_int_equal(d.act, NAV_PRESS);
+	assert_string_equal(d.digits, "1");
 }
 
 static void

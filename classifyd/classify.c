@@ -175,6 +175,7 @@ struct cls {
 
 	/* hold / human */
 	int armed, hold_seen, human_seen;
+	double armed_t;	   /* when hold detection was armed */
 	double silence_run;
 	unsigned char hist[HIST_HOPS]; /* published classes, ring */
 	unsigned nhist;
@@ -288,6 +289,8 @@ cls_free(struct cls *c)
 void
 cls_arm_hold(struct cls *c)
 {
+	if (!c->armed)
+		c->armed_t = cls_time(c);
 	c->armed = 1;
 }
 
@@ -1122,11 +1125,13 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 			continue;
 		/*
 		 * Music taken for speech for a hop or two is no reference,
-		 * nor is what began before the classifier had its long
-		 * context (the first hops of a call are its least sure).
+		 * nor is hold audio that began before the classifier had its
+		 * long context (the first hops are its least sure); a call's
+		 * first menu prompt, heard before the hold was armed, is.
 		 */
 		if (r->npub * 5 < r->nhops * 3 || r->split ||
-		    r->t0 < LONG_FRAMES * FEAT_FRAME_S)
+		    (r->t0 < LONG_FRAMES * FEAT_FRAME_S && c->armed &&
+		     c->armed_t <= r->t0))
 			continue;
 		/*
 		 * A reference is a whole announcement: it repeated, or the
@@ -1169,11 +1174,18 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	newline = bgd >= BG_NEW_DB && (bgd < 90 || nref > 0);
 	if (newline) {
 		score += 1;
-		o += (size_t)snprintf(ev + o, evlen - o,
-				      "a new line behind the speech (%.0f dB "
-				      "background, %.0f dB from any heard "
-				      "before); ",
-				      bglevel, bgd > 90 ? 0 : bgd);
+		if (bgd > 90)
+			o += (size_t)snprintf(ev + o, evlen - o,
+					      "a new line behind the speech "
+					      "(%.0f dB background; none heard "
+					      "before in the call); ",
+					      bglevel);
+		else
+			o += (size_t)snprintf(ev + o, evlen - o,
+					      "a new line behind the speech "
+					      "(%.0f dB background, %.0f dB "
+					      "from any heard before); ",
+					      bglevel, bgd);
 	}
 	if (nref > 0 && (vmin >= VOICE_NEW_DB || pmin >= PITCH_NEW_ST) &&
 	    o < evlen) {

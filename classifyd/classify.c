@@ -77,7 +77,6 @@
 #define REF_QUIET_S 1.0	  /* quiet after an announcement's end */
 #define BG_MAX 32	  /* backgrounds remembered */
 #define BG_MIN_FRAMES 6	  /* frames of a steady quiet stretch */
-#define BG_GAP_FRAMES 4	  /* enough for the gap right before a first word */
 #define BG_QUIET_DB 20.0  /* below the recent peak */
 #define BG_STEADY_DB 4.0  /* frame levels within this of the run's mean */
 #define BG_LEAD_S 0.3	  /* a breath or faint sound before the first word */
@@ -1534,7 +1533,7 @@ cls_bg_end(struct cls *c)
 {
 	struct cls_bg *b;
 
-	if (c->bg_run >= BG_GAP_FRAMES) {
+	if (c->bg_run >= BG_MIN_FRAMES) {
 		b = &c->bg[c->nbg++ % BG_MAX];
 		b->t1 = cls_time(c) - FEAT_FRAME_S;
 		b->t0 = b->t1 - c->bg_run * FEAT_FRAME_S;
@@ -1618,7 +1617,7 @@ cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
 		const struct cls_bg *o = &c->bg[k % BG_MAX];
 
 		if (o->t1 < tc - 0.05 && o->flatness >= BG_FLAT &&
-		    o->n >= BG_MIN_FRAMES && o->level_db > *hold_db)
+		    o->level_db > *hold_db)
 			*hold_db = o->level_db;
 	}
 	for (unsigned i = first; i < c->nbg; i++) {
@@ -1635,15 +1634,11 @@ cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
 		if (n->level_db < speech_db - BG_SNR_DB ||
 		    n->flatness < BG_FLAT)
 			continue;
-		/* a short stretch only as the gap right before the speech */
-		if (n->n < BG_MIN_FRAMES && n->t1 > t0 + 0.1)
-			continue;
 		for (unsigned k = first; k < c->nbg; k++) {
 			const struct cls_bg *o = &c->bg[k % BG_MAX];
 			double d;
 
-			if (o->t1 >= tc - 0.05 || o->flatness < BG_FLAT ||
-			    o->n < BG_MIN_FRAMES)
+			if (o->t1 >= tc - 0.05 || o->flatness < BG_FLAT)
 				continue;
 			d = cls_bg_dist(n, o);
 			if (d < dmin)

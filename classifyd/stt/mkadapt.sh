@@ -35,7 +35,9 @@ VOICES="espeak:en-us+m5:140 espeak:en-us+m6:165 espeak:en-us+f5:150
 espeak:en-us+klatt2:155 espeak:en-us+klatt4:145 espeak:en-us+Annie:160
 espeak:en-us+Gene:150 espeak:en-us+Jacky:170 espeak:en-us+Michael:135
 espeak:en-us+Mike:150 espeak:en-us+Lee:155 espeak:en-us+f2:175
-espeak:en-gb+m3:150 espeak:en-us+shelby:145"
+espeak:en-gb+m3:150 espeak:en-us+shelby:145 espeak:en-us+f1:160
+espeak:en-us+linda:155 espeak:en-us+belinda:150 espeak:en-us+anika:165
+espeak:en-us+aunty:150"
 FLITE=
 if [ -r /usr/include/flite/flite.h ] &&
 	${CC:-cc} -o "$W/flite_say" "$HERE/../../tests/classify/flite_say.c" \

@@ -818,34 +818,8 @@ cls_seg_match(const struct cls_seg *a, const struct cls_seg *b, int *best_off)
 		return -1;
 	for (int off = -(la - FP_MIN_FRAMES); off <= b->n - FP_MIN_FRAMES;
 	     off++) {
-		int i0 = off < 0 ? -off : 0;
-		int i1 = la;
-		double sa[FEAT_NBANDS] = {0}, sb[FEAT_NBANDS] = {0};
-		double saa = 0, sbb = 0, sab = 0, ca = 0, cb = 0, cab = 0, r;
-		int cnt;
+		double r = cls_seg_corr(a, 0, la, b, off);
 
-		if (off + i1 > b->n)
-			i1 = b->n - off;
-		if (i1 - i0 < FP_MIN_FRAMES)
-			continue;
-		for (int i = i0; i < i1; i++) {
-			const float *x = a->fr[i].shape, *y = b->fr[i + off].shape;
-
-			for (int k = 0; k < FEAT_NBANDS; k++) {
-				sa[k] += x[k];
-				sb[k] += y[k];
-				saa += x[k] * x[k];
-				sbb += y[k] * y[k];
-				sab += x[k] * y[k];
-			}
-		}
-		cnt = i1 - i0;
-		for (int k = 0; k < FEAT_NBANDS; k++) {
-			ca += sa[k] * sa[k] / cnt;
-			cb += sb[k] * sb[k] / cnt;
-			cab += sa[k] * sb[k] / cnt;
-		}
-		r = (sab - cab) / sqrt((saa - ca) * (sbb - cb) + 1e-9);
 		if (r > best) {
 			best = r;
 			*best_off = off;

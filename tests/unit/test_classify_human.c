@@ -238,6 +238,17 @@ feed_noise(struct cls *c, double secs, double rms_db, const int16_t *pcm,
 	free(out);
 }
 
+/* A music hold with an announcement played twice, 10 s apart. */
+static void
+feed_two_plays(struct cls *c, const int16_t *ann, size_t n)
+{
+	feed_music(c, 10);
+	feed(c, ann, n);
+	feed_music(c, 10);
+	feed(c, ann, n);
+	feed_music(c, 8);
+}
+
 /*
  * The hold plays an announcement twice between music; then the music
  * stops, a line with its own noise opens and a person speaks over it: a
@@ -260,11 +271,7 @@ test_new_line_after_announcements(void **state)
 		skip();
 	}
 	c = make(&r);
-	feed_music(c, 10);
-	feed(c, ann, na);
-	feed_music(c, 10);
-	feed(c, ann, na);
-	feed_music(c, 8);
+	feed_two_plays(c, ann, na);
 	assert_int_equal(r.humans, 0);
 	feed_noise(c, 0.6, -70, NULL, 0);
 	onset = cls_time(c);
@@ -300,11 +307,7 @@ test_new_voice_recording_is_not_human(void **state)
 		skip();
 	}
 	c = make(&r);
-	feed_music(c, 10);
-	feed(c, a, na);
-	feed_music(c, 10);
-	feed(c, a, na);
-	feed_music(c, 8);
+	feed_two_plays(c, a, na);
 	feed(c, b, nb);
 	feed_music(c, 6);
 	assert_int_equal(r.humans, 0);

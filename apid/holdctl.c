@@ -262,6 +262,15 @@ hc_final(struct hc *h, json_object *c)
 static const char *
 hc_event_note(json_object *e, char *out, size_t len)
 {
+	static const char *const acts[][2] = {
+	    {"representative", "took the representative route"},
+	    {"wait", "waited for the menu to move on"},
+	    {"listen", "kept listening"},
+	    {"say", "answered by voice instead"},
+	    {"hold", "waited on hold"},
+	    {"transfer", "rang your phone"},
+	    {"hang_up", "hung up"},
+	};
 	const char *type = hc_str(e, "type"), *key, *act;
 	json_object *d;
 
@@ -270,28 +279,19 @@ hc_event_note(json_object *e, char *out, size_t len)
 		return NULL;
 	key = hc_str(d, "key");
 	act = hc_str(d, "action");
-	if (act == NULL || strcmp(act, "representative") == 0)
-		act = "took the representative route";
-	else if (strcmp(act, "wait") == 0)
-		act = "waited for the menu to move on";
-	else if (strcmp(act, "listen") == 0)
-		act = "kept listening";
-	else if (strcmp(act, "say") == 0)
-		act = "answered by voice instead";
-	else if (strcmp(act, "hold") == 0)
-		act = "waited on hold";
-	else if (strcmp(act, "transfer") == 0)
-		act = "rang your phone";
-	else if (strcmp(act, "hang_up") == 0)
-		act = "hung up";
-	else {
-		snprintf(out, len,
-			 "needs %s: not guessed; pressed %s for the "
-			 "representative route",
-			 key ? key : "?", act);
-		return out;
-	}
-	snprintf(out, len, "needs %s: not guessed; %s", key ? key : "?", act);
+	if (act == NULL)
+		act = "representative";
+	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+		if (strcmp(act, acts[i][0]) == 0) {
+			snprintf(out, len, "needs %s: not guessed; %s",
+				 key ? key : "?", acts[i][1]);
+			return out;
+		}
+	/* Anything else is the digits pressed instead. */
+	snprintf(out, len,
+		 "needs %s: not guessed; pressed %s for the representative "
+		 "route",
+		 key ? key : "?", act);
 	return out;
 }
 

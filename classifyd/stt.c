@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <pocketsphinx.h>
-#include <soxr.h>
 #include <sphinxbase/err.h>
 #include <sphinxbase/fe.h>
 
@@ -274,34 +273,6 @@ stt_noise(uint32_t *s)
 }
 
 /*
- * 8 kHz to 16 kHz with libsoxr, without the random dither soxr adds to
- * 16-bit output by default: the same audio always gives the same features
- * (and transcript).
- */
-static int
-stt_upsample(const int16_t *in, size_t n, int16_t **out, size_t *outn)
-{
-	size_t cap = n * (STT_PS_RATE / AUDIO_RATE) + 64, done = 0;
-	soxr_io_spec_t io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
-	soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
-	int16_t *buf;
-
-	io.flags |= SOXR_NO_DITHER;
-	*out = NULL;
-	*outn = 0;
-	if ((buf = malloc(cap * sizeof(*buf))) == NULL)
-		return -ENOMEM;
-	if (soxr_oneshot(AUDIO_RATE, STT_PS_RATE, 1, in, n, NULL, buf, cap,
-			 &done, &io, &q, NULL) != NULL) {
-		free(buf);
-		return -EINVAL;
-	}
-	*out = buf;
-	*outn = done;
-	return 0;
-}
-
-/*
  * Upsamples 8 kHz PCM to 16 kHz and fills the empty 4-8 kHz band with
  * noise at STT_FILL_REL_DB below the speech.  *out is malloc'd.
  */
@@ -314,7 +285,8 @@ stt_ps_prepare(struct stt_ps *p, const int16_t *pcm, size_t n, int16_t **out,
 	double db, amp;
 	int r;
 
-	if ((r = stt_upsample(pcm, n, &up, &nup)) < 0)
+	if ((r = audio_resample(pcm, n, AUDIO_RATE, STT_PS_RATE, &up, &nup)) <
+	    0)
 		return r;
 	db = audio_rms_dbfs(pcm, n) + STT_FILL_REL_DB;
 	if (db < STT_FILL_MIN_DBFS)
@@ -327,7 +299,7 @@ stt_ps_prepare(struct stt_ps *p, const int16_t *pcm, size_t n, int16_t **out,
 	for (size_t i = 0; i < n; i++)
 		wn[i] = (int16_t)(stt_noise(&p->seed) * amp);
 	/* 0-4 kHz noise at 16 kHz, shifted up by fs/2 to 4-8 kHz. */
-	r = stt_upsample(wn, n, &lo, &nlo);
+	r = audio_resample(wn, n, AUDIO_RATE, STT_PS_RATE, &lo, &nlo);
 	free(wn);
 	if (r < 0) {
 		free(up);

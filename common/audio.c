@@ -64,6 +64,8 @@ audio_resample(const int16_t *in, size_t n, double in_rate, double out_rate,
 	soxr_error_t e;
 	int16_t *buf;
 
+	/* No random dither: the same audio always resamples the same. */
+	io.flags |= SOXR_NO_DITHER;
 	*out = NULL;
 	*outn = 0;
 	buf = malloc(cap * sizeof(*buf));

@@ -30,7 +30,8 @@ int audio_wav_read(const char *path, int16_t **pcm, size_t *n, char *err,
 
 /*
  * Resamples mono 16-bit PCM from in_rate to out_rate with libsoxr (high
- * quality).  *out is malloc'd.
+ * quality, no dither, so the same input gives the same output).  *out is
+ * malloc'd.
  */
 int audio_resample(const int16_t *in, size_t n, double in_rate,
 		   double out_rate, int16_t **out, size_t *outn);

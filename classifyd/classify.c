@@ -25,9 +25,12 @@
  *
  * On top of the windows it runs the call's hold state: hold is music (or
  * silence, or a repeating announcement) lasting long enough while armed, or
- * music lasting much longer when not armed.  After hold, a speech segment
- * that lasts human_speech_s and does not repeat speech heard earlier in the
- * call (band-energy fingerprint, sliding correlation) is a live human.
+ * music lasting much longer when not armed.  After hold, new speech that
+ * does not repeat speech heard earlier in the call (band-energy fingerprint,
+ * sliding correlation) is judged from its first word on: a new line behind
+ * it (the backgrounds heard in the call), a voice and level unlike the
+ * announcements, against signs of a recording or of music; see
+ * classifyd(8) for the rules.
  */
 #include <errno.h>
 #include <math.h>
@@ -1010,6 +1013,16 @@ cls_seg_resume(struct cls *c)
 	return 1;
 }
 
+/* The earlier segment the replay s matched, or NULL once forgotten. */
+static const struct cls_seg *
+cls_seg_replayed(const struct cls *c, const struct cls_seg *s)
+{
+	for (int i = 0; i < c->nseg; i++)
+		if (&c->seg[i] != s && c->seg[i].t0 == s->rep_t0)
+			return &c->seg[i];
+	return NULL;
+}
+
 /*
  * Where the speech that made this hop a speech hop began: the first of the
  * frames, scanning back from the hop's end to just before its start, after the
@@ -1336,13 +1349,10 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	 * frames overlap, or it was not one.
 	 */
 	if (s->repeat && !s->confirmed) {
-		const struct cls_seg *r = NULL;
+		const struct cls_seg *r = cls_seg_replayed(c, s);
 		double rc;
 		int i1;
 
-		for (int i = 0; i < c->nseg; i++)
-			if (i != c->cur && c->seg[i].t0 == s->rep_t0)
-				r = &c->seg[i];
 		i1 = s->n < FP_CONFIRM ? s->n : FP_CONFIRM;
 		rc = r != NULL ? cls_seg_corr(s, 0, i1, r, s->rep_off) : -2;
 		if (rc > -2 && rc < FP_REPEAT_R && i1 > FP_MAX_FRAMES / 2) {
@@ -1362,12 +1372,9 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	 * is a segment of its own.
 	 */
 	if (s->repeat && !s->live && c->hold_seen) {
-		const struct cls_seg *r = NULL;
+		const struct cls_seg *r = cls_seg_replayed(c, s);
 		int end;
 
-		for (int i = 0; i < c->nseg; i++)
-			if (i != c->cur && c->seg[i].t0 == s->rep_t0)
-				r = &c->seg[i];
 		end = r != NULL ? r->n - s->rep_off : SEG_FRAMES;
 		if (r != NULL && r->by_music && end > 0 &&
 		    s->n - end >= REPLAY_OVER) {

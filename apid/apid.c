@@ -7,7 +7,10 @@
  * the main thread's side: it subscribes to every daemon's events (never
  * audio), stores each one in SQLite and updates its call (db.c), forwards
  * it to WebSocket clients (ws.c), and publishes the call_started events
- * that workers queue in the outbox (an eventfd wakes the loop).
+ * that workers queue in the outbox (an eventfd wakes the loop).  It also
+ * reads the SUB socket's monitor and tells the workers which subscriptions
+ * are live (GET /api/health): events a daemon publishes before apid's
+ * connection to it is up are lost.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,8 +22,8 @@
 #include "apid.h"
 #include "log.h"
 
-static const char *const apid_sources[] = {"sipd", "mediad", "classifyd",
-					   "ivrd", "notifyd", "apid"};
+const char *const apid_sources[APID_NSOURCES] = {
+    "sipd", "mediad", "classifyd", "ivrd", "notifyd", "apid"};
 
 void
 apid_outbox_push(struct apid *a, const char *call_id, json_object *data)
@@ -75,6 +78,24 @@ apid_on_outbox(struct daemon *d, void *arg, short revents)
 	}
 }
 
+/* Main thread: the SUB socket's connections changed. */
+static void
+apid_on_monitor(struct daemon *d, void *arg, short revents)
+{
+	struct apid *a = arg;
+	struct bus *bus = daemon_bus(d);
+	int r;
+
+	(void)revents;
+	if ((r = bus_sub_monitor_recv(bus)) < 0) {
+		log_warnx("bus: monitor: %s", zmq_strerror(-r));
+		return;
+	}
+	for (size_t i = 0; i < APID_NSOURCES; i++)
+		atomic_store(&a->subscribed[i],
+			     bus_sub_connected(bus, apid_sources[i]) == 1);
+}
+
 static int
 apid_init(struct daemon *d, void *state)
 {
@@ -105,9 +126,11 @@ apid_init(struct daemon *d, void *state)
 		return -errno;
 	}
 	daemon_watch_fd(d, a->out_fd, ZMQ_POLLIN, apid_on_outbox, a);
+	if ((r = bus_sub_monitor(bus)) < 0)
+		return r;
+	daemon_watch_socket(d, bus->mon, ZMQ_POLLIN, apid_on_monitor, a);
 	/* Every event type of every daemon, including our own call_started. */
-	for (size_t i = 0; i < sizeof(apid_sources) / sizeof(apid_sources[0]);
-	     i++)
+	for (size_t i = 0; i < APID_NSOURCES; i++)
 		if ((r = bus_sub_connect(bus, apid_sources[i], NULL)) < 0) {
 			log_warnx("bus: cannot subscribe to %s", apid_sources[i]);
 			return r;
@@ -161,6 +184,7 @@ apid_fini(struct daemon *d, void *state)
 	struct apid *a = state;
 
 	apid_http_stop(a); /* joins every worker first */
+	daemon_unwatch(d, -1, daemon_bus(d)->mon);
 	daemon_unwatch(d, a->out_fd, NULL);
 	apid_on_outbox(d, a, 0);
 	close(a->out_fd);

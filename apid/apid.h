@@ -9,13 +9,15 @@
  * bus_call() on the shared, thread-safe ZeroMQ context (each call makes its
  * own socket) and ask the main thread to publish through the outbox
  * (apid_outbox_push).  The SQLite handle and the WebSocket client list are
- * guarded by mutexes inside db.c and ws.c.
+ * guarded by mutexes inside db.c and ws.c.  The main thread publishes the
+ * state of its subscriptions to the workers through atomic flags.
  */
 #ifndef HS_APID_H
 #define HS_APID_H
 
 #include <json-c/json.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +43,10 @@ struct apid_outbox_item {
 	struct apid_outbox_item *next;
 };
 
+/* The daemons whose events apid subscribes to, apid itself included. */
+#define APID_NSOURCES 6
+extern const char *const apid_sources[APID_NSOURCES];
+
 struct apid {
 	struct daemon *d;
 	void *zctx;	       /* the bus context: thread-safe, for bus_call */
@@ -51,6 +57,9 @@ struct apid {
 	pthread_mutex_t out_mu;
 	struct apid_outbox_item *out_head, *out_tail;
 	int out_fd; /* eventfd: the outbox has items */
+	/* Written by the main thread: the SUB socket's connection to
+	 * apid_sources[i] is up (events from it are not lost). */
+	atomic_bool subscribed[APID_NSOURCES];
 };
 
 /* apid.c */

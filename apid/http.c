@@ -6,7 +6,8 @@
  *   GET  /api/calls               list calls (?status= ?limit=) 200
  *   GET  /api/calls/{id}          one call, events included      200
  *   POST /api/calls/{id}/hangup   hang a live call up            200
- *   GET  /api/health              ping every daemon              200
+ *   GET  /api/health              ping every daemon, say which
+ *                                 subscriptions are live         200
  *   GET  /api/call-flows          the flows ivrd has loaded      200
  *   POST /api/call-flows/learn    a flow from a finished call's
  *                                 exploration ({call_id})        201
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <civetweb.h>
 
@@ -169,6 +171,49 @@ http_bus_error(struct mg_connection *conn, int r, json_object *reply,
 	return http_error(conn, 500, "%s", err);
 }
 
+/*
+ * Waits (at most ctl_timeout_ms) until the main thread's subscriptions to
+ * the n daemons and to apid itself are live: a daemon that answers ping is
+ * up, but the events it publishes before apid's connection to it is
+ * established are lost, and with them the call's record.  -ETIMEDOUT with
+ * detail naming the daemons that are still missing.
+ */
+static int
+http_wait_subscribed(struct apid *a, const char *const *names, size_t n,
+		     char *detail, size_t len)
+{
+	int64_t deadline = msg_mono_ms() + (int64_t)a->wconf->ctl_timeout_ms;
+
+	for (;;) {
+		size_t dl = 0;
+		detail[0] = '\0';
+		for (size_t i = 0; i < APID_NSOURCES; i++) {
+			bool want = strcmp(apid_sources[i], "apid") == 0;
+			for (size_t j = 0; j < n && !want; j++)
+				want = strcmp(apid_sources[i], names[j]) == 0;
+			if (!want || atomic_load(&a->subscribed[i]))
+				continue;
+			snprintf(detail + dl, len - dl, "%s%s", dl ? ", " : "",
+				 apid_sources[i]);
+			dl = strlen(detail);
+		}
+		if (dl == 0)
+			return 0;
+		if (msg_mono_ms() >= deadline)
+			break;
+		usleep(10 * 1000);
+	}
+	{
+		char who[256];
+		snprintf(who, sizeof(who), "%s", detail);
+		snprintf(detail, len,
+			 "apid is not subscribed to the events of %s yet "
+			 "(its bus connection is not up); try again",
+			 who);
+	}
+	return -ETIMEDOUT;
+}
+
 static int
 http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 {
@@ -207,7 +252,8 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 		snprintf(detail + dl, sizeof(detail) - dl, "%s%s",
 			 dl ? "; " : "", jobs[i].err);
 	}
-	if (detail[0] != '\0') {
+	if (detail[0] != '\0' ||
+	    http_wait_subscribed(a, needed, 4, detail, sizeof(detail)) < 0) {
 		rc = http_error(conn, 503, "%s", detail);
 		goto out;
 	}
@@ -360,6 +406,7 @@ http_health(struct mg_connection *conn, struct apid *a)
 				      "notifyd"};
 	struct ping_job jobs[5] = {0};
 	json_object *o = json_object_new_object(), *ds = json_object_new_object();
+	json_object *sub = json_object_new_object();
 	bool all = true;
 
 	for (size_t i = 0; i < 5; i++)
@@ -382,9 +429,17 @@ http_health(struct mg_connection *conn, struct apid *a)
 		snprintf(buf, sizeof(buf), "%s", e);
 		json_object_object_add(ds, names[i], json_object_new_string(buf));
 	}
+	/* A daemon whose events apid would lose is not healthy either. */
+	for (size_t i = 0; i < APID_NSOURCES; i++) {
+		bool up = atomic_load(&a->subscribed[i]);
+		json_object_object_add(sub, apid_sources[i],
+				       json_object_new_boolean(up));
+		all = all && up;
+	}
 	json_object_object_add(o, "status",
 			       json_object_new_string(all ? "ok" : "degraded"));
 	json_object_object_add(o, "daemons", ds);
+	json_object_object_add(o, "subscribed", sub);
 	return http_reply(conn, 200, o);
 }
 

@@ -127,6 +127,8 @@ bus_free(struct bus *b)
 		zmq_close(b->ctl);
 	if (b->sub)
 		zmq_close(b->sub);
+	if (b->mon)
+		zmq_close(b->mon);
 	if (b->zctx)
 		zmq_ctx_term(b->zctx);
 	free(b);
@@ -179,38 +181,6 @@ bus_publish_audio(struct bus *b, const char *call_id, int leg, uint32_t seq,
 	return 0;
 }
 
-int
-bus_sub_topic(struct bus *b, const char *topic)
-{
-	if (zmq_setsockopt(b->sub, ZMQ_SUBSCRIBE, topic, strlen(topic)) < 0)
-		return -errno;
-	return 0;
-}
-
-int
-bus_sub_connect(struct bus *b, const char *daemon, const char *const *topics)
-{
-	const char *ep = conf_endpoint(b->conf, daemon, "pub");
-	int r;
-
-	if (ep == NULL)
-		return -EINVAL;
-	if (zmq_connect(b->sub, ep) < 0) {
-		log_warnx("bus: connect %s: %s", ep, zmq_strerror(errno));
-		return -errno;
-	}
-	if (topics == NULL || topics[0] == NULL) {
-		for (int t = 0; t < MSG_TYPE_COUNT; t++)
-			if ((r = bus_sub_topic(b, msg_type_name(t))) < 0)
-				return r;
-		return 0;
-	}
-	for (size_t i = 0; topics[i] != NULL; i++)
-		if ((r = bus_sub_topic(b, topics[i])) < 0)
-			return r;
-	return 0;
-}
-
 /* Drains the remaining parts of a multipart message. */
 static void
 bus_drain(void *sock)
@@ -229,6 +199,211 @@ bus_drain(void *sock)
 		more = zmq_msg_more(&m);
 		zmq_msg_close(&m);
 	}
+}
+
+int
+bus_sub_topic(struct bus *b, const char *topic)
+{
+	if (zmq_setsockopt(b->sub, ZMQ_SUBSCRIBE, topic, strlen(topic)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Remembers daemon and its endpoint for the subscription state. */
+static int
+bus_sub_src_add(struct bus *b, const char *daemon, const char *ep)
+{
+	struct bus_sub_src *s;
+
+	for (size_t i = 0; i < b->nsubs; i++)
+		if (strcmp(b->subs[i].daemon, daemon) == 0)
+			return 0;
+	if (b->nsubs == BUS_SUB_MAX) {
+		log_warnx("bus: cannot subscribe to %s: more than %d sources",
+			  daemon, BUS_SUB_MAX);
+		return -ENOSPC;
+	}
+	if (strlen(daemon) >= sizeof(s->daemon) || strlen(ep) >= sizeof(s->ep)) {
+		log_warnx("bus: cannot subscribe to %s: name or endpoint %s "
+			  "too long",
+			  daemon, ep);
+		return -ENAMETOOLONG;
+	}
+	s = &b->subs[b->nsubs++];
+	snprintf(s->daemon, sizeof(s->daemon), "%s", daemon);
+	snprintf(s->ep, sizeof(s->ep), "%s", ep);
+	s->connected = false;
+	return 0;
+}
+
+/* The events that change a source's state. */
+#define BUS_MON_UP ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+#define BUS_MON_DOWN                                                           \
+	(ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED |                           \
+	 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |                                \
+	 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |                                 \
+	 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_MONITOR_STOPPED)
+
+int
+bus_sub_monitor(struct bus *b)
+{
+	char ep[64];
+	int zero = 0;
+
+	if (b->mon != NULL || b->nsubs > 0)
+		return -EALREADY;
+	/* inproc names are per context, and each bus has its own. */
+	snprintf(ep, sizeof(ep), "inproc://bus-sub-monitor-%p", (void *)b);
+	if (zmq_socket_monitor(b->sub, ep, BUS_MON_UP | BUS_MON_DOWN) < 0) {
+		log_warnx("bus: monitor of the SUB socket: %s",
+			  zmq_strerror(errno));
+		return -errno;
+	}
+	b->mon = zmq_socket(b->zctx, ZMQ_PAIR);
+	if (b->mon == NULL) {
+		int e = errno;
+		log_warnx("bus: monitor socket: %s", zmq_strerror(e));
+		zmq_socket_monitor(b->sub, NULL, 0);
+		return -e;
+	}
+	zmq_setsockopt(b->mon, ZMQ_LINGER, &zero, sizeof(zero));
+	if (zmq_connect(b->mon, ep) < 0) {
+		int e = errno;
+		log_warnx("bus: connect %s: %s", ep, zmq_strerror(e));
+		zmq_close(b->mon);
+		b->mon = NULL;
+		zmq_socket_monitor(b->sub, NULL, 0);
+		return -e;
+	}
+	return 0;
+}
+
+/*
+ * Reads one monitor event: two frames, 16-bit event number and 32-bit value
+ * in host byte order, then the endpoint.  Returns 0, -EAGAIN or -EINVAL.
+ */
+static int
+bus_mon_read(void *mon, uint16_t *event, char *ep, size_t eplen)
+{
+	zmq_msg_t m;
+	size_t n;
+
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) < 0) {
+		int e = errno;
+		zmq_msg_close(&m);
+		return e == EAGAIN ? -EAGAIN : -e;
+	}
+	if (zmq_msg_size(&m) != 6 || !zmq_msg_more(&m)) {
+		log_warnx("bus: dropped a malformed monitor event (%zu bytes)",
+			  zmq_msg_size(&m));
+		zmq_msg_close(&m);
+		bus_drain(mon);
+		return -EINVAL;
+	}
+	memcpy(event, zmq_msg_data(&m), sizeof(*event));
+	zmq_msg_close(&m);
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, mon, 0) < 0) {
+		zmq_msg_close(&m);
+		return -EINVAL;
+	}
+	n = zmq_msg_size(&m);
+	if (n >= eplen)
+		n = eplen - 1;
+	memcpy(ep, zmq_msg_data(&m), n);
+	ep[n] = '\0';
+	if (zmq_msg_more(&m))
+		bus_drain(mon);
+	zmq_msg_close(&m);
+	return 0;
+}
+
+int
+bus_sub_monitor_recv(struct bus *b)
+{
+	char ep[512];
+	uint16_t event = 0;
+	int r, changed = 0;
+
+	if (b->mon == NULL)
+		return -ENOTSUP;
+	while ((r = bus_mon_read(b->mon, &event, ep, sizeof(ep))) != -EAGAIN) {
+		struct bus_sub_src *s = NULL;
+		bool up;
+
+		if (r == -EINVAL)
+			continue;
+		if (r < 0)
+			return r;
+		if (!(event & (BUS_MON_UP | BUS_MON_DOWN)))
+			continue;
+		if (event == ZMQ_EVENT_MONITOR_STOPPED) {
+			for (size_t i = 0; i < b->nsubs; i++)
+				if (b->subs[i].connected) {
+					b->subs[i].connected = false;
+					changed++;
+				}
+			continue;
+		}
+		for (size_t i = 0; i < b->nsubs && s == NULL; i++)
+			if (strcmp(b->subs[i].ep, ep) == 0)
+				s = &b->subs[i];
+		up = (event & BUS_MON_UP) != 0;
+		if (s == NULL) {
+			log_debug("bus: monitor event 0x%x for unknown "
+				  "endpoint %s",
+				  event, ep);
+			continue;
+		}
+		if (s->connected == up)
+			continue;
+		s->connected = up;
+		changed++;
+		if (up)
+			log_info("bus: subscribed to %s (%s)", s->daemon, ep);
+		else
+			log_notice("bus: lost the connection to %s (%s)",
+				   s->daemon, ep);
+	}
+	return changed;
+}
+
+int
+bus_sub_connected(const struct bus *b, const char *daemon)
+{
+	if (b->mon == NULL)
+		return -ENOTSUP;
+	for (size_t i = 0; i < b->nsubs; i++)
+		if (strcmp(b->subs[i].daemon, daemon) == 0)
+			return b->subs[i].connected ? 1 : 0;
+	return -ENOENT;
+}
+
+int
+bus_sub_connect(struct bus *b, const char *daemon, const char *const *topics)
+{
+	const char *ep = conf_endpoint(b->conf, daemon, "pub");
+	int r;
+
+	if (ep == NULL)
+		return -EINVAL;
+	if ((r = bus_sub_src_add(b, daemon, ep)) < 0)
+		return r;
+	if (zmq_connect(b->sub, ep) < 0) {
+		log_warnx("bus: connect %s: %s", ep, zmq_strerror(errno));
+		return -errno;
+	}
+	if (topics == NULL || topics[0] == NULL) {
+		for (int t = 0; t < MSG_TYPE_COUNT; t++)
+			if ((r = bus_sub_topic(b, msg_type_name(t))) < 0)
+				return r;
+		return 0;
+	}
+	for (size_t i = 0; topics[i] != NULL; i++)
+		if ((r = bus_sub_topic(b, topics[i])) < 0)
+			return r;
+	return 0;
 }
 
 int

@@ -14,20 +14,33 @@
 
 #include <json-c/json.h>
 #include <zmq.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
 #include "msg.h"
 
+#define BUS_SUB_MAX 16 /* daemons one SUB socket can be connected to */
+
+/* One daemon the SUB socket was connected to by bus_sub_connect(). */
+struct bus_sub_src {
+	char daemon[16];
+	char ep[256];	/* its PUB endpoint */
+	bool connected; /* valid only with the monitor (bus_sub_monitor) */
+};
+
 struct bus {
 	void *zctx;
 	void *pub;  /* bound PUB */
 	void *ctl;  /* bound ROUTER */
 	void *sub;  /* SUB, connected with bus_sub_connect() */
+	void *mon;  /* PAIR reading the SUB socket's monitor, or NULL */
 	const struct conf *conf; /* borrowed; updated by bus_set_conf() */
 	char src[16];
 	uint64_t seq;
+	struct bus_sub_src subs[BUS_SUB_MAX];
+	size_t nsubs;
 };
 
 /*
@@ -60,6 +73,30 @@ int bus_sub_connect(struct bus *b, const char *daemon,
 		    const char *const *topics);
 /* Adds one more topic prefix to the SUB socket (e.g. "audio"). */
 int bus_sub_topic(struct bus *b, const char *topic);
+
+/*
+ * Subscription state (opt-in).  ZeroMQ drops whatever a PUB sends before
+ * the subscriber's connection to it is up, so a daemon that must not miss
+ * the first events of a call can tell when each source is live.
+ * bus_sub_monitor() starts a monitor on the SUB socket; call it before the
+ * first bus_sub_connect() (-EALREADY after).  b->mon then becomes readable
+ * (ZMQ_POLLIN; watch it with daemon_watch_socket) whenever the connection
+ * to a source changes; bus_sub_monitor_recv() reads what is queued without
+ * blocking and returns how many sources changed state (>= 0) or a negative
+ * errno.  A source counts as connected once the ZeroMQ handshake with its
+ * PUB succeeded: the subscriptions are then on their way, and the PUB
+ * applies them when it next sends (within a millisecond or so).  It counts
+ * as not connected again when that connection drops or closes.  Like every bus socket, b->mon
+ * belongs to the thread that polls the bus.
+ */
+int bus_sub_monitor(struct bus *b);
+int bus_sub_monitor_recv(struct bus *b);
+/*
+ * 1 if the SUB socket's connection to daemon's PUB is established, 0 if
+ * not, -ENOENT if bus_sub_connect() never connected to daemon, -ENOTSUP
+ * without the monitor.
+ */
+int bus_sub_connected(const struct bus *b, const char *daemon);
 
 enum bus_in_kind { BUS_IN_EVENT, BUS_IN_AUDIO };
 

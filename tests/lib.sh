@@ -80,6 +80,15 @@ hsbus() { "$HS_BUILD/hsbus" -f "$T/hs.conf" "$@"; }
 # Waits until DAEMON answers ping.
 wait_daemon() { wait_for "${2:-10}" hsbus -w 0.5 req "$1" '{"cmd":"ping"}'; }
 
+# wait_apid_subscribed PORT [SECS]: waits until apid listening on
+# 127.0.0.1:PORT reports (GET /api/health "subscribed") its connection to
+# every daemon's PUB socket up.  ZeroMQ drops what a daemon publishes before
+# that, so a call placed earlier can miss events from its record.
+wait_apid_subscribed() {
+	wait_for "${2:-10}" sh -c "curl -sf 'http://127.0.0.1:$1/api/health' |
+		jq -e '(.subscribed | length) > 0 and all(.subscribed[]; . == true)'"
+}
+
 # Writes $T/hs.conf with a private rundir and datadir plus the given lines.
 write_conf() {
 	mkdir -p "$T/run" "$T/data"

@@ -163,7 +163,8 @@ ready=0
 deadline=$(( $(date +%s) + 60 ))
 while [ "$(date +%s)" -lt "$deadline" ]; do
 	if curl -sf "$API/api/health" -o "$RUN/health.json" 2>/dev/null &&
-		[ "$(jq '[.daemons[] | select(. == "ok")] | length' "$RUN/health.json" 2>/dev/null)" = 6 ]; then
+		[ "$(jq '[.daemons[] | select(. == "ok")] | length' "$RUN/health.json" 2>/dev/null)" = 6 ] &&
+		jq -e '.status == "ok" and all(.subscribed[]; . == true)' "$RUN/health.json" >/dev/null 2>&1; then
 		ready=1; break
 	fi
 	sleep 0.1

@@ -29,6 +29,8 @@ for d in mediad sipd classifyd ivrd apid notifyd; do
 done
 URL=http://127.0.0.1:$API
 wait_for 10 curl -sf "$URL/api/health" || fail "apid HTTP not up"
+wait_apid_subscribed "$API" ||
+	fail "apid not subscribed to every daemon: $(curl -s "$URL/api/health" | jq -c .subscribed)"
 
 post() { # path body -> $T/resp.json, prints the HTTP code
 	curl -s -o "$T/resp.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \

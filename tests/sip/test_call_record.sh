@@ -29,6 +29,8 @@ for d in mediad sipd classifyd ivrd apid notifyd; do
 done
 URL=http://127.0.0.1:$API
 wait_for 10 curl -sf "$URL/api/health" || fail "apid HTTP not up"
+wait_apid_subscribed "$API" ||
+	fail "apid not subscribed to every daemon: $(curl -s "$URL/api/health" | jq -c .subscribed)"
 curl -s -o "$T/resp.json" -X POST -H 'Content-Type: application/json' \
 	--data "{\"number\":\"sip:company@127.0.0.1:$CO\",\"device\":\"phone\"}" "$URL/api/calls/outbound"
 id=$(jq -r .call_id "$T/resp.json")

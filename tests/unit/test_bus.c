@@ -2,7 +2,8 @@
  * Unit tests of the bus seams: the event envelope round-trips and rejects
  * malformed input, audio frames round-trip, a published event reaches a
  * subscriber, a control request gets its reply, and a control request to an
- * absent daemon times out with an error naming it.
+ * absent daemon times out with an error naming it; the SUB socket's
+ * monitor reports a source connected only while its PUB is up.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -264,6 +265,82 @@ test_pubsub_and_control(void **st)
 	conf_free(c);
 }
 
+/* Reads the SUB socket's monitor for up to ms until daemon's state is want. */
+static int
+wait_connected(struct bus *b, const char *daemon, int want, int ms)
+{
+	zmq_pollitem_t pi = {.socket = b->mon, .events = ZMQ_POLLIN};
+	int64_t deadline = msg_mono_ms() + ms;
+	int r;
+
+	for (;;) {
+		assert_true(bus_sub_monitor_recv(b) >= 0);
+		r = bus_sub_connected(b, daemon);
+		if (r == want || msg_mono_ms() >= deadline)
+			return r;
+		zmq_poll(&pi, 1, 50);
+	}
+}
+
+static void
+test_sub_monitor(void **st)
+{
+	struct conf *c = test_conf();
+	struct bus *cli = NULL, *srv = NULL, *plain = NULL;
+	static struct bus_in in;
+	char err[256];
+	int got = 0;
+
+	(void)st;
+	assert_int_equal(bus_new(&cli, c, "apid", err, sizeof(err)), 0);
+	/* Without the monitor nothing is claimed. */
+	assert_int_equal(bus_new(&plain, c, "ivrd", err, sizeof(err)), 0);
+	assert_int_equal(bus_sub_connect(plain, "sipd", NULL), 0);
+	assert_int_equal(bus_sub_connected(plain, "sipd"), -ENOTSUP);
+	assert_int_equal(bus_sub_monitor(plain), -EALREADY);
+	bus_free(plain);
+
+	assert_int_equal(bus_sub_monitor(cli), 0);
+	assert_non_null(cli->mon);
+	assert_int_equal(bus_sub_connect(cli, "sipd", NULL), 0);
+	assert_int_equal(bus_sub_connect(cli, "mediad", NULL), 0);
+	assert_int_equal(bus_sub_connected(cli, "ivrd"), -ENOENT);
+	/* Nobody has bound sipd's PUB endpoint: not connected, and it stays
+	 * so while ZeroMQ retries. */
+	assert_int_equal(wait_connected(cli, "sipd", 1, 300), 0);
+	assert_int_equal(bus_sub_connected(cli, "mediad"), 0);
+
+	/* sipd appears: its source turns connected within a bounded wait,
+	 * mediad's does not. */
+	assert_int_equal(bus_new(&srv, c, "sipd", err, sizeof(err)), 0);
+	assert_int_equal(wait_connected(cli, "sipd", 1, 3000), 1);
+	assert_int_equal(bus_sub_connected(cli, "mediad"), 0);
+	/* Connected means the subscriptions are on their way: the PUB
+	 * applies them when it next sends, a moment later.  One event
+	 * published then arrives; no retry loop papers over a miss. */
+	usleep(10000);
+	bus_publish(srv, MSG_call_connected, "first", json_object_new_object());
+	for (int i = 0; i < 100 && !got; i++) {
+		usleep(10000);
+		if (bus_sub_recv(cli, &in) == 0) {
+			assert_string_equal(in.ev.call_id, "first");
+			bus_in_clear(&in);
+			got = 1;
+		}
+	}
+	assert_true(got);
+
+	/* sipd goes away: not connected again; it comes back: connected. */
+	bus_free(srv);
+	srv = NULL;
+	assert_int_equal(wait_connected(cli, "sipd", 0, 3000), 0);
+	assert_int_equal(bus_new(&srv, c, "sipd", err, sizeof(err)), 0);
+	assert_int_equal(wait_connected(cli, "sipd", 1, 3000), 1);
+	bus_free(srv);
+	bus_free(cli);
+	conf_free(c);
+}
+
 static int
 setup(void **st)
 {
@@ -291,6 +368,7 @@ main(void)
 	    cmocka_unit_test(test_type_table),
 	    cmocka_unit_test(test_audio_roundtrip),
 	    cmocka_unit_test(test_pubsub_and_control),
+	    cmocka_unit_test(test_sub_monitor),
 	};
 
 	log_init("test_bus", LOG_LVL_ERR);

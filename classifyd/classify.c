@@ -84,8 +84,11 @@
 #define BG_STEADY_DB 4.0  /* frame levels within this of the run's mean */
 #define BG_LEAD_S 0.3	  /* a breath or faint sound before the first word */
 #define BG_NEW_DB 6.0
+#define BG_STRONG_DB 12.0 /* a new line this far from the old is evidence enough */
 #define HOLD_NOISY_DB -60.0 /* hold line noise that hides a new line */
 #define BG_FLAT 0.25	  /* flatness of noise (a quiet passage of music is less) */
+#define BG_NEAR_FRAMES 15 /* frames after a background looked at (0.3 s) */
+#define BG_FLOOR_DB 6.0	  /* a line is the floor: nothing this much quieter after it */
 #define BG_SNR_DB 60.0	  /* a line's noise is within this of the talker */	  /* level or spectrum change of a new line */ /* quiet after speech that means a person waits */
 
 struct cls;
@@ -142,6 +145,8 @@ struct cls_bg {
 	float bands[FEAT_NBANDS]; /* mean band levels, dB, floored at -90 */
 	double flatness;	  /* mean spectral flatness */
 	int n;			  /* frames */
+	double near_min;	  /* quietest frame just after it, dB */
+	int pending;		  /* frames after it still to look at */
 };
 
 /* Per-tone cadence tracker. */
@@ -1161,6 +1166,8 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	newline = bgd >= BG_NEW_DB && (bgd < 90 || nref > 0);
 	if (newline) {
 		score += 1;
+		if (bgd >= BG_STRONG_DB && nref > 0)
+			score += 1;
 		if (bgd > 90)
 			o += (size_t)snprintf(ev + o, evlen - o,
 					      "a new line behind the speech "
@@ -1523,6 +1530,12 @@ cls_bg_end(struct cls *c)
 		b->n = c->bg_run;
 		for (int k = 0; k < FEAT_NBANDS; k++)
 			b->bands[k] = (float)(c->bg_bands[k] / c->bg_run);
+		/*
+		 * What comes after it (cls_bg_frame): a pause in speech is
+		 * the floor; the hiss of a word has quieter frames after it.
+		 */
+		b->near_min = cls_ago(c, 0)->energy_db;
+		b->pending = BG_NEAR_FRAMES - 1;
 	}
 	c->bg_run = 0;
 }
@@ -1536,6 +1549,14 @@ cls_bg_frame(struct cls *c, const struct feat_frame *f)
 {
 	double e = f->energy_db < -90 ? -90 : f->energy_db;
 
+	for (unsigned i = c->nbg; i > 0 && c->bg[(i - 1) % BG_MAX].pending > 0;
+	     i--) {
+		struct cls_bg *b = &c->bg[(i - 1) % BG_MAX];
+
+		b->pending--;
+		if (e < b->near_min)
+			b->near_min = e;
+	}
 	if (e > c->loud_ref)
 		c->loud_ref = e;
 	else
@@ -1555,6 +1576,17 @@ cls_bg_frame(struct cls *c, const struct feat_frame *f)
 	c->bg_flat += e <= -85 ? 1 : f->flatness;
 	for (int k = 0; k < FEAT_NBANDS; k++)
 		c->bg_bands[k] += f->bands[k] < -90 ? -90 : f->bands[k];
+}
+
+/*
+ * Whether a background is the floor of the sound around it, as a line's
+ * noise is; a steady hiss of a word (a fricative) has quieter frames
+ * beside it.
+ */
+static int
+cls_bg_floor(const struct cls_bg *b)
+{
+	return b->pending == 0 && b->near_min >= b->level_db - BG_FLOOR_DB;
 }
 
 /* Level and spectrum distance of two backgrounds, dB. */
@@ -1613,7 +1645,7 @@ cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
 		 * start of a word).
 		 */
 		if (n->level_db < speech_db - BG_SNR_DB ||
-		    n->flatness < BG_FLAT)
+		    n->flatness < BG_FLAT || !cls_bg_floor(n))
 			continue;
 		for (unsigned k = first; k < c->nbg; k++) {
 			const struct cls_bg *o = &c->bg[k % BG_MAX];

@@ -310,6 +310,8 @@ test_new_voice_recording_is_not_human(void **state)
 	feed_two_plays(c, a, na);
 	feed(c, b, nb);
 	feed_music(c, 6);
+	if (r.humans != 0)
+		fprintf(stderr, "false human: %s\n", r.evidence);
 	assert_int_equal(r.humans, 0);
 	cls_free(c);
 	free(a);

@@ -183,6 +183,7 @@ http_wait_subscribed(struct apid *a, const char *const *names, size_t n,
 		     char *detail, size_t len)
 {
 	int64_t deadline = msg_mono_ms() + (int64_t)a->wconf->ctl_timeout_ms;
+	bool waited = false;
 
 	for (;;) {
 		size_t dl = 0;
@@ -197,11 +198,17 @@ http_wait_subscribed(struct apid *a, const char *const *names, size_t n,
 				 apid_sources[i]);
 			dl = strlen(detail);
 		}
-		if (dl == 0)
+		if (dl == 0) {
+			/* Just connected: let the publishers take in the
+			 * subscriptions (they do when they next send). */
+			if (waited)
+				usleep(20 * 1000);
 			return 0;
+		}
 		if (msg_mono_ms() >= deadline)
 			break;
 		usleep(10 * 1000);
+		waited = true;
 	}
 	{
 		char who[256];

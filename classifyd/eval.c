@@ -229,6 +229,7 @@ eval_pct(const double *v, int n, double p)
 static int
 eval_clip_run(const char *path, const char *shown, const char *where,
 	      const struct eval_label *lab, int li, const char *notes,
+	      double seconds,
 	      const struct cls_params *params, int verbose, FILE *out,
 	      struct eval_totals *tot)
 {
@@ -251,6 +252,15 @@ eval_clip_run(const char *path, const char *shown, const char *where,
 		fprintf(stderr, "classifyd: %s: %s\n", where, err);
 		goto out;
 	}
+	/*
+	 * A clip much shorter than the manifest says was cut short (a copy
+	 * that did not finish, say): it is still judged, on what is there.
+	 */
+	if (seconds > 0 && (double)n / FEAT_RATE < seconds - 0.5)
+		fprintf(stderr,
+			"classifyd: %s: %s: warning: %.2f s of audio, the "
+			"manifest says %.2f s (truncated?)\n",
+			where, shown, (double)n / FEAT_RATE, seconds);
 	if ((r = cls_new(&c, params, &sink)) < 0) {
 		fprintf(stderr, "classifyd: %s: %s: cannot make a classifier: "
 				"%s\n",
@@ -445,7 +455,9 @@ eval_run(const char *manifest, const struct cls_params *params, int verbose,
 		else
 			snprintf(path, sizeof(path), "%s/%s", dir, field[0]);
 		if (eval_clip_run(path, field[0], where, lab, li,
-				  nf >= 6 ? field[5] : "", params, verbose, out,
+				  nf >= 6 ? field[5] : "",
+				  nf >= 3 ? strtod(field[2], NULL) : 0, params,
+				  verbose, out,
 				  &tot) < 0)
 			bad = 1;
 	}

@@ -816,23 +816,88 @@ cls_seg_corr(const struct cls_seg *a, int i0, int i1, const struct cls_seg *b,
 	return (sab - cab) / sqrt((saa - ca) * (sbb - cb) + 1e-9);
 }
 
+/*
+ * Running sums of a segment's first n fingerprint frames: row i holds the
+ * sums over frames [0, i) of each band and, last, of the squares.
+ */
+static double *
+cls_seg_prefix(const struct cls_seg *s, int n)
+{
+	const int w = FEAT_NBANDS + 1;
+	double *p = malloc((size_t)(n + 1) * w * sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	for (int k = 0; k < w; k++)
+		p[k] = 0;
+	for (int i = 0; i < n; i++) {
+		const float *x = s->fr[i].shape;
+		double sq = 0;
+
+		for (int k = 0; k < FEAT_NBANDS; k++) {
+			p[(i + 1) * w + k] = p[i * w + k] + x[k];
+			sq += x[k] * x[k];
+		}
+		p[(i + 1) * w + FEAT_NBANDS] = p[i * w + FEAT_NBANDS] + sq;
+	}
+	return p;
+}
+
+/*
+ * The best correlation of a's first frames with b at any offset, as
+ * cls_seg_corr computes it.  Only the cross products depend on the offset;
+ * the sums and squares come from running sums.
+ */
 static double
 cls_seg_match(const struct cls_seg *a, const struct cls_seg *b, int *best_off)
 {
+	const int w = FEAT_NBANDS + 1;
 	int la = a->n < FP_MAX_FRAMES ? a->n : FP_MAX_FRAMES;
-	double best = -1;
+	double best = -1, *pa, *pb;
 
 	if (la < FP_MIN_FRAMES || b->n < FP_MIN_FRAMES)
 		return -1;
+	pa = cls_seg_prefix(a, la);
+	pb = cls_seg_prefix(b, b->n);
+	if (pa == NULL || pb == NULL) {
+		free(pa);
+		free(pb);
+		return -1;
+	}
 	for (int off = -(la - FP_MIN_FRAMES); off <= b->n - FP_MIN_FRAMES;
 	     off++) {
-		double r = cls_seg_corr(a, 0, la, b, off);
+		int i0 = off < 0 ? -off : 0;
+		int i1 = la < b->n - off ? la : b->n - off;
+		int cnt = i1 - i0;
+		double sab = 0, ca = 0, cb = 0, cab = 0, saa, sbb, r;
+		const double *a0 = pa + i0 * w, *a1 = pa + i1 * w;
+		const double *b0 = pb + (i0 + off) * w, *b1 = pb + (i1 + off) * w;
 
+		if (cnt < FP_MIN_FRAMES)
+			continue;
+		for (int i = i0; i < i1; i++) {
+			const float *x = a->fr[i].shape, *y = b->fr[i + off].shape;
+
+			for (int k = 0; k < FEAT_NBANDS; k++)
+				sab += x[k] * y[k];
+		}
+		for (int k = 0; k < FEAT_NBANDS; k++) {
+			double da = a1[k] - a0[k], db = b1[k] - b0[k];
+
+			ca += da * da / cnt;
+			cb += db * db / cnt;
+			cab += da * db / cnt;
+		}
+		saa = a1[FEAT_NBANDS] - a0[FEAT_NBANDS];
+		sbb = b1[FEAT_NBANDS] - b0[FEAT_NBANDS];
+		r = (sab - cab) / sqrt((saa - ca) * (sbb - cb) + 1e-9);
 		if (r > best) {
 			best = r;
 			*best_off = off;
 		}
 	}
+	free(pa);
+	free(pb);
 	return best;
 }
 

@@ -84,7 +84,6 @@
 #define BG_STEADY_DB 4.0  /* frame levels within this of the run's mean */
 #define BG_LEAD_S 0.3	  /* a breath or faint sound before the first word */
 #define BG_NEW_DB 6.0
-#define BG_STRONG_DB 12.0 /* a new line this far from the old is evidence enough */
 #define HOLD_NOISY_DB -60.0 /* hold line noise that hides a new line */
 #define BG_FLAT 0.25	  /* flatness of noise (a quiet passage of music is less) */
 #define BG_NEAR_FRAMES 15 /* frames after a background looked at (0.3 s) */
@@ -1230,9 +1229,11 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 			 &bglevel, &holdbg);
 	newline = bgd >= BG_NEW_DB && (bgd < 90 || nref > 0);
 	if (newline) {
-		score += 1;
-		if (bgd >= BG_STRONG_DB && nref > 0)
-			score += 1;
+		/*
+		 * Once the hold system's announcements have been heard, a
+		 * line none of them had is evidence enough on its own.
+		 */
+		score += nref > 0 ? 2 : 1;
 		if (bgd > 90)
 			o += (size_t)snprintf(ev + o, evlen - o,
 					      "a new line behind the speech "

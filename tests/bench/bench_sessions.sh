@@ -2,7 +2,10 @@
 # Live-human detection on held-out hold sessions: builds them with
 # tests/classify/make-sessions.sh (other music, prompts, voices and speech
 # stretches than the dev corpus sessions) into a temporary directory and
-# prints the last line of classifyd --eval on them, with the build time.
+# prints the last line of classifyd --eval on them, with the build time;
+# then the same for their degraded copies (tests/classify/make-degraded.sh:
+# G.711 round trips on top of the session's own channel, band-pass, noise
+# at 20 dB SNR, -12 dB, +6 dB).
 # Usage: bench_sessions.sh [BUILD]
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${1:-${HS_BUILD:-$TOP/build}}
@@ -25,3 +28,5 @@ t1=$(date +%s)
 n=$(($(wc -l <"$out/set/manifest.tsv") - 1))
 printf 'heldout_sessions=%d build_s=%d ' "$n" "$((t1 - t0))"
 tail -n 1 "$out/eval.txt"
+sh "$TOP/tests/classify/make-degraded.sh" "$BUILD" "$out/set" "$out/deg" 2>&1 |
+	grep -E '^[a-z0-9]+ +accuracy=' | sed 's/^/heldout_/'

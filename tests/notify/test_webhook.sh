@@ -1,6 +1,7 @@
 #!/bin/sh
-# notifyd against a real HTTP server on loopback: human_detected and the
-# company leg's call_ended are POSTed as the bus envelope; a 500 is retried;
+# notifyd against a real HTTP server on loopback: human_detected, the
+# company leg's call_ended and ivrd's info_missing are POSTed as the bus
+# envelope; a 500 is retried;
 # a user-leg call_ended is not sent; an unreachable receiver ends in
 # notify_failed without taking notifyd down.
 . "$(dirname "$0")/../lib.sh"
@@ -59,6 +60,22 @@ wait $SUBPID || fail "no notify_sent after call_ended"
 jq -e 'select(.body.type == "call_ended") | .body.data.leg == "company"' "$T/posts.jsonl" >/dev/null ||
 	fail "user-leg call_ended was sent"
 ok "call_ended (company leg only) delivered"
+
+# ivrd's info_missing (a value the company asked for that the call lacks)
+# reaches the user as a webhook with its key, prompt and what was done.
+hsbus -w 10 -n 1 sub notifyd notify_sent >"$T/sent3.jsonl" &
+SUBPID=$!
+sleep 0.3
+hsbus pub ivrd info_missing call-1 '{"key":"account_number","prompt":"please enter your account number","action":"representative","reason":"no account_number in the call info"}' ||
+	fail "publish failed"
+wait $SUBPID || fail "no notify_sent after info_missing"
+jq -e 'select(.code == 200 and .body.type == "info_missing") |
+	.event == "info_missing" and .body.call_id == "call-1" and
+	.body.data.key == "account_number" and
+	.body.data.prompt == "please enter your account number" and
+	.body.data.action == "representative"' "$T/posts.jsonl" >/dev/null ||
+	fail "info_missing not delivered: $(cat "$T/posts.jsonl")"
+ok "info_missing delivered with its key, prompt and action"
 
 kill "$PID_recv"
 hsbus -w 15 -n 1 sub notifyd notify_failed >"$T/failed.jsonl" &

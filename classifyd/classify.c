@@ -75,6 +75,7 @@
 #define ANCHOR_DB 25.0	  /* how far below the loud frames "quiet" is */
 #define ANCHOR_LEAD_DB 15.0 /* hold audio this close to the speech runs into it */
 #define QUIET_AFTER_S 2.5
+#define RETRACT_MUSIC_S 3.0 /* music after a human that withdraws it */
 #define SPEECH_DIP_DB 12.0 /* speech dips this far below its level */
 #define MUSIC_UNDER 0.75  /* share of tonal quiet frames: music under it */
 #define REF_QUIET_S 1.0	  /* quiet after an announcement's end */
@@ -1147,6 +1148,18 @@ cls_retract(struct cls *c, const char *reason)
 	if (!c->human_live)
 		return;
 	c->human_live = 0;
+	/*
+	 * What was taken for a person is one of the hold system's
+	 * recordings: an announcement to compare later speech with.  The
+	 * next person is looked for afresh.
+	 */
+	c->human_seen = 0;
+	c->new_speech = 0;
+	for (int i = 0; i < c->nseg; i++)
+		if (c->seg[i].live) {
+			c->seg[i].live = 0;
+			c->seg[i].ann = 1;
+		}
 	if (c->sink.retract != NULL)
 		c->sink.retract(c->sink.arg, reason, cls_time(c));
 }
@@ -1337,6 +1350,12 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	/* Hold audio again (a second of music): the new speech was not a person. */
 	if (c->music_consec >= 1.0)
 		c->new_speech = 0;
+	/*
+	 * The "person" gave way to the hold music again: it was the hold
+	 * system's own recording (or the person put the call back on hold).
+	 */
+	if (c->music_consec >= RETRACT_MUSIC_S)
+		cls_retract(c, "the hold music came back");
 	/*
 	 * With no announcement heard in the call (speech that gave way to the
 	 * music) there is no voice to compare

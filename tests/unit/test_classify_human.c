@@ -24,7 +24,8 @@
 #include "../../classifyd/classifyd.h"
 
 struct rec {
-	int holds, humans;
+	int holds, humans, retracts;
+	char retract_reason[200];
 	char hold_type[32];
 	double human_t, onset_t;
 	char evidence[400];
@@ -50,6 +51,16 @@ on_human(void *arg, double conf, const char *ev, double t, double onset)
 	r->humans++;
 	r->human_t = t;
 	r->onset_t = onset;
+}
+
+static void
+on_retract(void *arg, const char *reason, double t)
+{
+	struct rec *r = arg;
+
+	(void)t;
+	r->retracts++;
+	snprintf(r->retract_reason, sizeof(r->retract_reason), "%s", reason);
 }
 
 /* Loads a corpus clip; skips the test when the corpus is absent. */
@@ -115,7 +126,10 @@ static struct cls *
 make(struct rec *r)
 {
 	struct cls_params p;
-	struct cls_sink sink = {.hold = on_hold, .human = on_human, .arg = r};
+	struct cls_sink sink = {.hold = on_hold,
+				.human = on_human,
+				.retract = on_retract,
+				.arg = r};
 	struct cls *c;
 
 	memset(r, 0, sizeof(*r));
@@ -318,6 +332,57 @@ test_new_voice_recording_is_not_human(void **state)
 	free(b);
 }
 
+/*
+ * A "person" after which the hold music comes back was a recording (or the
+ * person put the call on hold again): human_retracted names the music, the
+ * speech becomes one of the announcements, and the next person on another
+ * line is found.
+ */
+static void
+test_retracted_when_music_returns(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na, ns;
+	int16_t *ann = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
+	int16_t *sp = corpus("speech_live/dv_speech_03.wav", &ns);
+	size_t n2;
+	int16_t *sp2 = corpus("speech_live/dv_speech_13.wav", &n2);
+	double onset;
+
+	(void)state;
+	if (ann == NULL || sp == NULL || sp2 == NULL) {
+		free(ann);
+		free(sp);
+		free(sp2);
+		skip();
+	}
+	c = make(&r);
+	feed_two_plays(c, ann, na);
+	feed_noise(c, 0.6, -70, NULL, 0);
+	feed_noise(c, 0, -70, sp, ns);
+	assert_int_equal(r.humans, 1);
+	assert_int_equal(r.retracts, 0);
+	/* a moment of music is not enough (music under a person) */
+	feed_music(c, 1.5);
+	assert_int_equal(r.retracts, 0);
+	feed_music(c, 4);
+	assert_int_equal(r.retracts, 1);
+	assert_non_null(strstr(r.retract_reason, "music"));
+	assert_int_equal(r.humans, 1);
+	/* the next person, on a line of their own */
+	feed_noise(c, 0.6, -55, NULL, 0);
+	onset = cls_time(c);
+	feed_noise(c, 0, -55, sp2, n2);
+	assert_int_equal(r.humans, 2);
+	assert_true(r.human_t > onset);
+	assert_int_equal(r.retracts, 1);
+	cls_free(c);
+	free(ann);
+	free(sp);
+	free(sp2);
+}
+
 int
 main(void)
 {
@@ -327,6 +392,7 @@ main(void)
 	    cmocka_unit_test(test_fingerprint_spots_replay),
 	    cmocka_unit_test(test_new_line_after_announcements),
 	    cmocka_unit_test(test_new_voice_recording_is_not_human),
+	    cmocka_unit_test(test_retracted_when_music_returns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

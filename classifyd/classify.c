@@ -68,6 +68,7 @@
 #define GAP_FRAMES 50	  /* frames looked at before an onset */
 #define LIVE_FRAMES 100	  /* frames of a segment judged for a voice */
 #define LIVE_MIN_FRAMES 30 /* frames before a segment is judged */
+#define LIVE_VOICED 10	  /* voiced frames on a new line: someone talks */
 #define VOICE_NEW_DB 8.0  /* spectral shape distance of another voice */
 #define PITCH_NEW_ST 7.0  /* pitch distance of another voice */
 #define ANCHOR_MAX 100	  /* frames within which a segment's onset moves */
@@ -85,7 +86,7 @@
 #define BG_STEADY_DB 4.0  /* frame levels within this of the run's mean */
 #define BG_LEAD_S 0.3	  /* a breath or faint sound before the first word */
 #define BG_NEW_DB 6.0
-#define HOLD_NOISY_DB -60.0 /* hold line noise that hides a new line */
+#define HOLD_NOISY_DB -70.0 /* hold line noise that hides a new line */
 #define BG_FLAT 0.25	  /* flatness of noise (a quiet passage of music is less) */
 #define BG_NEAR_FRAMES 15 /* frames after a background looked at (0.3 s) */
 #define BG_FLOOR_DB 6.0	  /* a line is the floor: nothing this much quieter after it */
@@ -93,7 +94,8 @@
 
 struct cls;
 static double cls_bg_new(const struct cls *c, double t0, double t1,
-			 double speech_db, double *level, double *hold_db);
+			 double speech_db, double *level, double *hold_db,
+			 double *bg_t0);
 static void cls_note(struct cls *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -1174,8 +1176,8 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	       char *ev, size_t evlen)
 {
 	double vmin = 1e9, pmin = 1e9, sysfloor = 100, syslevel = -100;
-	double score = 0, bgd, bglevel = -100, holdbg;
-	int newline;
+	double score = 0, bgd, bglevel = -100, holdbg, bg_t0 = 0;
+	int newline, nvoiced = 0;
 	int nref = 0;
 	size_t o = 0;
 
@@ -1239,14 +1241,19 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	 * pauses, is a background not heard before in the call.
 	 */
 	bgd = cls_bg_new(c, s->t0, s->t0 + s->n * FEAT_FRAME_S, s->level_db,
-			 &bglevel, &holdbg);
+			 &bglevel, &holdbg, &bg_t0);
 	newline = bgd >= BG_NEW_DB && (bgd < 90 || nref > 0);
+	/* a person talking on it: voiced frames after the line appeared */
+	for (int i = 0; newline && i < s->n; i++)
+		if (s->t0 + i * FEAT_FRAME_S >= bg_t0 && s->fr[i].harm > 0.75 &&
+		    s->fr[i].pitch > 60)
+			nvoiced++;
 	if (newline) {
 		/*
 		 * Once the hold system's announcements have been heard, a
 		 * line none of them had is evidence enough on its own.
 		 */
-		score += nref > 0 ? 2 : 1;
+		score += nref > 0 && nvoiced >= LIVE_VOICED ? 2 : 1;
 		if (bgd > 90)
 			o += (size_t)snprintf(ev + o, evlen - o,
 					      "a new line behind the speech "
@@ -1280,9 +1287,12 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	if (s->level_db - s->floor_db < SPEECH_DIP_DB ||
 	    s->quiet_tonal > MUSIC_UNDER)
 		score -= 2;
-	/* and no voiced frames at all: no one is talking */
+	/*
+	 * and no voiced frame at all: no one is talking, whatever else
+	 * changed (music taken for speech for a moment).
+	 */
 	if (s->pitch_hz <= 0)
-		score -= 2;
+		score = fmin(score, 0) - 2;
 	/*
 	 * A recording in a voice not heard before, mastered to another
 	 * level, has the voice and level cues too: without a new line they
@@ -1696,7 +1706,7 @@ cls_bg_dist(const struct cls_bg *a, const struct cls_bg *b)
  */
 static double
 cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
-	   double *level, double *hold_db)
+	   double *level, double *hold_db, double *bg_t0)
 {
 	unsigned first = c->nbg > BG_MAX ? c->nbg - BG_MAX : 0;
 	double best = -1, tc = t0;
@@ -1710,13 +1720,22 @@ cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
 		if (n->t1 >= t0 - BG_LEAD_S && n->t0 <= t1 && n->t0 < tc)
 			tc = n->t0;
 	}
-	/* the loudest line noise heard before: a new line may hide under it */
-	for (unsigned k = first; k < c->nbg; k++) {
-		const struct cls_bg *o = &c->bg[k % BG_MAX];
+	/*
+	 * The hold's own line noise: the quietest noise-like background
+	 * heard before (a line's noise is under everything; a quiet passage
+	 * of music is not the floor).  A new line may hide under it.
+	 */
+	{
+		double lo = 100;
 
-		if (o->t1 < tc - 0.05 && o->flatness >= BG_FLAT &&
-		    o->level_db > *hold_db)
-			*hold_db = o->level_db;
+		for (unsigned k = first; k < c->nbg; k++) {
+			const struct cls_bg *o = &c->bg[k % BG_MAX];
+
+			if (o->t1 < tc - 0.05 && o->flatness >= BG_FLAT &&
+			    o->level_db < lo)
+				lo = o->level_db;
+		}
+		*hold_db = lo < 100 ? lo : -100;
 	}
 	for (unsigned i = first; i < c->nbg; i++) {
 		const struct cls_bg *n = &c->bg[i % BG_MAX];
@@ -1751,6 +1770,7 @@ cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
 		if (dmin > best) {
 			best = dmin;
 			*level = n->level_db;
+			*bg_t0 = n->t0;
 		}
 	}
 	return best;

@@ -5,7 +5,9 @@
 # prints the last line of classifyd --eval on them, with the build time;
 # then the same for their degraded copies (tests/classify/make-degraded.sh:
 # G.711 round trips on top of the session's own channel, band-pass, noise
-# at 20 dB SNR, -12 dB, +6 dB).
+# at 20 dB SNR, -12 dB, +6 dB); then the same 28 sessions rebuilt through
+# one channel each (CHANNEL= of make-sessions.sh: clean, band-pass, G.711
+# mu-law and A-law, GSM, hiss at -45 and -60 dBFS).
 # Usage: bench_sessions.sh [BUILD]
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${1:-${HS_BUILD:-$TOP/build}}
@@ -30,3 +32,12 @@ printf 'heldout_sessions=%d build_s=%d ' "$n" "$((t1 - t0))"
 tail -n 1 "$out/eval.txt"
 sh "$TOP/tests/classify/make-degraded.sh" "$BUILD" "$out/set" "$out/deg" 2>&1 |
 	grep -E '^[a-z0-9]+ +accuracy=' | sed 's/^/heldout_/'
+for ch in clean bp g711u g711a gsm hiss45 hiss60; do
+	if CHANNEL=$ch bash "$TOP/tests/classify/make-sessions.sh" "$out/$ch" "$CORPUS" \
+		>"$out/build-$ch.log" 2>&1; then
+		printf 'heldout_channel_%-7s ' "$ch"
+		"$BUILD/classifyd" --eval "$out/$ch/manifest.tsv" 2>&1 | tail -n 1
+	else
+		echo "bench_sessions: building the $ch sessions failed" >&2
+	fi
+done

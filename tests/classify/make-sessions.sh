@@ -28,7 +28,9 @@
 # the planned onset.
 #
 # Environment: JOBS (sessions built at once, default 2), DEBDIR (a folder that
-# already holds the three .deb files; default: apt-get download them).
+# already holds the three .deb files; default: apt-get download them),
+# CHANNEL (put every session through this channel instead of its own: clean,
+# bp, g711u, g711a, gsm, hissNN).
 set -eu -o pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -348,7 +350,7 @@ channel() {
 # render LABEL CHANNEL PEAK VARIANT SOURCE LICENSE NOTES: mix, measure the
 # onset, put it through the channel; the manifest row goes to $D/row
 render() {
-	local label=$1 ch=$2 pk=$3 var=$4 srcs=$5 lic=$6 notes=$7 f all rest meas on="" mix=()
+	local label=$1 ch=${CHANNEL:-$2} pk=$3 var=$4 srcs=$5 lic=$6 notes=$7 f all rest meas on="" mix=()
 	if [ "$CUR" -gt "$END" ]; then END=$CUR; fi
 	next
 	X -r 8000 -c 1 -n "${FL[@]}" "$EV" trim 0 "${END}s"

@@ -1251,7 +1251,8 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	if (newline) {
 		/*
 		 * Once the hold system's announcements have been heard, a
-		 * line none of them had is evidence enough on its own.
+		 * line none of them had, with someone talking on it, is
+		 * evidence enough on its own.
 		 */
 		score += nref > 0 && nvoiced >= LIVE_VOICED ? 2 : 1;
 		if (bgd > 90)
@@ -1674,9 +1675,9 @@ cls_bg_frame(struct cls *c, const struct feat_frame *f)
 }
 
 /*
- * Whether a background is the floor of the sound around it, as a line's
- * noise is; a steady hiss of a word (a fricative) has quieter frames
- * beside it.
+ * Whether a background is the floor of what follows it, as a line's noise
+ * is; the steady hiss of a word (a fricative) has quieter frames after it.
+ * Undecided (0) until BG_NEAR_FRAMES frames after it have been heard.
  */
 static int
 cls_bg_floor(const struct cls_bg *b)
@@ -1702,7 +1703,9 @@ cls_bg_dist(const struct cls_bg *a, const struct cls_bg *b)
  * Whether the line behind the speech that begins at t0 is new: the
  * background just before t0 (or in the speech's own pauses up to t1)
  * differs from every background heard before it.  Returns the smallest
- * distance (dB), or -1 when there is no background to judge by.
+ * distance (dB), or -1 when there is no background to judge by; *level and
+ * *bg_t0 get that background's level and start, *hold_db the hold's own
+ * line noise (the quietest background before the speech).
  */
 static double
 cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,

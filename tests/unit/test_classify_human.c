@@ -81,12 +81,34 @@ corpus(const char *rel, size_t *n)
 	return pcm;
 }
 
-/* Feeds pcm in 20 ms frames. */
+/* A quiet line under everything fed (dBFS; off below -150). */
+static double line_db = -200;
+
+/* Feeds pcm in 20 ms frames, over the line when there is one. */
 static void
 feed(struct cls *c, const int16_t *pcm, size_t n)
 {
-	for (size_t i = 0; i < n; i += FEAT_HOP)
-		cls_feed(c, pcm + i, n - i < FEAT_HOP ? n - i : FEAT_HOP);
+	static unsigned seed = 3;
+	int16_t buf[FEAT_HOP];
+	double a = 32768 * pow(10, line_db / 20) * sqrt(3.0);
+
+	for (size_t i = 0; i < n; i += FEAT_HOP) {
+		size_t k = n - i < FEAT_HOP ? n - i : FEAT_HOP;
+
+		if (line_db < -150) {
+			cls_feed(c, pcm + i, k);
+			continue;
+		}
+		for (size_t j = 0; j < k; j++) {
+			double v = pcm[i + j] +
+				   a * (2.0 * rand_r(&seed) / RAND_MAX - 1);
+
+			buf[j] = (int16_t)(v > 32767	? 32767
+					   : v < -32768 ? -32768
+							: v);
+		}
+		cls_feed(c, buf, k);
+	}
 }
 
 /* secs of a synthetic chord progression (music-like hold audio). */
@@ -133,6 +155,7 @@ make(struct rec *r)
 	struct cls *c;
 
 	memset(r, 0, sizeof(*r));
+	line_db = -200;
 	cls_params_default(&p);
 	assert_int_equal(cls_new(&c, &p, &sink), 0);
 	cls_arm_hold(c);
@@ -383,6 +406,115 @@ test_retracted_when_music_returns(void **state)
 	free(sp2);
 }
 
+/*
+ * secs of white noise at rms_db dBFS, its level swung by a 4 Hz syllable
+ * rate (a whisper: speech-like, never voiced), over a line at bed_db.
+ */
+static void
+feed_whisper(struct cls *c, double secs, double rms_db, double bed_db)
+{
+	size_t n = (size_t)(secs * FEAT_RATE);
+	int16_t *pcm = calloc(n, sizeof(*pcm));
+	double a = 32768 * pow(10, rms_db / 20) * sqrt(3.0);
+	double l = 32768 * pow(10, bed_db / 20) * sqrt(3.0);
+	unsigned seed = 11;
+
+	assert_non_null(pcm);
+	for (size_t i = 0; i < n; i++) {
+		double t = (double)i / FEAT_RATE;
+		double env = pow(fmax(0, sin(2 * M_PI * 4 * t)), 2);
+		double v = a * env * (2.0 * rand_r(&seed) / RAND_MAX - 1) +
+			   l * (2.0 * rand_r(&seed) / RAND_MAX - 1);
+
+		pcm[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+	}
+	feed(c, pcm, n);
+	free(pcm);
+}
+
+/*
+ * After the hold's announcements, a new line opens and something
+ * speech-like but never voiced goes on over it (music or noise taken for
+ * speech): not a person, however new the line, level and spectrum are.
+ */
+static void
+test_unvoiced_is_not_human(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na;
+	int16_t *ann = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
+
+	(void)state;
+	if (ann == NULL)
+		skip();
+	c = make(&r);
+	feed_two_plays(c, ann, na);
+	feed_noise(c, 0.6, -60, NULL, 0);
+	feed_whisper(c, 4, -30, -60);
+	feed_noise(c, 3, -60, NULL, 0);
+	if (r.humans != 0)
+		fprintf(stderr, "false human: %s\n", r.evidence);
+	assert_int_equal(r.humans, 0);
+	cls_free(c);
+	free(ann);
+}
+
+/*
+ * secs of the synthetic music with a steady noise-like stretch at
+ * noise_db dBFS in its middle (a quiet, hissy passage of a band
+ * recording), on an otherwise silent line.
+ */
+static void
+feed_music_hissy(struct cls *c, double secs, double noise_db)
+{
+	feed_music(c, secs / 2);
+	feed_noise(c, 0.5, noise_db, NULL, 0);
+	feed_music(c, secs / 2);
+}
+
+/*
+ * The hold's line is quiet (-80 dBFS) and its music has one loud,
+ * noise-like quiet passage: that passage is not the line's noise, so a new
+ * recording in another voice at another level, on the same line, is still
+ * not a person (voice and level are enough only on a line too noisy to
+ * hear a new one).
+ */
+static void
+test_hissy_music_is_not_a_noisy_line(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na, nb;
+	int16_t *a = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
+	int16_t *b = corpus("speech_recorded_announcement/dv_ann_05.wav", &nb);
+
+	(void)state;
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		skip();
+	}
+	c = make(&r);
+	line_db = -80;
+	feed_music(c, 10);
+	feed(c, a, na);
+	feed_music_hissy(c, 10, -50);
+	feed(c, a, na);
+	feed_music(c, 8);
+	for (size_t i = 0; i < nb; i++)
+		b[i] = (int16_t)(b[i] / 4); /* 12 dB down: another level */
+	feed(c, b, nb);
+	feed_music(c, 6);
+	line_db = -200;
+	if (r.humans != 0)
+		fprintf(stderr, "false human: %s\n", r.evidence);
+	assert_int_equal(r.humans, 0);
+	cls_free(c);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -393,6 +525,8 @@ main(void)
 	    cmocka_unit_test(test_new_line_after_announcements),
 	    cmocka_unit_test(test_new_voice_recording_is_not_human),
 	    cmocka_unit_test(test_retracted_when_music_returns),
+	    cmocka_unit_test(test_unvoiced_is_not_human),
+	    cmocka_unit_test(test_hissy_music_is_not_a_noisy_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

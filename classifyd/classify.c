@@ -75,7 +75,7 @@
 #define ANCHOR_GAP 6	  /* quiet frames that separate hold audio and speech */
 #define ANCHOR_DB 25.0	  /* how far below the loud frames "quiet" is */
 #define ANCHOR_LEAD_DB 15.0 /* hold audio this close to the speech runs into it */
-#define QUIET_AFTER_S 2.5
+#define QUIET_AFTER_S 2.5 /* quiet after speech that means a person waits */
 #define RETRACT_MUSIC_S 3.0 /* music after a human that withdraws it */
 #define SPEECH_DIP_DB 12.0 /* speech dips this far below its level */
 #define MUSIC_UNDER 0.75  /* share of tonal quiet frames: music under it */
@@ -85,12 +85,12 @@
 #define BG_QUIET_DB 20.0  /* below the recent peak */
 #define BG_STEADY_DB 4.0  /* frame levels within this of the run's mean */
 #define BG_LEAD_S 0.3	  /* a breath or faint sound before the first word */
-#define BG_NEW_DB 6.0
+#define BG_NEW_DB 6.0	  /* level or spectrum change of a new line */
 #define HOLD_NOISY_DB -70.0 /* hold line noise that hides a new line */
 #define BG_FLAT 0.25	  /* flatness of noise (a quiet passage of music is less) */
 #define BG_NEAR_FRAMES 15 /* frames after a background looked at (0.3 s) */
 #define BG_FLOOR_DB 6.0	  /* a line is the floor: nothing this much quieter after it */
-#define BG_SNR_DB 60.0	  /* a line's noise is within this of the talker */	  /* level or spectrum change of a new line */ /* quiet after speech that means a person waits */
+#define BG_SNR_DB 60.0	  /* a line's noise is within this of the talker */
 
 struct cls;
 static double cls_bg_new(const struct cls *c, double t0, double t1,
@@ -133,7 +133,6 @@ struct cls_seg {
 	/* summary (cls_seg_stats) */
 	float shape[FEAT_NBANDS];
 	double level_db, floor_db, pitch_hz, quiet_tonal;
-	double pause_db; /* the quietest 100 ms */
 	int nact;
 };
 
@@ -721,21 +720,6 @@ cls_seg_stats(struct cls_seg *s, int lim)
 	s->level_db = na > 0 ? lv / na : -100;
 	s->pitch_hz = np >= 5 ? cls_pctf(p, np, 0.5) : 0;
 	s->floor_db = cls_pctf(e, lim, 0.10);
-	/*
-	 * The pause floor: the quietest 100 ms (the loudest frame of every
-	 * five in a row, at its lowest).  Stop closures last less than that,
-	 * so only a real pause, where the line noise shows, sets it.
-	 */
-	s->pause_db = 0;
-	for (int i = 0; i + 5 <= lim; i++) {
-		double m = -100;
-
-		for (int j = i; j < i + 5; j++)
-			if (s->fr[j].e > m)
-				m = s->fr[j].e;
-		if (i == 0 || m < s->pause_db)
-			s->pause_db = m;
-	}
 	/* The quiet frames: flat noise, or tonal music under the speech. */
 	for (int i = 0; i < lim; i++) {
 		const struct seg_frame *f = &s->fr[i];
@@ -780,6 +764,26 @@ cls_pitch_dist(const struct cls_seg *a, const struct cls_seg *b)
  * pattern of the words is compared.
  */
 /*
+ * The correlation of two fingerprint stretches of cnt frames from their
+ * sums: per band (sa, sb), of the squares (saa, sbb) and of the cross
+ * products (sab).  Each band's mean is taken out, so gain and a fixed tilt
+ * do not count.
+ */
+static double
+cls_fp_r(const double *sa, const double *sb, double saa, double sbb,
+	 double sab, int cnt)
+{
+	double ca = 0, cb = 0, cab = 0;
+
+	for (int k = 0; k < FEAT_NBANDS; k++) {
+		ca += sa[k] * sa[k] / cnt;
+		cb += sb[k] * sb[k] / cnt;
+		cab += sa[k] * sb[k] / cnt;
+	}
+	return (sab - cab) / sqrt((saa - ca) * (sbb - cb) + 1e-9);
+}
+
+/*
  * The correlation of frames [i0, i1) of a with the frames of b off frames
  * later (the fingerprints, as in cls_seg_match); -2 when they overlap by
  * fewer than FP_MIN_FRAMES.
@@ -789,8 +793,7 @@ cls_seg_corr(const struct cls_seg *a, int i0, int i1, const struct cls_seg *b,
 	     int off)
 {
 	double sa[FEAT_NBANDS] = {0}, sb[FEAT_NBANDS] = {0};
-	double saa = 0, sbb = 0, sab = 0, ca = 0, cb = 0, cab = 0;
-	int cnt;
+	double saa = 0, sbb = 0, sab = 0;
 
 	if (i0 + off < 0)
 		i0 = -off;
@@ -809,13 +812,7 @@ cls_seg_corr(const struct cls_seg *a, int i0, int i1, const struct cls_seg *b,
 			sab += x[k] * y[k];
 		}
 	}
-	cnt = i1 - i0;
-	for (int k = 0; k < FEAT_NBANDS; k++) {
-		ca += sa[k] * sa[k] / cnt;
-		cb += sb[k] * sb[k] / cnt;
-		cab += sa[k] * sb[k] / cnt;
-	}
-	return (sab - cab) / sqrt((saa - ca) * (sbb - cb) + 1e-9);
+	return cls_fp_r(sa, sb, saa, sbb, sab, i1 - i0);
 }
 
 /*
@@ -871,7 +868,7 @@ cls_seg_match(const struct cls_seg *a, const struct cls_seg *b, int *best_off)
 		int i0 = off < 0 ? -off : 0;
 		int i1 = la < b->n - off ? la : b->n - off;
 		int cnt = i1 - i0;
-		double sab = 0, ca = 0, cb = 0, cab = 0, saa, sbb, r;
+		double sa[FEAT_NBANDS], sb[FEAT_NBANDS], sab = 0, r;
 		const double *a0 = pa + i0 * w, *a1 = pa + i1 * w;
 		const double *b0 = pb + (i0 + off) * w, *b1 = pb + (i1 + off) * w;
 
@@ -884,15 +881,11 @@ cls_seg_match(const struct cls_seg *a, const struct cls_seg *b, int *best_off)
 				sab += x[k] * y[k];
 		}
 		for (int k = 0; k < FEAT_NBANDS; k++) {
-			double da = a1[k] - a0[k], db = b1[k] - b0[k];
-
-			ca += da * da / cnt;
-			cb += db * db / cnt;
-			cab += da * db / cnt;
+			sa[k] = a1[k] - a0[k];
+			sb[k] = b1[k] - b0[k];
 		}
-		saa = a1[FEAT_NBANDS] - a0[FEAT_NBANDS];
-		sbb = b1[FEAT_NBANDS] - b0[FEAT_NBANDS];
-		r = (sab - cab) / sqrt((saa - ca) * (sbb - cb) + 1e-9);
+		r = cls_fp_r(sa, sb, a1[FEAT_NBANDS] - a0[FEAT_NBANDS],
+			     b1[FEAT_NBANDS] - b0[FEAT_NBANDS], sab, cnt);
 		if (r > best) {
 			best = r;
 			*best_off = off;
@@ -1175,7 +1168,7 @@ static double
 cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	       char *ev, size_t evlen)
 {
-	double vmin = 1e9, pmin = 1e9, sysfloor = 100, syslevel = -100;
+	double vmin = 1e9, pmin = 1e9, syslevel = -100;
 	double score = 0, bgd, bglevel = -100, holdbg, bg_t0 = 0;
 	int newline, nvoiced = 0;
 	int nref = 0;
@@ -1229,10 +1222,6 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 			vmin = v;
 		if (cls_pitch_dist(s, r) < pmin)
 			pmin = cls_pitch_dist(s, r);
-		if (r->floor_db < sysfloor)
-			sysfloor = r->floor_db;
-		if (r->gap_s >= 0.3 && r->gap_db < sysfloor)
-			sysfloor = r->gap_db;
 		if (r->level_db > syslevel)
 			syslevel = r->level_db;
 	}

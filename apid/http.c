@@ -175,10 +175,10 @@ http_bus_error(struct mg_connection *conn, int r, json_object *reply,
  * Waits (at most ctl_timeout_ms) until the main thread's subscriptions to
  * the n daemons and to apid itself are live: a daemon that answers ping is
  * up, but the events it publishes before apid's connection to it is
- * established are lost, and with them the call's record.  -ETIMEDOUT with
- * detail naming the daemons that are still missing.
+ * established are lost, and with them the call's record.  On a timeout
+ * detail names the daemons still missing; otherwise it is left empty.
  */
-static int
+static void
 http_wait_subscribed(struct apid *a, const char *const *names, size_t n,
 		     char *detail, size_t len)
 {
@@ -203,7 +203,7 @@ http_wait_subscribed(struct apid *a, const char *const *names, size_t n,
 			 * subscriptions (they do when they next send). */
 			if (waited)
 				usleep(20 * 1000);
-			return 0;
+			return;
 		}
 		if (msg_mono_ms() >= deadline)
 			break;
@@ -218,14 +218,15 @@ http_wait_subscribed(struct apid *a, const char *const *names, size_t n,
 			 "(its bus connection is not up); try again",
 			 who);
 	}
-	return -ETIMEDOUT;
 }
 
 static int
 http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 {
-	static const char *needed[] = {"sipd", "mediad", "classifyd", "ivrd"};
-	struct ping_job jobs[4] = {0};
+	enum { NNEEDED = 4 };
+	static const char *needed[NNEEDED] = {"sipd", "mediad", "classifyd",
+					      "ivrd"};
+	struct ping_job jobs[NNEEDED] = {0};
 	struct apid_call_req r;
 	char *body = NULL, err[512], id[37], detail[1600] = "";
 	const char *mode = direct ? "direct" : "hold_slayer";
@@ -249,18 +250,19 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 				r.device);
 		goto out;
 	}
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < NNEEDED; i++)
 		jobs[i].daemon = needed[i];
-	ping_all(a, jobs, 4);
-	for (size_t i = 0; i < 4; i++) {
+	ping_all(a, jobs, NNEEDED);
+	for (size_t i = 0; i < NNEEDED; i++) {
 		if (jobs[i].rc == 0)
 			continue;
 		size_t dl = strlen(detail);
 		snprintf(detail + dl, sizeof(detail) - dl, "%s%s",
 			 dl ? "; " : "", jobs[i].err);
 	}
-	if (detail[0] != '\0' ||
-	    http_wait_subscribed(a, needed, 4, detail, sizeof(detail)) < 0) {
+	if (detail[0] == '\0')
+		http_wait_subscribed(a, needed, NNEEDED, detail, sizeof(detail));
+	if (detail[0] != '\0') {
 		rc = http_error(conn, 503, "%s", detail);
 		goto out;
 	}

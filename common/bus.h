@@ -86,8 +86,8 @@ int bus_sub_topic(struct bus *b, const char *topic);
  * errno.  A source counts as connected once the ZeroMQ handshake with its
  * PUB succeeded: the subscriptions are then on their way, and the PUB
  * applies them when it next sends (within a millisecond or so).  It counts
- * as not connected again when that connection drops or closes.  Like every bus socket, b->mon
- * belongs to the thread that polls the bus.
+ * as not connected again when that connection drops or closes.  Like every
+ * bus socket, b->mon belongs to the thread that polls the bus.
  */
 int bus_sub_monitor(struct bus *b);
 int bus_sub_monitor_recv(struct bus *b);

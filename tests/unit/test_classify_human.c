@@ -81,6 +81,46 @@ corpus(const char *rel, size_t *n)
 	return pcm;
 }
 
+/*
+ * Loads n corpus clips, each given as three arguments (const char *rel,
+ * int16_t **pcm, size_t *len); when one is absent, frees those loaded and
+ * skips the test.
+ */
+static void
+load_clips(int n, ...)
+{
+	int16_t **got[8];
+	va_list ap;
+	int k = 0;
+
+	assert_true(n <= 8);
+	va_start(ap, n);
+	for (; k < n; k++) {
+		const char *rel = va_arg(ap, const char *);
+		int16_t **pcm = va_arg(ap, int16_t **);
+		size_t *len = va_arg(ap, size_t *);
+
+		got[k] = pcm;
+		if ((*pcm = corpus(rel, len)) == NULL)
+			break;
+	}
+	va_end(ap);
+	if (k == n)
+		return;
+	for (int i = 0; i < k; i++)
+		free(*got[i]);
+	skip();
+}
+
+/* No human_detected: else says what was taken for one. */
+static void
+assert_no_human(const struct rec *r)
+{
+	if (r->humans != 0)
+		fprintf(stderr, "false human: %s\n", r->evidence);
+	assert_int_equal(r->humans, 0);
+}
+
 /* A quiet line under everything fed (dBFS; off below -150). */
 static double line_db = -200;
 
@@ -168,12 +208,11 @@ test_human_after_music(void **state)
 	struct rec r;
 	struct cls *c;
 	size_t n;
-	int16_t *sp = corpus("speech_live/dv_speech_13.wav", &n);
+	int16_t *sp;
 	double onset;
 
 	(void)state;
-	if (sp == NULL)
-		skip();
+	load_clips(1, "speech_live/dv_speech_13.wav", &sp, &n);
 	c = make(&r);
 	feed_music(c, 8);
 	assert_int_equal(r.holds, 1);
@@ -195,12 +234,11 @@ test_repeated_announcement_is_not_human(void **state)
 	struct rec r;
 	struct cls *c;
 	size_t n;
-	int16_t *ann = corpus(
-	    "speech_recorded_announcement/dv_ann_real_en_02.wav", &n);
+	int16_t *ann;
 
 	(void)state;
-	if (ann == NULL)
-		skip();
+	load_clips(1, "speech_recorded_announcement/dv_ann_real_en_02.wav", &ann,
+		   &n);
 	c = make(&r);
 	feed_music(c, 8);
 	for (int i = 0; i < 4; i++) {
@@ -219,15 +257,11 @@ test_fingerprint_spots_replay(void **state)
 	struct rec r;
 	struct cls *c;
 	size_t na, nb;
-	int16_t *a = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
-	int16_t *b = corpus("speech_live/dv_speech_01.wav", &nb);
+	int16_t *a, *b;
 
 	(void)state;
-	if (a == NULL || b == NULL) {
-		free(a);
-		free(b);
-		skip();
-	}
+	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &a, &na,
+		   "speech_live/dv_speech_01.wav", &b, &nb);
 	/* Different speech after the announcement: no loop. */
 	c = make(&r);
 	feed(c, a, na);
@@ -297,16 +331,12 @@ test_new_line_after_announcements(void **state)
 	struct rec r;
 	struct cls *c;
 	size_t na, ns;
-	int16_t *ann = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
-	int16_t *sp = corpus("speech_live/dv_speech_03.wav", &ns);
+	int16_t *ann, *sp;
 	double onset;
 
 	(void)state;
-	if (ann == NULL || sp == NULL) {
-		free(ann);
-		free(sp);
-		skip();
-	}
+	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &ann, &na,
+		   "speech_live/dv_speech_03.wav", &sp, &ns);
 	c = make(&r);
 	feed_two_plays(c, ann, na);
 	assert_int_equal(r.humans, 0);
@@ -334,22 +364,16 @@ test_new_voice_recording_is_not_human(void **state)
 	struct rec r;
 	struct cls *c;
 	size_t na, nb;
-	int16_t *a = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
-	int16_t *b = corpus("speech_recorded_announcement/dv_ann_08.wav", &nb);
+	int16_t *a, *b;
 
 	(void)state;
-	if (a == NULL || b == NULL) {
-		free(a);
-		free(b);
-		skip();
-	}
+	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &a, &na,
+		   "speech_recorded_announcement/dv_ann_08.wav", &b, &nb);
 	c = make(&r);
 	feed_two_plays(c, a, na);
 	feed(c, b, nb);
 	feed_music(c, 6);
-	if (r.humans != 0)
-		fprintf(stderr, "false human: %s\n", r.evidence);
-	assert_int_equal(r.humans, 0);
+	assert_no_human(&r);
 	cls_free(c);
 	free(a);
 	free(b);
@@ -367,19 +391,14 @@ test_retracted_when_music_returns(void **state)
 	struct rec r;
 	struct cls *c;
 	size_t na, ns;
-	int16_t *ann = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
-	int16_t *sp = corpus("speech_live/dv_speech_03.wav", &ns);
 	size_t n2;
-	int16_t *sp2 = corpus("speech_live/dv_speech_13.wav", &n2);
+	int16_t *ann, *sp, *sp2;
 	double onset;
 
 	(void)state;
-	if (ann == NULL || sp == NULL || sp2 == NULL) {
-		free(ann);
-		free(sp);
-		free(sp2);
-		skip();
-	}
+	load_clips(3, "speech_recorded_announcement/dv_ann_01.wav", &ann, &na,
+		   "speech_live/dv_speech_03.wav", &sp, &ns,
+		   "speech_live/dv_speech_13.wav", &sp2, &n2);
 	c = make(&r);
 	feed_two_plays(c, ann, na);
 	feed_noise(c, 0.6, -70, NULL, 0);
@@ -443,19 +462,16 @@ test_unvoiced_is_not_human(void **state)
 	struct rec r;
 	struct cls *c;
 	size_t na;
-	int16_t *ann = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
+	int16_t *ann;
 
 	(void)state;
-	if (ann == NULL)
-		skip();
+	load_clips(1, "speech_recorded_announcement/dv_ann_01.wav", &ann, &na);
 	c = make(&r);
 	feed_two_plays(c, ann, na);
 	feed_noise(c, 0.6, -60, NULL, 0);
 	feed_whisper(c, 4, -30, -60);
 	feed_noise(c, 3, -60, NULL, 0);
-	if (r.humans != 0)
-		fprintf(stderr, "false human: %s\n", r.evidence);
-	assert_int_equal(r.humans, 0);
+	assert_no_human(&r);
 	cls_free(c);
 	free(ann);
 }
@@ -486,15 +502,11 @@ test_hissy_music_is_not_a_noisy_line(void **state)
 	struct rec r;
 	struct cls *c;
 	size_t na, nb;
-	int16_t *a = corpus("speech_recorded_announcement/dv_ann_01.wav", &na);
-	int16_t *b = corpus("speech_recorded_announcement/dv_ann_05.wav", &nb);
+	int16_t *a, *b;
 
 	(void)state;
-	if (a == NULL || b == NULL) {
-		free(a);
-		free(b);
-		skip();
-	}
+	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &a, &na,
+		   "speech_recorded_announcement/dv_ann_05.wav", &b, &nb);
 	c = make(&r);
 	line_db = -80;
 	feed_music(c, 10);
@@ -507,9 +519,7 @@ test_hissy_music_is_not_a_noisy_line(void **state)
 	feed(c, b, nb);
 	feed_music(c, 6);
 	line_db = -200;
-	if (r.humans != 0)
-		fprintf(stderr, "false human: %s\n", r.evidence);
-	assert_int_equal(r.humans, 0);
+	assert_no_human(&r);
 	cls_free(c);
 	free(a);
 	free(b);

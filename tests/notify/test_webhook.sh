@@ -35,12 +35,20 @@ wait_daemon notifyd || fail "notifyd did not answer ping"
 wait_for 5 python3 -c "import socket; socket.create_connection(('127.0.0.1', $HPORT))" ||
 	fail "receiver did not start"
 
-hsbus -w 10 -n 1 sub notifyd notify_sent >"$T/sent.jsonl" &
-SUBPID=$!
-sleep 0.3
-hsbus pub classifyd human_detected call-1 '{"confidence":0.97,"evidence":"test"}' ||
-	fail "publish failed"
-wait $SUBPID || fail "no notify_sent event after human_detected"
+# notifyd_after OUT EVENT SRC TYPE CALL DATA: publishes SRC's event TYPE
+# and waits (15 s at most) for notifyd's next EVENT, written to OUT.
+notifyd_after() {
+	out=$1 ev=$2; shift 2
+	hsbus -w 15 -n 1 sub notifyd "$ev" >"$out" &
+	subpid=$!
+	sleep 0.3
+	hsbus pub "$@" || fail "publishing $2 failed"
+	wait $subpid
+}
+
+notifyd_after "$T/sent.jsonl" notify_sent classifyd human_detected call-1 \
+	'{"confidence":0.97,"evidence":"test"}' ||
+	fail "no notify_sent event after human_detected"
 n=$(wc -l <"$T/posts.jsonl")
 [ "$n" -eq 2 ] || fail "expected a failed POST and its retry, got $n posts"
 jq -e 'select(.code == 200) | .body.type == "human_detected" and
@@ -50,11 +58,9 @@ jq -e 'select(.code == 200) | .body.type == "human_detected" and
 ok "human_detected delivered after one retry"
 
 hsbus pub sipd call_ended call-1 '{"leg":"user","by":"remote","reason":"bye"}'
-hsbus -w 10 -n 1 sub notifyd notify_sent >"$T/sent2.jsonl" &
-SUBPID=$!
-sleep 0.3
-hsbus pub sipd call_ended call-1 '{"leg":"company","by":"remote","reason":"bye"}'
-wait $SUBPID || fail "no notify_sent after call_ended"
+notifyd_after "$T/sent2.jsonl" notify_sent sipd call_ended call-1 \
+	'{"leg":"company","by":"remote","reason":"bye"}' ||
+	fail "no notify_sent after call_ended"
 [ "$(jq -r 'select(.code == 200) | .body.type' "$T/posts.jsonl" | tr '\n' ' ')" = "human_detected call_ended " ] ||
 	fail "wrong deliveries: $(cat "$T/posts.jsonl")"
 jq -e 'select(.body.type == "call_ended") | .body.data.leg == "company"' "$T/posts.jsonl" >/dev/null ||
@@ -63,12 +69,9 @@ ok "call_ended (company leg only) delivered"
 
 # ivrd's info_missing (a value the company asked for that the call lacks)
 # reaches the user as a webhook with its key, prompt and what was done.
-hsbus -w 10 -n 1 sub notifyd notify_sent >"$T/sent3.jsonl" &
-SUBPID=$!
-sleep 0.3
-hsbus pub ivrd info_missing call-1 '{"key":"account_number","prompt":"please enter your account number","action":"representative","reason":"no account_number in the call info"}' ||
-	fail "publish failed"
-wait $SUBPID || fail "no notify_sent after info_missing"
+notifyd_after "$T/sent3.jsonl" notify_sent ivrd info_missing call-1 \
+	'{"key":"account_number","prompt":"please enter your account number","action":"representative","reason":"no account_number in the call info"}' ||
+	fail "no notify_sent after info_missing"
 jq -e 'select(.code == 200 and .body.type == "info_missing") |
 	.event == "info_missing" and .body.call_id == "call-1" and
 	.body.data.key == "account_number" and
@@ -78,11 +81,8 @@ jq -e 'select(.code == 200 and .body.type == "info_missing") |
 ok "info_missing delivered with its key, prompt and action"
 
 kill "$PID_recv"
-hsbus -w 15 -n 1 sub notifyd notify_failed >"$T/failed.jsonl" &
-SUBPID=$!
-sleep 0.3
-hsbus pub classifyd human_detected call-2 '{"confidence":0.9}'
-wait $SUBPID || fail "no notify_failed for a dead receiver"
+notifyd_after "$T/failed.jsonl" notify_failed classifyd human_detected call-2 \
+	'{"confidence":0.9}' || fail "no notify_failed for a dead receiver"
 jq -e '.data.error | length > 0' "$T/failed.jsonl" >/dev/null || fail "notify_failed has no error"
 hsbus req notifyd '{"cmd":"ping"}' >/dev/null || fail "notifyd died"
 ok "dead receiver reported as notify_failed; notifyd still up"

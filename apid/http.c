@@ -261,7 +261,8 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 			 dl ? "; " : "", jobs[i].err);
 	}
 	if (detail[0] == '\0')
-		http_wait_subscribed(a, needed, NNEEDED, detail, sizeof(detail));
+		http_wait_subscribed(a, needed, NNEEDED, detail,
+				     sizeof(detail));
 	if (detail[0] != '\0') {
 		rc = http_error(conn, 503, "%s", detail);
 		goto out;

@@ -870,7 +870,8 @@ cls_seg_match(const struct cls_seg *a, const struct cls_seg *b, int *best_off)
 		int cnt = i1 - i0;
 		double sa[FEAT_NBANDS], sb[FEAT_NBANDS], sab = 0, r;
 		const double *a0 = pa + i0 * w, *a1 = pa + i1 * w;
-		const double *b0 = pb + (i0 + off) * w, *b1 = pb + (i1 + off) * w;
+		const double *b0 = pb + (i0 + off) * w;
+		const double *b1 = pb + (i1 + off) * w;
 
 		if (cnt < FP_MIN_FRAMES)
 			continue;

@@ -66,7 +66,9 @@
 #define SEG_GAP_S 0.4	  /* pause that ends a speech segment */
 #define SEG_RESUME_FRAMES 40 /* a segment split by one hop goes on */
 #define GAP_FRAMES 50	  /* frames looked at before an onset */
-#define LIVE_FRAMES 100	  /* frames of a segment judged for a voice */
+#define LIVE_FRAMES 100	  /* a segment's first view (2 s) */
+#define LIVE_FIRST 3	  /* judgments of that first view, a hop apart */
+#define LIVE_LATE_FRAMES 500 /* then judged as it goes on, up to 10 s */
 #define LIVE_MIN_FRAMES 30 /* frames before a segment is judged */
 #define LIVE_VOICED 10	  /* voiced frames on a new line: someone talks */
 #define VOICE_NEW_DB 8.0  /* spectral shape distance of another voice */
@@ -122,6 +124,7 @@ struct cls_seg {
 	double gap_db;	 /* its level */
 	int after_music; /* hold music played just before */
 	int judged;
+	double early;		  /* score of its first view */
 	int anchor;	 /* first frame of the live test's view */
 	int nhops, npub; /* hops, and hops published as speech */
 	int by_music;	 /* the hold music came back after it */
@@ -650,10 +653,21 @@ cls_smooth(struct cls *c, struct cls_window *w)
 
 /* ---- speech segments: fingerprints and voice summaries ---- */
 
+static int
+cls_cmpf(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
 static float
 cls_pctf(float *v, int n, double p)
 {
-	/* Partial selection is not worth it for a few hundred values. */
+	if (n > 64) {
+		qsort(v, (size_t)n, sizeof(*v), cls_cmpf);
+		return v[(int)(p * (n - 1))];
+	}
 	for (int i = 1; i < n; i++) {
 		float x = v[i];
 		int j = i - 1;
@@ -1176,7 +1190,7 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 	size_t o = 0;
 
 	ev[0] = '\0';
-	cls_seg_stats(s, LIVE_FRAMES);
+	cls_seg_stats(s, LIVE_LATE_FRAMES);
 	for (int i = 0; i < c->nseg; i++) {
 		const struct cls_seg *r = &c->seg[i];
 		double v;
@@ -1504,6 +1518,7 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		return;
 	{
 		struct cls_seg v;
+		double score;
 		int j = cls_seg_anchor(s), g = 0;
 		float ge[GAP_FRAMES];
 		double pk = -100;
@@ -1516,8 +1531,16 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		v.fr = s->fr + j;
 		v.n = s->n - j;
 		v.t0 = s->t0 + j * FEAT_FRAME_S;
-		if (v.n < LIVE_MIN_FRAMES || s->judged >= 3 ||
+		if (v.n < LIVE_MIN_FRAMES || v.n > LIVE_LATE_FRAMES ||
 		    c->seg_speech < c->p.human_speech_s)
+			return;
+		/*
+		 * Past its first two seconds a segment goes on being judged
+		 * (a person's line may first show in a later pause), unless
+		 * that first view had evidence against a person: music, or
+		 * no voice.
+		 */
+		if (s->judged >= LIVE_FIRST && s->early < 0)
 			return;
 		if (j > 0) {
 			/* the quiet run before the view is its gap */
@@ -1534,7 +1557,10 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 			v.after_music = 0;
 		}
 		s->judged++;
-		if (cls_live_score(c, &v, s, ev, sizeof(ev)) < 2)
+		score = cls_live_score(c, &v, s, ev, sizeof(ev));
+		if (s->judged <= LIVE_FIRST)
+			s->early = score;
+		if (score < 2)
 			return;
 		s->live = 1;
 		c->human_seen = 1;
@@ -1690,6 +1716,20 @@ cls_bg_dist(const struct cls_bg *a, const struct cls_bg *b)
 }
 
 /*
+ * Whether background b can be the line behind the speech from t0 to t1:
+ * heard just before it or in its pauses, noise-like, the floor of what
+ * follows it, and within BG_SNR_DB of the talker (what is quieter is a
+ * recording's own near-silence, or the faint start of a word).
+ */
+static int
+cls_bg_line(const struct cls_bg *b, double t0, double t1, double speech_db)
+{
+	return b->t1 >= t0 - BG_LEAD_S && b->t0 <= t1 &&
+	       b->level_db >= speech_db - BG_SNR_DB && b->flatness >= BG_FLAT &&
+	       cls_bg_floor(b);
+}
+
+/*
  * Whether the line behind the speech that begins at t0 is new: the
  * background just before t0 (or in the speech's own pauses up to t1)
  * differs from every background heard before it.  Returns the smallest
@@ -1733,16 +1773,24 @@ cls_bg_new(const struct cls *c, double t0, double t1, double speech_db,
 	for (unsigned i = first; i < c->nbg; i++) {
 		const struct cls_bg *n = &c->bg[i % BG_MAX];
 		double dmin = 99;
+		int over = 0;
 
-		if (n->t1 < t0 - BG_LEAD_S || n->t0 > t1)
+		if (!cls_bg_line(n, t0, t1, speech_db))
 			continue;
 		/*
-		 * A line is heard within BG_SNR_DB of the talker; what is
-		 * quieter is a recording's own near-silence (or the faint
-		 * start of a word).
+		 * Nor is a stretch that is louder than a line heard before it
+		 * (just before the speech or in its pauses): the line is under
+		 * all of the speech, and that is something on top of it, such
+		 * as a recording's own lead-in noise.
 		 */
-		if (n->level_db < speech_db - BG_SNR_DB ||
-		    n->flatness < BG_FLAT || !cls_bg_floor(n))
+		for (unsigned k = first; k < c->nbg && !over; k++) {
+			const struct cls_bg *m = &c->bg[k % BG_MAX];
+
+			over = m->t0 < n->t0 &&
+			       m->level_db < n->level_db - BG_FLOOR_DB &&
+			       cls_bg_line(m, t0, t1, speech_db);
+		}
+		if (over)
 			continue;
 		for (unsigned k = first; k < c->nbg; k++) {
 			const struct cls_bg *o = &c->bg[k % BG_MAX];

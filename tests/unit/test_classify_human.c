@@ -525,6 +525,105 @@ test_hissy_music_is_not_a_noisy_line(void **state)
 	free(b);
 }
 
+/*
+ * Removes the pauses from the first secs of a clip (every 20 ms frame more
+ * than 30 dB below its loudest): speech that runs on without a quiet
+ * stretch.  Returns the new length.
+ */
+static size_t
+close_pauses(int16_t *pcm, size_t n, double secs)
+{
+	size_t lim = (size_t)(secs * FEAT_RATE), out = 0;
+	double peak = 0;
+
+	for (size_t i = 0; i + FEAT_HOP <= n; i += FEAT_HOP) {
+		double e = 0;
+
+		for (size_t j = 0; j < FEAT_HOP; j++)
+			e += (double)pcm[i + j] * pcm[i + j];
+		if (e > peak)
+			peak = e;
+	}
+	for (size_t i = 0; i < n; i += FEAT_HOP) {
+		size_t k = n - i < FEAT_HOP ? n - i : FEAT_HOP;
+		double e = 0;
+
+		for (size_t j = 0; j < k; j++)
+			e += (double)pcm[i + j] * pcm[i + j];
+		if (out < lim && e * 1000 < peak)
+			continue;
+		memmove(pcm + out, pcm + i, k * sizeof(*pcm));
+		out += k;
+	}
+	return out;
+}
+
+/*
+ * A person who talks on for 3 s without a pause: the new line first shows
+ * in a later pause, and the person is found then (a segment goes on being
+ * judged past its first two seconds).
+ */
+static void
+test_line_in_a_later_pause(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na, ns;
+	int16_t *ann, *sp;
+	double onset;
+
+	(void)state;
+	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &ann, &na,
+		   "speech_live/dv_speech_03.wav", &sp, &ns);
+	ns = close_pauses(sp, ns, 3.0);
+	c = make(&r);
+	feed_two_plays(c, ann, na);
+	onset = cls_time(c);
+	feed_noise(c, 0, -66, sp, ns);
+	feed_noise(c, 2, -66, NULL, 0);
+	assert_int_equal(r.humans, 1);
+	print_message("human at %.2f (speech from %.2f): %s\n", r.human_t,
+		      onset, r.evidence);
+	assert_true(r.human_t > onset + 2.5);
+	assert_non_null(strstr(r.evidence, "a new line"));
+	cls_free(c);
+	free(ann);
+	free(sp);
+}
+
+/*
+ * A new announcement heard for the first time, whose recording opens with
+ * its own noise (louder than the hold's line, heard just before it): that
+ * noise is on top of the line, not a new line, so it is no person.
+ */
+static void
+test_lead_in_noise_is_not_a_line(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na, nb, lead = 0;
+	int16_t *a, *b;
+
+	(void)state;
+	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &a, &na,
+		   "speech_recorded_announcement/dv_ann_04.wav", &b, &nb);
+	while (lead < nb && abs(b[lead]) < 300) /* its first word */
+		lead++;
+	c = make(&r);
+	line_db = -72;
+	feed_two_plays(c, a, na);
+	feed_silence(c, 0.4); /* the hold's line alone */
+	/* the recording's own noise over its quiet start */
+	feed_noise(c, 0, -52, b, lead);
+	feed(c, b + lead, nb - lead);
+	feed_music(c, 6);
+	line_db = -200;
+	assert_no_human(&r);
+	cls_free(c);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -537,6 +636,8 @@ main(void)
 	    cmocka_unit_test(test_retracted_when_music_returns),
 	    cmocka_unit_test(test_unvoiced_is_not_human),
 	    cmocka_unit_test(test_hissy_music_is_not_a_noisy_line),
+	    cmocka_unit_test(test_line_in_a_later_pause),
+	    cmocka_unit_test(test_lead_in_noise_is_not_a_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

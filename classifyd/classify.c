@@ -78,6 +78,7 @@
 #define ANCHOR_DB 25.0	  /* how far below the loud frames "quiet" is */
 #define ANCHOR_LEAD_DB 15.0 /* hold audio this close to the speech runs into it */
 #define QUIET_AFTER_S 2.5 /* quiet after speech that means a person waits */
+#define TURN_QUIET_S 1.5  /* the same after speech with some evidence */
 #define RETRACT_MUSIC_S 3.0 /* music after a human that withdraws it */
 #define SPEECH_DIP_DB 12.0 /* speech dips this far below its level */
 #define MUSIC_UNDER 0.75  /* share of tonal quiet frames: music under it */
@@ -198,6 +199,8 @@ struct cls {
 	double seg_gap;	  /* trailing non-speech of the open segment */
 	double new_speech; /* unexplained speech since hold audio last played */
 	double new_speech_onset; /* where that speech began */
+	double turn_score;	 /* its best live score, and that evidence */
+	char turn_ev[300];
 	double music_consec; /* consecutive music seconds */
 	int music_recent;    /* the previous hop was music */
 	int human_live;	     /* human reported and not retracted */
@@ -1165,6 +1168,7 @@ cls_retract(struct cls *c, const char *reason)
 	 */
 	c->human_seen = 0;
 	c->new_speech = 0;
+	c->turn_score = -100;
 	for (int i = 0; i < c->nseg; i++)
 		if (c->seg[i].live) {
 			c->seg[i].live = 0;
@@ -1363,8 +1367,10 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		cls_hold(c, "silence");
 
 	/* Hold audio again (a second of music): the new speech was not a person. */
-	if (c->music_consec >= 1.0)
+	if (c->music_consec >= 1.0) {
 		c->new_speech = 0;
+		c->turn_score = -100;
+	}
 	/*
 	 * The "person" gave way to the hold music again: it was the hold
 	 * system's own recording (or the person put the call back on hold).
@@ -1387,6 +1393,26 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 			 "%.1f s of new speech after the music, then quiet "
 			 "instead of the music (turn-taking)",
 			 c->new_speech);
+		c->human_seen = 1;
+		c->human_live = 1;
+		if (c->sink.human != NULL)
+			c->sink.human(c->sink.arg, 0.7, tev, cls_time(c),
+				      c->new_speech_onset);
+	}
+	/*
+	 * With one piece of evidence already (a voice or level unlike the
+	 * announcements, say), a shorter quiet where the music would return
+	 * is enough: a person greets, then waits for an answer.
+	 */
+	if (c->hold_seen && c->hold_music && !c->human_seen &&
+	    c->new_speech >= c->p.human_speech_s && c->turn_score >= 1 &&
+	    k == CLS_SILENCE && c->silence_run >= TURN_QUIET_S - 1e-9) {
+		char tev[400];
+
+		snprintf(tev, sizeof(tev),
+			 "%sthen %.1f s of quiet instead of the music "
+			 "(turn-taking)",
+			 c->turn_ev, c->silence_run);
 		c->human_seen = 1;
 		c->human_live = 1;
 		if (c->sink.human != NULL)
@@ -1503,6 +1529,7 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	}
 	if (s->repeat) {
 		c->new_speech = 0; /* it was the announcement again */
+		c->turn_score = -100;
 		return;
 	}
 	if (!c->hold_seen || s->live || k != CLS_SPEECH)
@@ -1560,6 +1587,10 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		score = cls_live_score(c, &v, s, ev, sizeof(ev));
 		if (s->judged <= LIVE_FIRST)
 			s->early = score;
+		if (score > c->turn_score) {
+			c->turn_score = score;
+			snprintf(c->turn_ev, sizeof(c->turn_ev), "%s", ev);
+		}
 		if (score < 2)
 			return;
 		s->live = 1;

@@ -624,6 +624,50 @@ test_lead_in_noise_is_not_a_line(void **state)
 	free(b);
 }
 
+/*
+ * A person in another voice greets, then waits for an answer: on a line
+ * too noisy to hear a new one, the voice alone is not enough, but quiet
+ * where the music would return makes it a person (turn-taking).  The same
+ * greeting followed by the music is not.
+ */
+static void
+test_greeting_then_quiet(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na, ns, start = 0;
+	int16_t *ann, *sp;
+
+	(void)state;
+	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &ann, &na,
+		   "speech_live/dv_speech_01.wav", &sp, &ns);
+	while (start < ns && abs(sp[start]) < 300) /* its first word */
+		start++;
+	ns = (size_t)(1.3 * FEAT_RATE); /* a short phrase */
+	for (int quiet = 0; quiet < 2; quiet++) {
+		c = make(&r);
+		line_db = -50;
+		feed_two_plays(c, ann, na);
+		feed_silence(c, 0.5);
+		feed(c, sp + start, ns);
+		if (quiet)
+			feed_silence(c, 2.5);
+		else
+			feed_music(c, 4);
+		line_db = -200;
+		if (!quiet) {
+			assert_no_human(&r);
+		} else {
+			assert_int_equal(r.humans, 1);
+			print_message("human: %s\n", r.evidence);
+			assert_non_null(strstr(r.evidence, "turn-taking"));
+		}
+		cls_free(c);
+	}
+	free(ann);
+	free(sp);
+}
+
 int
 main(void)
 {
@@ -638,6 +682,7 @@ main(void)
 	    cmocka_unit_test(test_hissy_music_is_not_a_noisy_line),
 	    cmocka_unit_test(test_line_in_a_later_pause),
 	    cmocka_unit_test(test_lead_in_noise_is_not_a_line),
+	    cmocka_unit_test(test_greeting_then_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

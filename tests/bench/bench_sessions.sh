@@ -29,14 +29,15 @@ t1=$(date +%s)
 "$BUILD/classifyd" --eval "$out/set/manifest.tsv" >"$out/eval.txt" 2>&1
 n=$(($(wc -l <"$out/set/manifest.tsv") - 1))
 printf 'heldout_sessions=%d build_s=%d ' "$n" "$((t1 - t0))"
-tail -n 1 "$out/eval.txt"
+sh "$TOP/tests/classify/eval-summary.sh" <"$out/eval.txt"
 sh "$TOP/tests/classify/make-degraded.sh" "$BUILD" "$out/set" "$out/deg" 2>&1 |
 	grep -E '^[a-z0-9]+ +accuracy=' | sed 's/^/heldout_/'
 for ch in clean bp g711u g711a gsm hiss45 hiss60; do
 	if CHANNEL=$ch bash "$TOP/tests/classify/make-sessions.sh" "$out/$ch" "$CORPUS" \
 		>"$out/build-$ch.log" 2>&1; then
 		printf 'heldout_channel_%-7s ' "$ch"
-		"$BUILD/classifyd" --eval "$out/$ch/manifest.tsv" 2>&1 | tail -n 1
+		"$BUILD/classifyd" --eval "$out/$ch/manifest.tsv" 2>&1 |
+			sh "$TOP/tests/classify/eval-summary.sh"
 	else
 		echo "bench_sessions: building the $ch sessions failed" >&2
 	fi

@@ -3,7 +3,9 @@
 # each with classifyd --eval.  Conditions: G.711 mu-law and A-law round
 # trips, 300-3400 Hz band-pass, white noise at 20 dB SNR, level -12 dB and
 # +6 dB (clipped where it overflows).  Each condition gets its own folder
-# and manifest.tsv under OUT (default: a temporary directory).
+# and manifest.tsv under OUT (default: a temporary directory); each prints
+# the last line of its --eval, then false_in= and missed_in= (the sessions
+# with a false or a missed human) when there are (eval-summary.sh).
 # Usage: make-degraded.sh [-k] [BUILD [CORPUS [OUT]]]   (-k keeps OUT)
 keep=0
 [ "${1:-}" = "-k" ] && { keep=1; shift; }
@@ -42,5 +44,5 @@ for cond in ulaw alaw bp noise20 minus12 plus6; do
 		printf '%s\n' "$row" >>"$d/manifest.tsv"
 	done
 	printf '%-8s ' "$cond"
-	"$BUILD/classifyd" --eval "$d/manifest.tsv" | tail -n 1
+	"$BUILD/classifyd" --eval "$d/manifest.tsv" | sh "$TOP/tests/classify/eval-summary.sh"
 done

@@ -125,7 +125,7 @@ struct cls_seg {
 	double gap_db;	 /* its level */
 	int after_music; /* hold music played just before */
 	int judged;
-	double early;		  /* score of its first view */
+	double early;	 /* score of its first view */
 	int anchor;	 /* first frame of the live test's view */
 	int nhops, npub; /* hops, and hops published as speech */
 	int by_music;	 /* the hold music came back after it */
@@ -199,8 +199,8 @@ struct cls {
 	double seg_gap;	  /* trailing non-speech of the open segment */
 	double new_speech; /* unexplained speech since hold audio last played */
 	double new_speech_onset; /* where that speech began */
-	double turn_score;	 /* its best live score, and that evidence */
-	char turn_ev[300];
+	double turn_score;	 /* its best live score so far */
+	char turn_ev[300];	 /* and that score's evidence */
 	double music_consec; /* consecutive music seconds */
 	int music_recent;    /* the previous hop was music */
 	int human_live;	     /* human reported and not retracted */
@@ -278,6 +278,7 @@ cls_new(struct cls **out, const struct cls_params *params,
 	c->cur = -1;
 	c->floor_db = -60;
 	c->loud_ref = -100;
+	c->turn_score = -100;
 	if ((r = feat_new(&c->feat)) < 0)
 		goto fail;
 	if ((r = tones_new(&c->tones)) < 0)

@@ -144,8 +144,11 @@ int stt_cloud_transcribe(enum stt_kind kind, const char *base_url,
 /*
  * Finds a stated waiting time in a transcript: "your estimated wait time is
  * 12 minutes", "approximately five minutes", "less than 2 minutes", "hold
- * time 6 minutes", "an hour".  Numbers may be digits or words (up to the
- * hundreds).  Returns 1 with *minutes set, 0 when nothing was stated.
+ * time 6 minutes", "about an hour".  Numbers may be digits or words (up to
+ * the hundreds).  A duration counts only with a word of waiting near it
+ * (wait, hold, estimated, approximately, about, less than, ... up to six
+ * words before it or two after): "an hour outage" is none.  Returns 1 with
+ * *minutes set, 0 when nothing was stated.
  */
 int stt_eta_parse(const char *text, int *minutes);
 

@@ -238,6 +238,36 @@ stt_is_num(const char *w)
 	return stt_num_word(w, &scale) >= 0;
 }
 
+/*
+ * Words that make a duration a waiting time when they come shortly before
+ * it ("estimated wait time is", "approximately", "less than") or right
+ * after it ("a 15-minute wait"); "weight" is how the recogniser often hears
+ * "wait".  Without one, "an hour outage" or "open 24 hours" is no wait.
+ */
+static const char *const stt_eta_cue[] = {
+    "wait",	 "waiting", "weight",  "hold",	   "holding", "estimated",
+    "estimate",	 "approximate", "approximately", "expected", "expect",
+    "answered",	 "queue",   "about",   "around",   "roughly", "than",
+    "under",	 "over",    "within",  "between",  "remaining", NULL};
+
+#define ETA_CUE_BEFORE 6 /* words before the number looked at */
+#define ETA_CUE_AFTER 2	 /* and after the unit */
+
+static int stt_in(const char *w, const char *const *list);
+
+/* Whether a wait cue is near the duration in words [start, end]. */
+static int
+stt_eta_cued(char **w, int n, int start, int end)
+{
+	for (int k = start - 1; k >= 0 && k >= start - ETA_CUE_BEFORE; k--)
+		if (stt_in(w[k], stt_eta_cue))
+			return 1;
+	for (int k = end + 1; k < n && k <= end + ETA_CUE_AFTER; k++)
+		if (stt_in(w[k], stt_eta_cue))
+			return 1;
+	return 0;
+}
+
 int
 stt_eta_parse(const char *text, int *minutes)
 {
@@ -260,6 +290,8 @@ stt_eta_parse(const char *text, int *minutes)
 		/* "half an hour" */
 		if (unit == 60 && i >= 2 && strcmp(w[i - 1], "an") == 0 &&
 		    strcmp(w[i - 2], "half") == 0) {
+			if (!stt_eta_cued(w, n, i - 2, i))
+				continue;
 			*minutes = 30;
 			found = 1;
 			break;
@@ -267,6 +299,8 @@ stt_eta_parse(const char *text, int *minutes)
 		/* "a minute", "an hour" */
 		if (i >= 1 &&
 		    (strcmp(w[i - 1], "a") == 0 || strcmp(w[i - 1], "an") == 0)) {
+			if (!stt_eta_cued(w, n, i - 1, i))
+				continue;
 			*minutes = unit;
 			found = 1;
 			break;
@@ -280,7 +314,7 @@ stt_eta_parse(const char *text, int *minutes)
 			start--;
 		if (start == i || (v = stt_num_value(w, start, i)) < 0)
 			continue;
-		if (v == 0 || v > 1000)
+		if (v == 0 || v > 1000 || !stt_eta_cued(w, n, start, i))
 			continue;
 		*minutes = v * unit;
 		found = 1;

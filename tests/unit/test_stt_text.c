@@ -56,8 +56,9 @@ test_eta_words(void **state)
 	expect_eta("approximately five minutes", 5);
 	expect_eta("your estimated wait time is seven minutes", 7);
 	expect_eta("YOUR APPROXIMATE WAIT TIME IS TWENTY FIVE MINUTES", 25);
-	expect_eta("twenty-five minutes", 25);
-	expect_eta("one hundred and twenty minutes", 120);
+	expect_eta("a wait of twenty-five minutes", 25);
+	expect_eta("you will be answered within one hundred and twenty minutes",
+		   120);
 	expect_eta("less than a minute", 1);
 	expect_eta("about an hour", 60);
 	expect_eta("about half an hour", 30);
@@ -75,6 +76,12 @@ test_eta_none(void **state)
 	expect_no_eta("");
 	expect_no_eta("minutes");
 	expect_no_eta("0 minutes");
+	/* a duration with no word of waiting near it */
+	expect_no_eta("if you are calling regarding an hour outage press one");
+	expect_no_eta("we are open twenty four hours a day");
+	expect_no_eta("twenty-five minutes");
+	expect_no_eta("our offices are open from eight to five, call back in "
+		      "a minute");
 }
 
 static void

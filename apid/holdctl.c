@@ -257,7 +257,7 @@ hc_final(struct hc *h, json_object *c)
 /*
  * A readable line for an event the user should read as it happens, or
  * NULL: info_missing -> "needs account_number: took the representative
- * route".
+ * route"; hold_eta -> "the company says the wait is about 2 minutes".
  */
 static const char *
 hc_event_note(json_object *e, char *out, size_t len)
@@ -272,10 +272,21 @@ hc_event_note(json_object *e, char *out, size_t len)
 	    {"hang_up", "hung up"},
 	};
 	const char *type = hc_str(e, "type"), *key, *act;
-	json_object *d;
+	json_object *d, *m;
 
-	if (type == NULL || strcmp(type, "info_missing") != 0 ||
-	    !json_object_object_get_ex(e, "data", &d))
+	if (type == NULL || !json_object_object_get_ex(e, "data", &d))
+		return NULL;
+	/* hold_eta -> "the company says the wait is about 12 minutes" */
+	if (strcmp(type, "hold_eta") == 0 &&
+	    json_object_object_get_ex(d, "minutes", &m)) {
+		int64_t min = json_object_get_int64(m);
+
+		snprintf(out, len, "the company says the wait is about %lld "
+				   "minute%s",
+			 (long long)min, min == 1 ? "" : "s");
+		return out;
+	}
+	if (strcmp(type, "info_missing") != 0)
 		return NULL;
 	key = hc_str(d, "key");
 	act = hc_str(d, "action");

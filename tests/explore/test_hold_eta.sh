@@ -3,7 +3,8 @@
 # "Your estimated wait time is two minutes" over its hold music.  The
 # call's events (apid) must hold a hold_eta of 2 minutes, after
 # hold_detected, and no other: its main menu says "if you are calling
-# regarding an hour outage, press one", which states no wait.
+# regarding an hour outage, press one", which states no wait.  holdctl
+# call --wait prints the stated wait as a line of its own.
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 export HS_BUILD=${HS_BUILD:-$TOP/build}
 command -v baresip >/dev/null || { echo "FAIL: baresip is not installed (make deps)"; exit 1; }
@@ -31,4 +32,8 @@ jq -e '[.events[] | select(.type == "hold_eta")][0].data.text | test("minute")' 
 jq -e '([.events[] | select(.type == "hold_detected")][0].ts // "9") <
 	([.events[] | select(.type == "hold_eta")][0].ts)' "$C" >/dev/null ||
 	fail "hold_eta came before hold_detected"
+# holdctl call --wait tells the user as it happens.
+note=$(grep "the company says the wait is about 2 minutes" "$keep/holdctl.out") ||
+	fail "holdctl did not show the stated wait: $(tail -n 5 "$keep/holdctl.out")"
+echo "holdctl: $note"
 echo "ok: hold_eta of 2 minutes from the queue announcement, none from the menu"

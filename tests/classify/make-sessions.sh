@@ -16,7 +16,11 @@
 #     a real recording, never TTS.
 # Writes OUTDIR/manifest.tsv (the corpus columns and header) and
 # OUTDIR/hold_then_human/ho_hold_NN.wav, OUTDIR/hold_only/ho_holdonly_NN.wav
-# (8 kHz mono 16-bit).  Deterministic (sox -R, fixed offsets, texts, voices).
+# (8 kHz mono 16-bit); and, for the window accuracy on the same held-out
+# material, single-class clips OUTDIR/music/ho_music_NN.wav (10 s),
+# OUTDIR/speech_recorded_announcement/ho_ann_NN.wav (one prompt) and
+# OUTDIR/silence_noise/ho_noise_NN.wav (8 s of line noise), each through one
+# of the channels in turn.  Deterministic (sox -R, fixed offsets, texts, voices).
 #
 # Every session is laid out on a sample-exact timeline: each event (a stretch
 # of music, one play of an announcement, a noise bed, the line noise after the
@@ -665,10 +669,60 @@ o08() { # V4: band music stops dead, 9 s of open line
 		"hold=band music; music_stop=abrupt, then 9 s of open line (-62 dBFS noise); no human"
 }
 
+# ------------------------------------------------------------ window clips
+# Single-class clips from the same held-out material, for the window
+# accuracy: 10 s of music, one announcement, 8 s of line noise.
+# wmus NAME SRC START CHANNEL
+wmus() {
+	ses "$1" 0
+	src "$2" "$3"
+	mus 10
+	render music "$4" -3 - "held-out music ($(basename "$2" .wav)@$3s)" \
+		"see the sessions' sources" "hold music clip"
+}
+# wann NAME FILE CHANNEL
+wann() {
+	ses "$1" 0
+	ann "$2"
+	render speech_recorded_announcement "$3" -3 - \
+		"held-out announcement ($(basename "$2" .wav))" \
+		"see the sessions' sources" "announcement clip"
+}
+# wbed NAME KIND PEAK CHANNEL
+wbed() {
+	ses "$1" "$((300 + 10#${1##*_} * 17))"
+	bed "$2" 0 8 "$3"
+	tail_ 8
+	render silence_noise "$4" "$3" - "gen:sox $2" "noise CC0" \
+		"line noise clip ($2, $3 dBFS)"
+}
+c01() { wmus ho_music_01 "$M/simp.wav" 150 clean; }
+c02() { wmus ho_music_02 "$M/reno.wav" 20 bp; }
+c03() { wmus ho_music_03 "$M/intdeg.wav" 30 g711u; }
+c04() { wmus ho_music_04 "$M/intdegg.wav" 110 g711a; }
+c05() { wmus ho_music_05 "$M/mime.wav" 60 gsm; }
+c06() { wmus ho_music_06 "$M/chaos.wav" 20 hiss50; }
+c07() { wann ho_ann_01 "$M/a_north.wav" g711u; }
+c08() { wann ho_ann_02 "$M/a_patience.wav" bp; }
+c09() { wann ho_ann_03 "$M/a_online.wav" clean; }
+c10() { wann ho_ann_04 "$M/a_hangup.wav" gsm; }
+c11() { wann ho_ann_05 "$M/a_next.wav" g711a; }
+c12() { wann ho_ann_06 "$M/a_order.wav" hiss45; }
+c13() { wann ho_ann_07 "$M/a_ready.wav" bp; }
+c14() { wann ho_ann_08 "$M/a_hours.wav" g711u; }
+c15() { wann ho_ann_09 "$M/a_sorry.wav" clean; }
+c16() { wann ho_ann_10 "$M/a_billing.wav" gsm; }
+c17() { wann ho_ann_11 "$M/r_allbusy.wav" g711a; }
+c18() { wann ho_ann_12 "$M/r_wait.wav" bp; }
+c19() { wbed ho_noise_01 pink -54 g711u; }
+c20() { wbed ho_noise_02 hum50 -62 bp; }
+
 # ------------------------------------------------------------ build
 SESSIONS="s01 s02 s03 s04 s05 s06 s07 s08 s09 s10 s11 s12 s13 s14 s15 s16 s17 s18 s19 s20
-o01 o02 o03 o04 o05 o06 o07 o08"
-rm -rf "$OUT/hold_then_human" "$OUT/hold_only"
+o01 o02 o03 o04 o05 o06 o07 o08
+c01 c02 c03 c04 c05 c06 c07 c08 c09 c10 c11 c12 c13 c14 c15 c16 c17 c18 c19 c20"
+rm -rf "$OUT/hold_then_human" "$OUT/hold_only" "$OUT/music" \
+	"$OUT/speech_recorded_announcement" "$OUT/silence_noise"
 running=0 fail=0
 for s in $SESSIONS; do
 	if [ "$running" -ge "$JOBS" ]; then
@@ -688,5 +742,6 @@ if [ "$fail" -ne 0 ]; then
 	exit 1
 fi
 printf 'file\tlabel\tseconds\tsource\tlicense\tnotes\n' >"$OUT/manifest.tsv"
-for d in "$T"/s_ho_hold_* "$T"/s_ho_holdonly_*; do cat "$d/row"; done >>"$OUT/manifest.tsv"
-echo "make-sessions: $OUT/manifest.tsv: $(($(wc -l <"$OUT/manifest.tsv") - 1)) sessions in $(($(date +%s) - started)) s"
+for d in "$T"/s_ho_hold_* "$T"/s_ho_holdonly_* "$T"/s_ho_music_* "$T"/s_ho_ann_* \
+	"$T"/s_ho_noise_*; do cat "$d/row"; done >>"$OUT/manifest.tsv"
+echo "make-sessions: $OUT/manifest.tsv: $(awk -F '\t' 'NR > 1 && $2 ~ /^hold/ { s++ } NR > 1 && $2 !~ /^hold/ { c++ } END { printf "%d sessions and %d window clips", s, c }' "$OUT/manifest.tsv") in $(($(date +%s) - started)) s"

@@ -73,6 +73,7 @@
 #define LIVE_VOICED 10	  /* voiced frames on a new line: someone talks */
 #define VOICE_NEW_DB 8.0  /* spectral shape distance of another voice */
 #define PITCH_NEW_ST 7.0  /* pitch distance of another voice */
+#define VOICE_SNR_DB 25.0 /* speech above the hold's line noise to judge a voice */
 #define ANCHOR_MAX 100	  /* frames within which a segment's onset moves */
 #define ANCHOR_GAP 6	  /* quiet frames that separate hold audio and speech */
 #define ANCHOR_DB 25.0	  /* how far below the loud frames "quiet" is */
@@ -1277,8 +1278,13 @@ cls_live_score(struct cls *c, struct cls_seg *s, const struct cls_seg *self,
 					      "from any heard before); ",
 					      bglevel, bgd);
 	}
+	/*
+	 * A voice unlike the announcements, judged only well above the
+	 * hold's line noise: nearer it, the noise shapes the spectrum and
+	 * the pitch track (quiet music under hiss reads as "another voice").
+	 */
 	if (nref > 0 && (vmin >= VOICE_NEW_DB || pmin >= PITCH_NEW_ST) &&
-	    o < evlen) {
+	    s->level_db - holdbg >= VOICE_SNR_DB && o < evlen) {
 		score += 1;
 		o += (size_t)snprintf(ev + o, evlen - o,
 				      "voice unlike the announcements "

@@ -668,6 +668,37 @@ test_greeting_then_quiet(void **state)
 	free(sp);
 }
 
+/*
+ * On a hissy hold line (-55 dBFS), a new recording in another voice, 12 dB
+ * below the announcements and so only about 20 dB above the hiss: the hiss
+ * shapes its spectrum, so "voice unlike the announcements" is not judged,
+ * and the level alone is no person.
+ */
+static void
+test_voice_needs_snr(void **state)
+{
+	struct rec r;
+	struct cls *c;
+	size_t na, nb;
+	int16_t *a, *b;
+
+	(void)state;
+	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &a, &na,
+		   "speech_recorded_announcement/dv_ann_05.wav", &b, &nb);
+	for (size_t i = 0; i < nb; i++)
+		b[i] = (int16_t)(b[i] / 4); /* 12 dB down */
+	c = make(&r);
+	line_db = -55;
+	feed_two_plays(c, a, na);
+	feed(c, b, nb);
+	feed_music(c, 6);
+	line_db = -200;
+	assert_no_human(&r);
+	cls_free(c);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -683,6 +714,7 @@ main(void)
 	    cmocka_unit_test(test_line_in_a_later_pause),
 	    cmocka_unit_test(test_lead_in_noise_is_not_a_line),
 	    cmocka_unit_test(test_greeting_then_quiet),
+	    cmocka_unit_test(test_voice_needs_snr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

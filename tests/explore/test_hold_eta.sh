@@ -5,17 +5,14 @@
 # hold_detected, and no other: its main menu says "if you are calling
 # regarding an hour outage, press one", which states no wait.  holdctl
 # call --wait prints the stated wait as a line of its own.
-TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-export HS_BUILD=${HS_BUILD:-$TOP/build}
-command -v baresip >/dev/null || { echo "FAIL: baresip is not installed (make deps)"; exit 1; }
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-keep=$tmp/keep
+. "$(dirname "$0")/../lib.sh"
+export HS_BUILD
+command -v baresip >/dev/null || fail "baresip is not installed (make deps)"
+keep=$T/keep
 
-line=$(sh "$TOP/tests/explore/run_case.sh" metro-power.json \
+line=$(sh "$HS_TOP/tests/explore/run_case.sh" metro-power.json \
 	"question about my electric bill" account_number=4455667 \
-	main,account,queue,agent "$tmp/data" "$keep")
+	main,account,queue,agent "$T/data" "$keep")
 echo "$line"
 C=$keep/call.json
 [ -s "$C" ] || fail "no call record from apid ($(tail -n 3 "$keep.out"))"
@@ -36,4 +33,4 @@ jq -e '([.events[] | select(.type == "hold_detected")][0].ts // "9") <
 note=$(grep "the company says the wait is about 2 minutes" "$keep/holdctl.out") ||
 	fail "holdctl did not show the stated wait: $(tail -n 5 "$keep/holdctl.out")"
 echo "holdctl: $note"
-echo "ok: hold_eta of 2 minutes from the queue announcement, none from the menu"
+ok "hold_eta of 2 minutes from the queue announcement, none from the menu"

@@ -525,6 +525,17 @@ test_hissy_music_is_not_a_noisy_line(void **state)
 	free(b);
 }
 
+/* The first sample of a clip's first word (above -40 dBFS). */
+static size_t
+first_word(const int16_t *pcm, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && abs(pcm[i]) < 300)
+		i++;
+	return i;
+}
+
 /*
  * Removes the pauses from the first secs of a clip (every 20 ms frame more
  * than 30 dB below its loudest): speech that runs on without a quiet
@@ -601,14 +612,13 @@ test_lead_in_noise_is_not_a_line(void **state)
 {
 	struct rec r;
 	struct cls *c;
-	size_t na, nb, lead = 0;
+	size_t na, nb, lead;
 	int16_t *a, *b;
 
 	(void)state;
 	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &a, &na,
 		   "speech_recorded_announcement/dv_ann_04.wav", &b, &nb);
-	while (lead < nb && abs(b[lead]) < 300) /* its first word */
-		lead++;
+	lead = first_word(b, nb);
 	c = make(&r);
 	line_db = -72;
 	feed_two_plays(c, a, na);
@@ -635,14 +645,13 @@ test_greeting_then_quiet(void **state)
 {
 	struct rec r;
 	struct cls *c;
-	size_t na, ns, start = 0;
+	size_t na, ns, start;
 	int16_t *ann, *sp;
 
 	(void)state;
 	load_clips(2, "speech_recorded_announcement/dv_ann_01.wav", &ann, &na,
 		   "speech_live/dv_speech_01.wav", &sp, &ns);
-	while (start < ns && abs(sp[start]) < 300) /* its first word */
-		start++;
+	start = first_word(sp, ns);
 	ns = (size_t)(1.3 * FEAT_RATE); /* a short phrase */
 	for (int quiet = 0; quiet < 2; quiet++) {
 		c = make(&r);

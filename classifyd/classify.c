@@ -66,7 +66,7 @@
 #define SEG_GAP_S 0.4	  /* pause that ends a speech segment */
 #define SEG_RESUME_FRAMES 40 /* a segment split by one hop goes on */
 #define GAP_FRAMES 50	  /* frames looked at before an onset */
-#define LIVE_FRAMES 100	  /* a segment's first view (2 s) */
+#define LIVE_FRAMES 100	  /* frames that say whether a segment is new speech */
 #define LIVE_FIRST 3	  /* judgments of that first view, a hop apart */
 #define LIVE_LATE_FRAMES 500 /* then judged as it goes on, up to 10 s */
 #define LIVE_MIN_FRAMES 30 /* frames before a segment is judged */
@@ -1157,6 +1157,24 @@ cls_note(struct cls *c, const char *fmt, ...)
 	c->sink.note(c->sink.arg, buf, cls_time(c));
 }
 
+/* The new speech since the hold audio last played was not a person. */
+static void
+cls_new_speech_reset(struct cls *c)
+{
+	c->new_speech = 0;
+	c->turn_score = -100;
+}
+
+/* Reports a live person (once, until a retraction). */
+static void
+cls_human(struct cls *c, double confidence, const char *ev, double onset)
+{
+	c->human_seen = 1;
+	c->human_live = 1;
+	if (c->sink.human != NULL)
+		c->sink.human(c->sink.arg, confidence, ev, cls_time(c), onset);
+}
+
 static void
 cls_retract(struct cls *c, const char *reason)
 {
@@ -1169,8 +1187,7 @@ cls_retract(struct cls *c, const char *reason)
 	 * next person is looked for afresh.
 	 */
 	c->human_seen = 0;
-	c->new_speech = 0;
-	c->turn_score = -100;
+	cls_new_speech_reset(c);
 	for (int i = 0; i < c->nseg; i++)
 		if (c->seg[i].live) {
 			c->seg[i].live = 0;
@@ -1374,10 +1391,8 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		cls_hold(c, "silence");
 
 	/* Hold audio again (a second of music): the new speech was not a person. */
-	if (c->music_consec >= 1.0) {
-		c->new_speech = 0;
-		c->turn_score = -100;
-	}
+	if (c->music_consec >= 1.0)
+		cls_new_speech_reset(c);
 	/*
 	 * The "person" gave way to the hold music again: it was the hold
 	 * system's own recording (or the person put the call back on hold).
@@ -1385,49 +1400,33 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 	if (c->music_consec >= RETRACT_MUSIC_S)
 		cls_retract(c, "the hold music came back");
 	/*
-	 * With no announcement heard in the call (speech that gave way to the
-	 * music) there is no voice to compare
-	 * with: then turn-taking decides.  New speech after a music hold
-	 * followed by quiet where a recording would give way to the music
-	 * again is a person waiting for an answer.
-	 */
-	if (c->hold_seen && c->hold_music && !c->human_seen && c->nann == 0 &&
-	    c->new_speech >= c->p.human_speech_s && k == CLS_SILENCE &&
-	    c->silence_run >= QUIET_AFTER_S) {
-		char tev[160];
-
-		snprintf(tev, sizeof(tev),
-			 "%.1f s of new speech after the music, then quiet "
-			 "instead of the music (turn-taking)",
-			 c->new_speech);
-		c->human_seen = 1;
-		c->human_live = 1;
-		if (c->sink.human != NULL)
-			c->sink.human(c->sink.arg, 0.7, tev, cls_time(c),
-				      c->new_speech_onset);
-	}
-	/*
-	 * With one piece of evidence already (a voice or level unlike the
-	 * announcements, say), a shorter quiet where the music would return
-	 * is enough: a person greets, then waits for an answer.
+	 * Turn-taking: new speech after a music hold followed by quiet where
+	 * a recording would give way to the music again is a person waiting
+	 * for an answer.  With no announcement heard in the call (speech that
+	 * gave way to the music) there is no voice to compare with, and the
+	 * quiet decides alone; with one piece of evidence already (a voice or
+	 * level unlike the announcements, say), a shorter quiet is enough: a
+	 * person greets, then waits.
 	 */
 	if (c->hold_seen && c->hold_music && !c->human_seen &&
-	    c->new_speech >= c->p.human_speech_s && c->turn_score >= 1 &&
-	    k == CLS_SILENCE && c->silence_run >= TURN_QUIET_S - 1e-9) {
+	    c->new_speech >= c->p.human_speech_s && k == CLS_SILENCE) {
 		char tev[400];
 
-		snprintf(tev, sizeof(tev),
-			 "%sthen %.1f s of quiet instead of the music "
-			 "(turn-taking)",
-			 c->turn_ev, c->silence_run);
-		c->human_seen = 1;
-		c->human_live = 1;
-		if (c->sink.human != NULL)
-			c->sink.human(c->sink.arg, 0.7, tev, cls_time(c),
-				      c->new_speech_onset);
+		if (c->nann == 0 && c->silence_run >= QUIET_AFTER_S) {
+			snprintf(tev, sizeof(tev),
+				 "%.1f s of new speech after the music, then "
+				 "quiet instead of the music (turn-taking)",
+				 c->new_speech);
+			cls_human(c, 0.7, tev, c->new_speech_onset);
+		} else if (c->turn_score >= 1 &&
+			   c->silence_run >= TURN_QUIET_S - 1e-9) {
+			snprintf(tev, sizeof(tev),
+				 "%sthen %.1f s of quiet instead of the music "
+				 "(turn-taking)",
+				 c->turn_ev, c->silence_run);
+			cls_human(c, 0.7, tev, c->new_speech_onset);
+		}
 	}
-	if (c->music_consec >= 1.0)
-		c->new_speech = 0;
 
 	/* Speech segments. */
 	if (k == CLS_SPEECH) {
@@ -1535,8 +1534,7 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		}
 	}
 	if (s->repeat) {
-		c->new_speech = 0; /* it was the announcement again */
-		c->turn_score = -100;
+		cls_new_speech_reset(c); /* it was the announcement again */
 		return;
 	}
 	if (!c->hold_seen || s->live || k != CLS_SPEECH)
@@ -1601,11 +1599,7 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		if (score < 2)
 			return;
 		s->live = 1;
-		c->human_seen = 1;
-		c->human_live = 1;
-		if (c->sink.human != NULL)
-			c->sink.human(c->sink.arg, w->confidence, ev,
-				      cls_time(c), v.t0);
+		cls_human(c, w->confidence, ev, v.t0);
 	}
 }
 

@@ -412,32 +412,34 @@ http_hangup(struct mg_connection *conn, struct apid *a, const char *id)
 static int
 http_health(struct mg_connection *conn, struct apid *a)
 {
-	static const char *names[] = {"sipd", "mediad", "classifyd", "ivrd",
-				      "notifyd"};
-	struct ping_job jobs[5] = {0};
+	struct ping_job jobs[APID_NSOURCES] = {0};
 	json_object *o = json_object_new_object(), *ds = json_object_new_object();
 	json_object *sub = json_object_new_object();
 	bool all = true;
+	size_t n = 0;
 
-	for (size_t i = 0; i < 5; i++)
-		jobs[i].daemon = names[i];
-	ping_all(a, jobs, 5);
+	/* Every daemon apid takes events from, but itself. */
+	for (size_t i = 0; i < APID_NSOURCES; i++)
+		if (strcmp(apid_sources[i], "apid") != 0)
+			jobs[n++].daemon = apid_sources[i];
+	ping_all(a, jobs, n);
 	json_object_object_add(ds, "apid", json_object_new_string("ok"));
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < n; i++) {
+		const char *name = jobs[i].daemon, *e = jobs[i].err;
 		char buf[400];
-		const char *e = jobs[i].err;
+
 		if (jobs[i].rc == 0) {
-			json_object_object_add(ds, names[i],
+			json_object_object_add(ds, name,
 					       json_object_new_string("ok"));
 			continue;
 		}
 		all = false;
 		/* "ivrd is unreachable: x" -> "unreachable: x" */
-		if (strncmp(e, names[i], strlen(names[i])) == 0 &&
-		    strncmp(e + strlen(names[i]), " is ", 4) == 0)
-			e += strlen(names[i]) + 4;
+		if (strncmp(e, name, strlen(name)) == 0 &&
+		    strncmp(e + strlen(name), " is ", 4) == 0)
+			e += strlen(name) + 4;
 		snprintf(buf, sizeof(buf), "%s", e);
-		json_object_object_add(ds, names[i], json_object_new_string(buf));
+		json_object_object_add(ds, name, json_object_new_string(buf));
 	}
 	/* A daemon whose events apid would lose is not healthy either. */
 	for (size_t i = 0; i < APID_NSOURCES; i++) {

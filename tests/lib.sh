@@ -101,6 +101,23 @@ write_conf() {
 	} >"$T/hs.conf"
 }
 
+# loopback_conf [LINE...]: picks free ports (sets SIP, API and RTP, the base
+# of a 20-port RTP range) and writes $T/hs.conf (write_conf) with the LINEs
+# in [general], then sipd, mediad and apid on 127.0.0.1.
+loopback_conf() {
+	SIP=$(free_port); API=$(free_port); RTP=$(free_rtp_base 20)
+	{
+		for l in "$@"; do echo "$l"; done
+		echo "[sip]"
+		echo "listen = 127.0.0.1:$SIP"
+		echo "[media]"
+		echo "rtp_port_min = $RTP"
+		echo "rtp_port_max = $((RTP + 18))"
+		echo "[api]"
+		echo "listen = 127.0.0.1:$API"
+	} | write_conf
+}
+
 shared_dir() {
 	for d in "$HS_TOP/../shared" "${HS_SHARED:-}"; do
 		[ -n "$d" ] && [ -d "$d" ] && { (cd "$d" && pwd); return 0; }

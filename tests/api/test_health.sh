@@ -8,17 +8,7 @@
 command -v curl >/dev/null || skip "curl is not installed"
 command -v jq >/dev/null || skip "jq is not installed"
 
-SIP=$(free_port); API=$(free_port); RTP=$(free_rtp_base 20)
-write_conf <<EOF2
-ctl_timeout_ms = 500
-[sip]
-listen = 127.0.0.1:$SIP
-[media]
-rtp_port_min = $RTP
-rtp_port_max = $((RTP + 18))
-[api]
-listen = 127.0.0.1:$API
-EOF2
+loopback_conf 'ctl_timeout_ms = 500'
 URL=http://127.0.0.1:$API
 health() { curl -sf "$URL/api/health"; }
 

@@ -5,16 +5,7 @@
 # a good file reloads; SIGTERM sends STOPPING=1 and exits 0.
 . "$(dirname "$0")/../lib.sh"
 
-SIP=$(free_port); API=$(free_port); RTP=$(free_rtp_base 20)
-write_conf <<EOF
-[sip]
-listen = 127.0.0.1:$SIP
-[media]
-rtp_port_min = $RTP
-rtp_port_max = $((RTP + 18))
-[api]
-listen = 127.0.0.1:$API
-EOF
+loopback_conf
 cp "$T/hs.conf" "$T/good.conf"
 
 cat >"$T/notify.py" <<'PY'

@@ -238,7 +238,7 @@ eval_clip_run(const char *path, const char *shown, const char *where,
 				eval_on_retract, eval_on_note, &ec};
 	struct cls *c = NULL;
 	int16_t *pcm = NULL;
-	size_t n = 0, ok = 0, counted = 0;
+	size_t n = 0, ok = 0, counted = 0, lead = 0;
 	char err[512] = "", expect_digits[64], heard[256] = "";
 	double onset = eval_note_num(notes, "human_onset"), maxpk = -100;
 	int r, rc = -1;
@@ -286,15 +286,34 @@ eval_clip_run(const char *path, const char *shown, const char *where,
 			strcat(heard, ec.win[i].digits);
 	}
 	if (lab->expect >= 0) {
+		int cadence = lab->expect == CLS_RINGBACK ||
+			      lab->expect == CLS_BUSY ||
+			      lab->expect == CLS_REORDER;
+		int sounded = 0;
+
 		for (size_t i = 0; i < ec.nwin; i++) {
 			const struct cls_window *w = &ec.win[i];
+			int want = lab->expect;
 
 			/* DTMF: only the windows that hold a tone count. */
 			if (lab->expect == CLS_DTMF && w->peak_db < maxpk - 20)
 				continue;
+			/*
+			 * A cadence tone: the quiet before its first burst
+			 * (the clip's lead silence, or the rest of an off
+			 * period it starts in) holds no tone yet, and is
+			 * silence; from the first burst on, the quiet parts
+			 * of the cadence are the tone's.
+			 */
+			if (cadence && w->peak_db >= maxpk - 20)
+				sounded = 1;
+			if (cadence && !sounded) {
+				want = CLS_SILENCE;
+				lead++;
+			}
 			counted++;
-			tot->conf[lab->expect][w->cls]++;
-			if ((int)w->cls == lab->expect)
+			tot->conf[want][w->cls]++;
+			if ((int)w->cls == want)
 				ok++;
 		}
 		tot->lab_ok[li] += (long)ok;
@@ -303,6 +322,10 @@ eval_clip_run(const char *path, const char *shown, const char *where,
 		tot->n += (long)counted;
 		fprintf(out, "%-50s %-28s %4zu/%-4zu windows right", shown,
 			lab->name, ok, counted);
+		if (lead > 0)
+			fprintf(out, " (the first %zu before the first burst: "
+				     "silence)",
+				lead);
 	} else
 		fprintf(out, "%-50s %-28s session", shown, lab->name);
 

@@ -60,6 +60,23 @@ if ! awk -v a="$acc" -v f="$FLOOR" 'BEGIN { exit !(a + 0 >= f + 0) }'; then
 	echo "FAIL: accuracy $acc below $FLOOR"
 	exit 1
 fi
+# Tones and DTMF: every window of every tone clip right (the quiet before
+# a cadence's first burst is silence), and every clip's digits exact.
+for lab in ringback busy dtmf; do
+	line=$(grep -E "^  $lab +[0-9.]+ \(" "$tmp/out")
+	case $line in
+	*" 1.000 ("*) ;;
+	*) echo "FAIL: $lab windows not all right: ${line:-no per-label line}"; exit 1 ;;
+	esac
+done
+if grep -E "digits heard '[^']*' expected" "$tmp/out" |
+	grep -vE "digits heard '([^']*)' expected '\1'" | grep -q .; then
+	echo "FAIL: DTMF digits differ:"
+	grep -E "digits heard" "$tmp/out"
+	exit 1
+fi
+grep -q "ringback_04.wav .* (the first 4 before the first burst: silence)" "$tmp/out" ||
+	{ echo "FAIL: dv_ringback_04's 2 s of lead silence not scored as silence"; exit 1; }
 
 # A bad row and a missing file: named on stderr, the rest still scored,
 # non-zero exit.

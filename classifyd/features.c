@@ -173,10 +173,21 @@ feat_pitch(const double *x, int n, double *harm, double *pitch)
 	if (e0 <= 1e-9)
 		return;
 	for (int l = PITCH_LMIN - 1; l <= PITCH_LMAX + 1 && l + PITCH_LEN <= PITCH_SPAN; l++) {
-		double xy = 0, e1 = pre[l + PITCH_LEN] - pre[l];
+		double xy, e1 = pre[l + PITCH_LEN] - pre[l];
+		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 
-		for (int i = 0; i < PITCH_LEN; i++)
-			xy += d[i] * d[i + l];
+		/*
+		 * Four running sums, not one: the additions of one sum wait
+		 * on each other, four keep the vector unit busy (this loop
+		 * is the classifier's largest single cost).
+		 */
+		for (int i = 0; i < PITCH_LEN; i += 4) {
+			s0 += d[i] * d[i + l];
+			s1 += d[i + 1] * d[i + 1 + l];
+			s2 += d[i + 2] * d[i + 2 + l];
+			s3 += d[i + 3] * d[i + 3 + l];
+		}
+		xy = (s0 + s1) + (s2 + s3);
 		rr[l] = e1 > 1e-9 ? xy / sqrt(e0 * e1) : 0;
 	}
 	for (int l = PITCH_LMIN; l <= PITCH_LMAX; l++) {

@@ -2,7 +2,8 @@
 # classifyd --eval on the dev corpus: the last line has the documented
 # format, no human is detected where there is none (false_human=0), the
 # window accuracy and the number of humans found stay at least where they
-# are now (less a small margin), so a regression fails.
+# are now (less a small margin), so a regression fails; every ringback,
+# busy and DTMF window is right and every DTMF clip gives its digits.
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${HS_BUILD:-$TOP/build}
 MANIFEST=$TOP/../shared/corpus/manifest.tsv

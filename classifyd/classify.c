@@ -1598,6 +1598,26 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		}
 		if (score < 2)
 			return;
+		/*
+		 * The view may repeat an earlier recording where the segment
+		 * does not yet: the segment carries the hold audio it opened
+		 * in, and an early chance match at the wrong offset may have
+		 * been withdrawn.  The speech the live test looks at must not
+		 * be a replay.
+		 */
+		for (int i = 0; i < c->nseg; i++) {
+			double r;
+			int off;
+
+			if (i == c->cur)
+				continue;
+			r = cls_seg_match(&v, &c->seg[i], &off);
+			if (r >= FP_REPEAT_R) {
+				cls_note(c, "view t0=%.2f repeats t0=%.2f r=%.2f",
+					 v.t0, c->seg[i].t0, r);
+				return;
+			}
+		}
 		s->live = 1;
 		cls_human(c, w->confidence, ev, v.t0);
 	}

@@ -33,6 +33,7 @@
 #define PITCH_LMAX 80  /* 50 Hz */
 #define PITCH_LEN 80   /* 20 ms correlated at each lag */
 #define PITCH_SPAN (PITCH_LEN + PITCH_LMAX + 1) /* decimated samples used */
+_Static_assert(PITCH_LEN % 4 == 0, "feat_pitch sums PITCH_LEN in fours");
 
 struct feat {
 	double hist[FEAT_HIST]; /* the latest samples, oldest first */

@@ -916,6 +916,25 @@ cls_seg_match(const struct cls_seg *a, const struct cls_seg *b, int *best_off)
 	return best;
 }
 
+/*
+ * The first earlier segment (not the open one) whose frames a's first
+ * frames replay (correlation FP_REPEAT_R or more), or -1; *off and *r get
+ * the offset and correlation.
+ */
+static int
+cls_seg_replays(const struct cls *c, const struct cls_seg *a, int *off,
+		double *r)
+{
+	for (int i = 0; i < c->nseg; i++) {
+		if (i == c->cur)
+			continue;
+		*r = cls_seg_match(a, &c->seg[i], off);
+		if (*r >= FP_REPEAT_R)
+			return i;
+	}
+	return -1;
+}
+
 static void
 cls_seg_push(struct cls_seg *s, const struct feat_frame *f)
 {
@@ -1460,21 +1479,16 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 
 	/* Is this speech a replay of something heard earlier in the call? */
 	if (!s->repeat && s->n >= FP_MIN_FRAMES && s->n <= FP_MAX_FRAMES + 25) {
-		for (int i = 0; i < c->nseg; i++) {
-			double r;
+		double r;
+		int i = cls_seg_replays(c, s, &s->rep_off, &r);
 
-			if (i == c->cur)
-				continue;
-			r = cls_seg_match(s, &c->seg[i], &s->rep_off);
-			if (r >= FP_REPEAT_R) {
-				s->rep_t0 = c->seg[i].t0;
-				cls_note(c, "repeat t0=%.2f of t0=%.2f r=%.2f n=%d", s->t0, c->seg[i].t0, r, s->n);
-				s->repeat = 1;
-				s->ann = 1;
-				if (!s->split)
-					c->seg[i].ann = 1;
-				break;
-			}
+		if (i >= 0) {
+			s->rep_t0 = c->seg[i].t0;
+			cls_note(c, "repeat t0=%.2f of t0=%.2f r=%.2f n=%d", s->t0, c->seg[i].t0, r, s->n);
+			s->repeat = 1;
+			s->ann = 1;
+			if (!s->split)
+				c->seg[i].ann = 1;
 		}
 		if (s->repeat && c->armed && !c->hold_seen)
 			cls_hold(c, "announcement_loop");
@@ -1605,14 +1619,11 @@ cls_track(struct cls *c, const struct cls_window *w, int nhop)
 		 * been withdrawn.  The speech the live test looks at must not
 		 * be a replay.
 		 */
-		for (int i = 0; i < c->nseg; i++) {
+		{
 			double r;
-			int off;
+			int off, i = cls_seg_replays(c, &v, &off, &r);
 
-			if (i == c->cur)
-				continue;
-			r = cls_seg_match(&v, &c->seg[i], &off);
-			if (r >= FP_REPEAT_R) {
+			if (i >= 0) {
 				cls_note(c, "view t0=%.2f repeats t0=%.2f r=%.2f",
 					 v.t0, c->seg[i].t0, r);
 				return;

@@ -6,6 +6,11 @@
  *   -> human_detected -> transferring -> bridged -> completed
  *   any live status -> failed
  *
+ * A hold_slayer call is completed only if the user was bridged: one that
+ * ends in the menu, on hold or before the transfer finished is failed,
+ * with a reason naming the stage.  A direct call is completed once it was
+ * answered.
+ *
  * completed and failed are final: later events are stored but only a
  * recording path still changes the row.
  */
@@ -49,6 +54,26 @@ status_before_connect(const char *cur)
 {
 	return cur == NULL || strcmp(cur, "trying") == 0 ||
 	       strcmp(cur, "ringing") == 0;
+}
+
+/* Why a hold_slayer call that ended in status cur reached nobody. */
+static const char *
+status_end_reason(const char *cur, bool local)
+{
+	if (strcmp(cur, "human_detected") == 0 ||
+	    strcmp(cur, "transferring") == 0)
+		return local ? "the call was ended before you were bridged to "
+			       "the person who answered"
+			     : "the company ended the call before you were "
+			       "bridged to the person who answered";
+	if (strcmp(cur, "on_hold") == 0)
+		return local ? "the call was ended on hold; no person was reached"
+			     : "the company ended the call on hold; no person "
+			       "was reached";
+	return local ? "the call was ended in the phone menu; no person was "
+		       "reached"
+		     : "the company ended the call in the phone menu; no "
+		       "person was reached";
 }
 
 void
@@ -119,8 +144,20 @@ apid_status_apply(const char *cur, const char *mode, enum msg_type type,
 			ch->failure_code = bus_json_int(data, "code", 0);
 			ch->failure_reason =
 			    reason ? reason : "ended before it was answered";
-		} else {
+		} else if ((mode && strcmp(mode, "direct") == 0) ||
+			   strcmp(cur, "bridged") == 0) {
 			ch->status = "completed";
+		} else {
+			/* A hold_slayer call is completed only once the user
+			 * was bridged to a person: anything else that ends it
+			 * is a failure, with the stage it ended in. */
+			const char *by = bus_json_str(data, "by");
+			bool local = by != NULL && strcmp(by, "local") == 0;
+
+			ch->status = "failed";
+			ch->failure = true;
+			ch->failure_code = bus_json_int(data, "code", 0);
+			ch->failure_reason = status_end_reason(cur, local);
 		}
 		break;
 	case MSG_audio_classified:

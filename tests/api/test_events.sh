@@ -70,6 +70,9 @@ printf '%s' "$r" | jq -e '.status == "on_hold" and .audio_type == "music" and
 ok "audio_classified + hold_detected -> on_hold, audio music"
 sleep 1
 hsbus pub classifyd human_detected "$C" '{"confidence":0.95,"evidence":"speech","t":9,"onset_t":8.5}'
+hsbus pub ivrd transfer_started "$C" '{"device":"phone"}'
+hsbus pub ivrd transfer_complete "$C" '{"device":"phone"}'
+call_is "$C" '.status == "bridged"'
 hsbus pub sipd call_ended "$C" '{"leg":"company","by":"remote","reason":"BYE"}'
 call_is "$C" '.status == "completed"'
 kill "$WS3" 2>/dev/null
@@ -79,7 +82,8 @@ r=$(curl -s "$API/api/calls/$C")
 printf '%s' "$r" | jq -e '.status == "completed" and .ended_at != null and
 	.hold_time >= 1 and .duration > 0 and .failure == null and .intent == "dispute" and
 	([.events[].type] == ["call_connected","call_started","hold_detected",
-	  "human_detected","call_ended"])' >/dev/null || fail "completed call: $r"
+	  "human_detected","transfer_started","transfer_complete","call_ended"])' >/dev/null ||
+	fail "completed call: $r"
 ok "events stored in arrival order; completed with hold_time $(printf '%s' "$r" | jq .hold_time)"
 
 code=$(curl -s -o "$T/h.json" -w '%{http_code}' -X POST "$API/api/calls/$C/hangup")
@@ -103,8 +107,23 @@ printf '%s' "$r" | jq -e '.status == "failed" and .failure.code == 486 and
 grep -q "486 Busy Here" "$T/w.out" || fail "holdctl watch: $(cat "$T/w.out")"
 ok "call_failed -> failed {486, Busy Here}; holdctl watch exits 1"
 
-curl -s "$API/api/calls?status=failed" | jq -e --arg f "$F" 'length == 1 and .[0].call_id == $f' \
+# The company drops the call on hold: nobody was reached, so it failed,
+# and holdctl says why and exits 1.
+H=5b1f3a2e-3333-4222-8333-444455556666
+hsbus pub ivrd call_started "$H" '{"number":"18005550177","mode":"hold_slayer","intent":"x","info":{}}'
+hsbus pub sipd call_connected "$H" '{"leg":"company","remote_uri":"sip:bank@127.0.0.1"}'
+hsbus pub classifyd hold_detected "$H" '{"hold_type":"music","t":4.0}'
+call_is "$H" '.status == "on_hold"'
+hsbus pub sipd call_ended "$H" '{"leg":"company","by":"remote","reason":"BYE"}'
+call_is "$H" '.status == "failed"'
+curl -s "$API/api/calls/$H" | jq -e '.failure.reason | test("on hold; no person")' >/dev/null ||
+	fail "dropped on hold: $(curl -s "$API/api/calls/$H")"
+"$HS_BUILD/holdctl" --api "$API" watch "$H" >"$T/w2.out" 2>&1 && fail "watch of a call dropped on hold exited 0"
+grep -q "no person was reached" "$T/w2.out" || fail "holdctl watch: $(cat "$T/w2.out")"
+ok "dropped on hold -> failed (no person was reached); holdctl watch exits 1"
+
+curl -s "$API/api/calls?status=failed" | jq -e --arg f "$F" 'length == 2 and .[1].call_id == $f' \
 	>/dev/null || fail "?status=failed"
-curl -s "$API/api/calls?limit=1" | jq -e --arg f "$F" '.[0].call_id == $f' >/dev/null ||
+curl -s "$API/api/calls?limit=1" | jq -e --arg f "$H" '.[0].call_id == $f' >/dev/null ||
 	fail "newest first"
 ok "list: ?status= filter, newest first"

@@ -121,6 +121,26 @@ test_failures(void **st)
 		 "{\"leg\":\"company\",\"by\":\"local\",\"reason\":\"cancelled\"}", &ch);
 	assert_string_equal(s, "failed");
 	assert_string_equal(ch.failure_reason, "cancelled");
+	/* A hold_slayer call that ends without the user bridged reached
+	 * nobody: failed, never completed, with the stage it ended in. */
+	s = step("on_hold", "hold_slayer", MSG_call_ended,
+		 "{\"leg\":\"company\",\"by\":\"remote\",\"reason\":\"BYE\"}", &ch);
+	assert_string_equal(s, "failed");
+	assert_true(ch.failure && ch.ended);
+	assert_non_null(strstr(ch.failure_reason, "on hold"));
+	s = step("ivr", "hold_slayer", MSG_call_ended,
+		 "{\"leg\":\"company\",\"by\":\"local\"}", &ch);
+	assert_string_equal(s, "failed");
+	assert_non_null(strstr(ch.failure_reason, "menu"));
+	s = step("human_detected", "hold_slayer", MSG_call_ended,
+		 "{\"leg\":\"company\",\"by\":\"remote\"}", &ch);
+	assert_string_equal(s, "failed");
+	assert_non_null(strstr(ch.failure_reason, "before you were bridged"));
+	/* A direct call answered and ended is completed. */
+	s = step("connected", "direct", MSG_call_ended,
+		 "{\"leg\":\"company\",\"by\":\"remote\"}", &ch);
+	assert_string_equal(s, "completed");
+	assert_false(ch.failure);
 	/* Direct mode says connected, not ivr. */
 	s = step("trying", "direct", MSG_call_connected, "{\"leg\":\"company\"}", &ch);
 	assert_string_equal(s, "connected");

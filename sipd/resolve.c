@@ -504,7 +504,12 @@ rs_lookup_addr(struct rs_lookup *lk, struct rs_srv *s, const char *name,
 	ares_getaddrinfo(lk->r->ch, name, ps, &h, rs_addr_cb, s);
 }
 
-/* Orders SRV records by priority, then by weighted chance (RFC 2782). */
+/*
+ * Orders SRV records by priority, then within a priority by weighted
+ * chance (RFC 2782): each place goes to one of the records left, drawn
+ * with a chance proportional to its weight (zero weights first, so that
+ * they are picked only when the draw is 0).
+ */
 static void
 rs_srv_order(struct ares_srv_reply **v, int n)
 {
@@ -524,12 +529,12 @@ rs_srv_order(struct ares_srv_reply **v, int n)
 		for (int k = i; k < end; k++) {
 			unsigned sum = 0, pick, run = 0;
 			uint32_t rnd = 0;
-			int j;
+			int j, z = k;
 			for (j = k; j < end; j++)
 				if (v[j]->weight == 0) {
 					struct ares_srv_reply *t = v[j];
-					v[j] = v[k];
-					v[k] = t;
+					v[j] = v[z];
+					v[z++] = t;
 				}
 			for (j = k; j < end; j++)
 				sum += v[j]->weight;
@@ -632,10 +637,10 @@ rs_naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 	(void)timeouts;
 	if (status == ARES_EDESTRUCTION || lk->r->dying)
 		return;
-	if (status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED ||
-	    status == ARES_ENOTFOUND) {
-		/* A server that does not answer, or a name that does not
-		 * exist: SRV and A would end the same way. */
+	if (status == ARES_ETIMEOUT || status == ARES_ECONNREFUSED) {
+		/* A server that does not answer would not answer SRV or A
+		 * either.  NXDOMAIN goes on: _sip._udp.host may exist where
+		 * host itself has no record. */
 		rs_fail(lk, status);
 		rs_query_done(lk);
 		return;

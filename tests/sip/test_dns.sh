@@ -55,6 +55,7 @@ DNS_PORT=$(free_port) || fail "no free port"
 	--naptr-record=carrier.test,20,50,s,SIP+D2T,,_sip._tcp.pool.carrier.test \
 	--srv-host=_sip._udp.pool.carrier.test,busy.carrier.test,"$UAS1",10,10 \
 	--srv-host=_sip._udp.pool.carrier.test,good.carrier.test,"$UAS2",20,10 \
+	--srv-host=_sip._udp.plain.carrier.test,good.carrier.test,"$UAS2",10,10 \
 	--host-record=busy.carrier.test,127.0.0.1 \
 	--host-record=good.carrier.test,127.0.0.1 \
 	>"$T/dnsmasq.log" 2>&1 &
@@ -126,6 +127,35 @@ ev=$(wait_event 20 ".type==\"call_failed\" and .call_id==\"$C1B\"") ||
 	fail "the second call did not reach the second target: $ev"
 [ "$(grep -c "query\[NAPTR\] carrier.test" "$T/dnsmasq.log")" = "$n1" ] ||
 	fail "the second call did not use the cache"
+
+# --- 1b. SRV with no NAPTR; a hosts-file name with a port ----------------
+C1C=d1d1d1d1-3333-4111-8111-111111111111
+sipp -sf "$HS_TOP/tests/sip/uas_486.xml" -i 127.0.0.1 -p "$UAS2" -m 1 \
+	-nostdin -timeout 30s >"$T/sipp2c.log" 2>&1 &
+PIDS="$PIDS $!"
+sleep 0.5
+bus_req sipd "{\"cmd\":\"dial\",\"call_id\":\"$C1C\",\"leg\":\"user\",\"uri\":\"sip:service@plain.carrier.test\"}" >/dev/null ||
+	fail "dial plain.carrier.test was refused"
+ev=$(wait_event 20 ".type==\"call_failed\" and .call_id==\"$C1C\"") ||
+	fail "no final answer via SRV without NAPTR"
+[ "$(echo "$ev" | jq .data.code)" = 486 ] ||
+	fail "the SRV target without NAPTR was not reached: $ev"
+grep -q "query\[SRV\] _sip._udp.plain.carrier.test" "$T/dnsmasq.log" ||
+	fail "no SRV query for _sip._udp.plain.carrier.test"
+C1D=d1d1d1d1-4444-4111-8111-111111111111
+sipp -sf "$HS_TOP/tests/sip/uas_486.xml" -i 127.0.0.1 -p "$UAS2" -m 1 \
+	-nostdin -timeout 30s >"$T/sipp2d.log" 2>&1 &
+PIDS="$PIDS $!"
+sleep 0.5
+bus_req sipd "{\"cmd\":\"dial\",\"call_id\":\"$C1D\",\"leg\":\"user\",\"uri\":\"sip:service@localhost:$UAS2\"}" >/dev/null ||
+	fail "dial localhost was refused"
+ev=$(wait_event 20 ".type==\"call_failed\" and .call_id==\"$C1D\"") ||
+	fail "no final answer from localhost"
+[ "$(echo "$ev" | jq .data.code)" = 486 ] ||
+	fail "localhost (hosts file) was not reached: $ev"
+if grep -q "query\[.*\] localhost" "$T/dnsmasq.log"; then
+	fail "localhost was asked of DNS instead of read from /etc/hosts"
+fi
 
 # --- 2. NXDOMAIN fails the call with that reason ---------------------------
 C2=d2d2d2d2-2222-4222-8222-222222222222
@@ -216,15 +246,16 @@ fi
 
 # --- 4. a DNS server that never answers stalls only its call ---------------
 rm -f "$T/stop"
-python3 - "$SIP_PORT" "$T/stop" >"$T/ping.out" 2>&1 <<'EOF' &
+python3 - "$SIP_PORT" "$T/stop" "$T/ping.ready" >"$T/ping.out" 2>&1 <<'EOF' &
 import os, socket, sys, time
-port, stop = int(sys.argv[1]), sys.argv[2]
+port, stop, ready = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
 me = s.getsockname()[1]
 sent = answered = 0
 worst = 0.0
 end = time.time() + 60
+start = time.monotonic()
 while not os.path.exists(stop) and time.time() < end:
     sent += 1
     m = (f"OPTIONS sip:holdslayer@127.0.0.1:{port} SIP/2.0\r\n"
@@ -242,13 +273,21 @@ while not os.path.exists(stop) and time.time() < end:
                 break
         answered += 1
         worst = max(worst, time.monotonic() - t0)
+        if answered == 1:
+            open(ready, "w").close()
     except socket.timeout:
         pass
     time.sleep(max(0, 0.1 - (time.monotonic() - t0)))
-print(f"sent {sent} answered {answered} worst_ms {worst * 1000:.1f}")
+print(f"sent {sent} answered {answered} worst_ms {worst * 1000:.1f} "
+      f"for_s {time.monotonic() - start:.1f}")
 EOF
 PING=$!
 PIDS="$PIDS $PING"
+i=0
+until [ -f "$T/ping.ready" ]; do
+	i=$((i + 1)); [ $i -lt 300 ] || fail "the OPTIONS pinger got no answer"
+	sleep 0.1
+done
 C4=d4d4d4d4-4444-4444-8444-444444444444
 bus_req sipd "{\"cmd\":\"dial\",\"call_id\":\"$C4\",\"leg\":\"company\",\"uri\":\"sip:x@host.slow.test\"}" >/dev/null ||
 	fail "dial host.slow.test was refused"
@@ -261,7 +300,7 @@ echo "$ev" | jq -e '.data.reason == "cannot resolve host.slow.test: timed out"' 
 	fail "unclear reason for the DNS timeout: $ev"
 grep -q "host.slow.test" "$T/sink.queries" ||
 	fail "the lookup never reached the silent server"
-read -r _ sent _ answered _ worst <"$T/ping.out" || fail "no ping results"
+read -r _ sent _ answered _ worst _ <"$T/ping.out" || fail "no ping results"
 [ "$sent" -ge 20 ] || fail "too few OPTIONS sent while the lookup hung ($sent)"
 [ "$answered" = "$sent" ] ||
 	fail "OPTIONS went unanswered while the lookup hung ($answered of $sent)"

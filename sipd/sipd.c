@@ -160,13 +160,12 @@ sipd_reload(struct daemon *d, void *state, const struct conf *old)
 	const char *dns = daemon_conf(d)->sip_dns_servers;
 	char err[256];
 
-	if (strcmp(old->sip_dns_servers, dns) != 0 &&
-	    sipd_resolve_servers(sd, dns[0] ? dns : old->sip_dns_servers, err,
-				 sizeof(err)) < 0)
-		log_warnx("reload: %s; the old DNS servers stay", err);
 	if (strcmp(old->sip_dns_servers, dns) != 0 && dns[0] == '\0')
-		log_notice("reload: [sip] dns_servers emptied; resolv.conf is "
-			   "read again on restart");
+		log_notice("reload: [sip] dns_servers emptied; the servers of "
+			   "resolv.conf take over on restart");
+	else if (strcmp(old->sip_dns_servers, dns) != 0 &&
+		 sipd_resolve_servers(sd, dns, err, sizeof(err)) < 0)
+		log_warnx("reload: %s; the old DNS servers stay", err);
 	if (strcmp(old->sip_listen, daemon_conf(d)->sip_listen) != 0)
 		log_notice("reload: [sip] listen changed; it takes effect on "
 			   "restart");

@@ -21,7 +21,7 @@ WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 # file in Debian 12 (civetweb, flite): those are named in their module.mk.
 PKGS_ALL := libosip2 ortp bctoolbox libzmq spandsp sndfile json-c sqlite3 \
 	libcurl fftw3 pocketsphinx sphinxbase espeak-ng soxr libsystemd cmocka \
-	inih libcrypto
+	inih libcrypto libcares
 PKGS_COMMON := libzmq json-c sndfile soxr spandsp inih libsystemd libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS_ALL) 2>/dev/null)
 CPPFLAGS += -std=c17 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) \

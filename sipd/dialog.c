@@ -7,7 +7,10 @@
  * the answer and BYE after it (both NICTs).  Every leg publishes exactly
  * one final event: call_connected may come first, then one of call_ended
  * or call_failed.  A leg stays in the list after that until the last osip
- * transaction that points at it is gone.
+ * transaction that points at it is gone.  Before its INVITE a leg asks
+ * resolve.c where the URI leads (RFC 3263) without waiting on the loop; the
+ * INVITE goes to the first address, and to the next one after a 503, a
+ * timeout or a send error while nothing but 100 has been heard.
  */
 #include "sipd.h"
 
@@ -38,6 +41,7 @@ leg_free(struct sipd_leg *l)
 	if (l == NULL)
 		return;
 	leg_timer_clear(l);
+	sipd_resolve_cancel(l->sd, l);
 	free(l->uri);
 	free(l->remote_tag);
 	free(l->remote_target);
@@ -273,11 +277,32 @@ fail:
 	return NULL;
 }
 
-/* Starts a transaction of type t for req (consumed) pointing at l. */
+/* Splits t into a numeric host string and a port for osip. */
+static void
+leg_target_hostport(const struct sipd_target *t, char *host, size_t len,
+		    int *port)
+{
+	char buf[80], *c;
+
+	sipd_target_str(t, buf, sizeof(buf));
+	c = strrchr(buf, ':');
+	*port = c ? atoi(c + 1) : 5060;
+	if (c)
+		*c = '\0';
+	snprintf(host, len, "%s", buf);
+}
+
+/*
+ * Starts a transaction of type t for req (consumed) pointing at l.  INVITE
+ * and CANCEL go to the address the INVITE was sent to (osip would take the
+ * URI's host, a name); other requests follow their Route or URI.
+ */
 static int
 leg_send(struct sipd_leg *l, osip_fsm_type_t t, osip_message_t *req)
 {
 	osip_transaction_t *tr = NULL;
+	char host[80];
+	int port;
 
 	if (req == NULL)
 		return -ENOMEM;
@@ -287,6 +312,19 @@ leg_send(struct sipd_leg *l, osip_fsm_type_t t, osip_message_t *req)
 		osip_message_free(req);
 		return -EIO;
 	}
+	if (l->targets.n > 0 &&
+	    (MSG_IS_INVITE(req) || MSG_IS_CANCEL(req))) {
+		leg_target_hostport(&l->targets.t[l->target], host,
+				    sizeof(host), &port);
+		if (t == ICT)
+			osip_ict_set_destination(tr->ict_context,
+						 osip_strdup(host), port);
+		else if (t == NICT)
+			osip_nict_set_destination(tr->nict_context,
+						  osip_strdup(host), port);
+	}
+	if (t == ICT)
+		l->ict = tr;
 	osip_transaction_set_your_instance(tr, l);
 	l->refs++;
 	osip_transaction_add_event(tr, osip_new_outgoing_sipmessage(req));
@@ -358,16 +396,129 @@ leg_invite_timeout_cb(struct daemon *d, void *arg)
 	sipd_run(l->sd);
 }
 
+/*
+ * Sends the INVITE to targets.t[target] in a new transaction (a new branch
+ * and the same CSeq on a retry, RFC 3263 4.3).  0, or -1 with why in err.
+ */
+static int
+leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
+{
+	struct sipd *sd = l->sd;
+	const struct sipd_target *t = &l->targets.t[l->target];
+	osip_message_t *inv;
+	char sdp[1024], to[80], cl[16];
+	int n;
+
+	sipd_target_str(t, to, sizeof(to));
+	if (sipd_transport_local_ip(sd, t, l->local_ip, sizeof(l->local_ip)) <
+	    0) {
+		snprintf(err, errlen, "cannot reach %s (%s)", l->uri, to);
+		return -1;
+	}
+	if (l->cseq == 0)
+		l->cseq = 1;
+	n = sipd_sdp_offer(sdp, sizeof(sdp), l->rtp_addr, l->rtp_port,
+			   (uint64_t)msg_mono_ms());
+	inv = n > 0 ? leg_request(l, "INVITE", l->uri, l->cseq) : NULL;
+	if (inv == NULL) {
+		snprintf(err, errlen, "cannot build the INVITE");
+		return -1;
+	}
+	osip_message_set_content_type(inv, "application/sdp");
+	osip_message_set_body(inv, sdp, (size_t)n);
+	snprintf(cl, sizeof(cl), "%d", n);
+	osip_content_length_free(inv->content_length);
+	inv->content_length = NULL;
+	osip_message_set_content_length(inv, cl);
+	osip_message_free(l->invite);
+	l->invite = NULL;
+	if (osip_message_clone(inv, &l->invite) != 0) {
+		osip_message_free(inv);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (leg_send(l, ICT, inv) < 0) {
+		snprintf(err, errlen, "cannot start the INVITE transaction");
+		return -1;
+	}
+	log_info("dialog: %s/%s: INVITE %s to %s (Call-ID %s, RTP %s:%d)",
+		 l->call_id, l->leg, l->uri, to, l->sip_call_id, l->rtp_addr,
+		 l->rtp_port);
+	return 0;
+}
+
+/* The addresses of the URI are known: the first INVITE goes out. */
+static void
+leg_resolved(struct sipd_leg *l)
+{
+	struct daemon *d = l->sd->d;
+	char err[300];
+
+	l->target = 0;
+	l->state = SIPD_LEG_CALLING;
+	if (leg_invite_send(l, err, sizeof(err)) < 0) {
+		leg_report(l, MSG_call_failed, 0, NULL, err);
+		leg_done(l);
+		return;
+	}
+	l->timer = daemon_timer_add(d, daemon_conf(d)->sip_invite_timeout_s *
+					   1000,
+				    leg_invite_timeout_cb, l);
+}
+
+static void
+leg_resolved_cb(struct sipd *sd, void *arg, const struct sipd_targets *t,
+		const char *err)
+{
+	struct sipd_leg *l = arg;
+
+	if (l->state != SIPD_LEG_STARTING || l->reported)
+		return;
+	if (t == NULL) {
+		leg_report(l, MSG_call_failed, 0, NULL, err);
+		leg_done(l);
+	} else {
+		l->targets = *t;
+		leg_resolved(l);
+	}
+	sipd_run(sd);
+}
+
+/*
+ * The current target did not take the INVITE (why): it goes to the next
+ * address, if there is one and nothing but 100 was heard.  1 if it did.
+ */
+static int
+leg_try_next(struct sipd_leg *l, const char *why)
+{
+	char err[300], to[80];
+
+	if (l->state != SIPD_LEG_CALLING || l->target + 1 >= l->targets.n)
+		return 0;
+	log_info("dialog: %s/%s: %s at %s; trying the next address",
+		 l->call_id, l->leg, why,
+		 sipd_target_str(&l->targets.t[l->target], to, sizeof(to)));
+	l->target++;
+	l->ict = NULL;
+	if (leg_invite_send(l, err, sizeof(err)) < 0) {
+		log_warnx("dialog: %s/%s: %s", l->call_id, l->leg, err);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 leg_start_cb(struct daemon *d, void *arg)
 {
 	struct sipd_leg *l = arg;
 	struct sipd *sd = l->sd;
-	osip_message_t *inv;
 	osip_uri_t *u = NULL;
-	char err[300], sdp[1024];
-	int n;
+	osip_uri_param_t *maddr = NULL;
+	const char *host;
+	char err[300];
+	int r;
 
+	(void)d;
 	l->timer = 0;
 	if (l->state != SIPD_LEG_STARTING)
 		return;
@@ -377,51 +528,28 @@ leg_start_cb(struct daemon *d, void *arg)
 		goto out;
 	}
 	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, l->uri) != 0 ||
-	    sipd_transport_local_ip(sd, u->host, l->local_ip,
-				    sizeof(l->local_ip)) < 0) {
-		snprintf(err, sizeof(err), "cannot reach the host of %s",
+	    u->host == NULL) {
+		snprintf(err, sizeof(err), "cannot parse the host of %s",
 			 l->uri);
 		leg_report(l, MSG_call_failed, 0, NULL, err);
 		leg_done(l);
 		goto out;
 	}
-	n = sipd_sdp_offer(sdp, sizeof(sdp), l->rtp_addr, l->rtp_port,
-			   (uint64_t)msg_mono_ms());
-	inv = n > 0 ? leg_request(l, "INVITE", l->uri, ++l->cseq) : NULL;
-	if (inv == NULL) {
-		leg_report(l, MSG_call_failed, 0, NULL,
-			   "cannot build the INVITE");
+	/* RFC 3263 4: an maddr in the URI we dial names the next hop. */
+	osip_uri_uparam_get_byname(u, "maddr", &maddr);
+	host = maddr && maddr->gvalue ? maddr->gvalue : u->host;
+	r = sipd_resolve(sd, host, u->port ? atoi(u->port) : 0,
+			 u->scheme && osip_strcasecmp(u->scheme, "sips") == 0,
+			 &l->targets, leg_resolved_cb, l, err, sizeof(err));
+	if (r == 0) {
+		leg_resolved(l);
+	} else if (r == -EINPROGRESS) {
+		log_info("dialog: %s/%s: looking up %s", l->call_id, l->leg,
+			 host);
+	} else {
+		leg_report(l, MSG_call_failed, 0, NULL, err);
 		leg_done(l);
-		goto out;
 	}
-	osip_message_set_content_type(inv, "application/sdp");
-	osip_message_set_body(inv, sdp, (size_t)n);
-	{
-		char cl[16];
-		snprintf(cl, sizeof(cl), "%d", n);
-		osip_content_length_free(inv->content_length);
-		inv->content_length = NULL;
-		osip_message_set_content_length(inv, cl);
-	}
-	if (osip_message_clone(inv, &l->invite) != 0) {
-		osip_message_free(inv);
-		leg_report(l, MSG_call_failed, 0, NULL, "out of memory");
-		leg_done(l);
-		goto out;
-	}
-	l->state = SIPD_LEG_CALLING;
-	if (leg_send(l, ICT, inv) < 0) {
-		leg_report(l, MSG_call_failed, 0, NULL,
-			   "cannot start the INVITE transaction");
-		leg_done(l);
-		goto out;
-	}
-	log_info("dialog: %s/%s: INVITE %s (Call-ID %s, RTP %s:%d)",
-		 l->call_id, l->leg, l->uri, l->sip_call_id, l->rtp_addr,
-		 l->rtp_port);
-	l->timer = daemon_timer_add(d, daemon_conf(d)->sip_invite_timeout_s *
-					   1000,
-				    leg_invite_timeout_cb, l);
 out:
 	osip_uri_free(u);
 	sipd_run(sd);
@@ -795,9 +923,14 @@ cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 		leg_answered(l, m);
 		break;
 	default:
+		if (tr != l->ict)
+			break; /* an INVITE we already moved on from */
 		log_info("dialog: %s/%s: %d %s", l->call_id, l->leg,
 			 m->status_code,
 			 m->reason_phrase ? m->reason_phrase : "");
+		/* RFC 3263 4.3: a 503 means try the next server. */
+		if (m->status_code == 503 && leg_try_next(l, "503"))
+			break;
 		leg_final_failure(l, m->status_code,
 				  m->reason_phrase ? m->reason_phrase : "");
 		break;
@@ -830,6 +963,8 @@ tr_no_answer(osip_transaction_t *tr, const char *why)
 	if (l == NULL)
 		return;
 	if (tr->ctx_type == ICT) {
+		if (tr != l->ict || leg_try_next(l, why))
+			return;
 		snprintf(reason, sizeof(reason), "no answer from %s (%s)",
 			 l->uri, why);
 		leg_final_failure(l, 408, reason);
@@ -869,11 +1004,13 @@ cb_kill(int type, osip_transaction_t *tr)
 	if (l) {
 		osip_transaction_set_your_instance(tr, NULL);
 		l->refs--;
-		/* An ICT that ended without a final answer we saw. */
-		if (tr->ctx_type == ICT && (l->state == SIPD_LEG_CALLING ||
-					    l->state == SIPD_LEG_EARLY))
+		/* The current ICT ended without a final answer we saw. */
+		if (tr == l->ict && (l->state == SIPD_LEG_CALLING ||
+				     l->state == SIPD_LEG_EARLY))
 			leg_final_failure(l, 408, "the INVITE transaction "
 						  "ended without an answer");
+		if (tr == l->ict)
+			l->ict = NULL;
 	}
 	osip_remove_transaction(sd->osip, tr);
 	osip_list_add(&sd->garbage, tr, -1);

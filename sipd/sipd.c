@@ -85,6 +85,11 @@ sipd_init(struct daemon *d, void *state)
 	osip_set_application_context(sd->osip, sd);
 	osip_set_cb_send_message(sd->osip, sipd_transport_send_cb);
 	sipd_dialog_set_callbacks(sd->osip);
+	if (sipd_resolve_init(sd, daemon_conf(d)->sip_dns_servers, err,
+			      sizeof(err)) < 0) {
+		log_warnx("resolve: %s", err);
+		return -EINVAL;
+	}
 	if (sipd_transport_open(sd, daemon_conf(d)->sip_listen, err,
 				sizeof(err)) < 0) {
 		log_warnx("transport: %s", err);
@@ -151,7 +156,16 @@ sipd_status(struct daemon *d, void *state, json_object *reply)
 static void
 sipd_reload(struct daemon *d, void *state, const struct conf *old)
 {
-	(void)state;
+	struct sipd *sd = state;
+	const char *dns = daemon_conf(d)->sip_dns_servers;
+	char err[256];
+
+	if (strcmp(old->sip_dns_servers, dns) != 0 && dns[0] == '\0')
+		log_notice("reload: [sip] dns_servers emptied; the servers of "
+			   "resolv.conf take over on restart");
+	else if (strcmp(old->sip_dns_servers, dns) != 0 &&
+		 sipd_resolve_servers(sd, dns, err, sizeof(err)) < 0)
+		log_warnx("reload: %s; the old DNS servers stay", err);
 	if (strcmp(old->sip_listen, daemon_conf(d)->sip_listen) != 0)
 		log_notice("reload: [sip] listen changed; it takes effect on "
 			   "restart");
@@ -191,6 +205,7 @@ sipd_fini(struct daemon *d, void *state)
 	}
 	osip_release(sd->osip);
 	sd->osip = NULL;
+	sipd_resolve_fini(sd);
 }
 
 int

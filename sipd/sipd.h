@@ -31,6 +31,17 @@
 #define SIPD_CANCEL_GUARD_MS 32000 /* after CANCEL/BYE: give up waiting */
 #define SIPD_MAX_PACKET 8192
 #define SIPD_URI_MAX 512
+#define SIPD_TARGETS_MAX 16 /* addresses one lookup yields, in order */
+
+/* One address to send to, and the ordered list a lookup yields. */
+struct sipd_target {
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+struct sipd_targets {
+	int n;
+	struct sipd_target t[SIPD_TARGETS_MAX];
+};
 
 enum sipd_leg_state {
 	SIPD_LEG_STARTING,   /* waiting to ask mediad for a port */
@@ -66,9 +77,14 @@ struct sipd_leg {
 	int refs;		/* osip transactions pointing at this leg */
 	const char *end_reason; /* for call_ended once the BYE/CANCEL ends */
 	int64_t timer;		/* start, INVITE timeout or guard timer */
+	struct sipd_targets targets; /* where the INVITE may go, in order */
+	int target;		/* the one tried now */
+	osip_transaction_t *ict; /* the INVITE transaction to targets.t[target] */
 	char rtp_addr[64];
 	int rtp_port;
 };
+
+struct sipd_resolver; /* resolve.c */
 
 struct sipd {
 	struct daemon *d;
@@ -80,6 +96,7 @@ struct sipd {
 	char listen_host[64];	/* as configured */
 	int port;		/* the real bound port */
 	struct sipd_leg *legs;
+	struct sipd_resolver *resolver;
 	osip_list_t garbage;	/* killed transactions, freed after a turn */
 	int64_t tick;
 };
@@ -96,9 +113,44 @@ int sipd_transport_send_cb(osip_transaction_t *tr, osip_message_t *m,
 /* Sends m (not a transaction's) to host:port.  0 or negative errno. */
 int sipd_transport_send(struct sipd *sd, osip_message_t *m, const char *host,
 			int port);
-/* Our IP address as the far end host sees it (out: at least 64 bytes). */
-int sipd_transport_local_ip(struct sipd *sd, const char *host, char *out,
-			    size_t outlen);
+/* Our IP address as dst sees it (out: at least 64 bytes). */
+int sipd_transport_local_ip(struct sipd *sd, const struct sipd_target *dst,
+			    char *out, size_t outlen);
+/* Sends len bytes of buf (borrowed) to t.  0 or negative errno. */
+int sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
+			  const struct sipd_target *t);
+
+/* resolve.c: RFC 3263 lookups on c-ares, on the daemon loop. */
+/* targets is NULL and err set ("cannot resolve X: NXDOMAIN") on failure. */
+typedef void (*sipd_resolve_cb)(struct sipd *sd, void *arg,
+				const struct sipd_targets *targets,
+				const char *err);
+/* servers: "" for the system's resolv.conf, or ADDRESS[:PORT],... */
+int sipd_resolve_init(struct sipd *sd, const char *servers, char *err,
+		      size_t errlen);
+void sipd_resolve_fini(struct sipd *sd);
+int sipd_resolve_servers(struct sipd *sd, const char *servers, char *err,
+			 size_t errlen);
+/*
+ * Where requests for the URI host[:port] go (port 0: none in the URI;
+ * secure: a sips: URI).  0 with out filled when known now (numeric, hosts
+ * file, cache); -EINPROGRESS when cb(arg) will be called from a later loop
+ * turn; another negative errno with why in err.
+ */
+int sipd_resolve(struct sipd *sd, const char *host, int port, int secure,
+		 struct sipd_targets *out, sipd_resolve_cb cb, void *arg,
+		 char *err, size_t errlen);
+/* Drops every callback of arg still waiting (arg is being freed). */
+void sipd_resolve_cancel(struct sipd *sd, void *arg);
+/*
+ * Sends buf (len bytes, malloc'ed, owned from now on) to host:port: now if
+ * the address is known, else once the lookup ends.  0 or negative errno.
+ */
+int sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
+		      size_t len);
+/* "addr:port" of t into buf; returns buf. */
+const char *sipd_target_str(const struct sipd_target *t, char *buf,
+			    size_t len);
 
 /* check.c: sanity checks on received datagrams. */
 /*

@@ -3,9 +3,13 @@
  * parsed into osip events and handed to the matching transaction, to the
  * dialog layer (a 2xx repeated after its transaction ended) or to the
  * server side (a new request).  osip sends through
- * sipd_transport_send_cb(), which resolves the destination and calls
- * sendto().  Destinations are numeric on loopback; a host name is resolved
- * with a blocking getaddrinfo() (fast from /etc/hosts, slow with DNS).
+ * sipd_transport_send_cb().  A response goes where RFC 3261 18.2.2 and
+ * RFC 3581 say, worked out from the packet's own source and never from a
+ * name or an maddr in the Via (so a forged Via can neither make sipd look
+ * up a name nor turn it into a reflector).  A request to a numeric address
+ * goes out at once; one to a name goes through resolve.c, which sends it
+ * now from its cache or queues it until the lookup ends: nothing here ever
+ * waits for DNS.
  */
 #include "sipd.h"
 
@@ -38,59 +42,53 @@ transport_addr_str(const struct sockaddr_storage *ss, char *out, size_t len,
 	snprintf(out, len, "%s", host);
 }
 
+/* 1 and *t filled if host ("1.2.3.4", "::1" or "[::1]") is numeric. */
 static int
-transport_resolve(struct sipd *sd, const char *host, int port,
-		  struct sockaddr_storage *out, socklen_t *outlen)
+transport_numeric(struct sipd *sd, const char *host, int port,
+		  struct sipd_target *t)
 {
 	struct addrinfo hints = {0}, *res = NULL;
-	char portstr[16], h[256];
+	char portstr[16], h[INET6_ADDRSTRLEN + 2];
 	size_t hl;
-	int r;
 
 	if (host == NULL || *host == '\0')
-		return -EINVAL;
+		return 0;
 	/* osip may hand us "[::1]" for an IPv6 Via or URI host. */
 	hl = strlen(host);
-	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']')
 		snprintf(h, sizeof(h), "%.*s", (int)(hl - 2), host + 1);
-	} else {
+	else
 		snprintf(h, sizeof(h), "%s", host);
-	}
 	snprintf(portstr, sizeof(portstr), "%d", port > 0 ? port : 5060);
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	hints.ai_family = sd->bound.ss_family;
 	hints.ai_socktype = SOCK_DGRAM;
-	r = getaddrinfo(h, portstr, &hints, &res);
-	if (r != 0 || res == NULL) {
-		log_warnx("transport: cannot resolve '%s': %s", h,
-			  gai_strerror(r));
-		return -EHOSTUNREACH;
-	}
-	memcpy(out, res->ai_addr, res->ai_addrlen);
-	*outlen = res->ai_addrlen;
+	if (getaddrinfo(h, portstr, &hints, &res) != 0 || res == NULL)
+		return 0;
+	memcpy(&t->ss, res->ai_addr, res->ai_addrlen);
+	t->len = res->ai_addrlen;
 	freeaddrinfo(res);
-	return 0;
+	return 1;
 }
 
 int
-sipd_transport_local_ip(struct sipd *sd, const char *host, char *out,
-			size_t outlen)
+sipd_transport_local_ip(struct sipd *sd, const struct sipd_target *dst,
+			char *out, size_t outlen)
 {
-	struct sockaddr_storage dst, me;
-	socklen_t dl, ml = sizeof(me);
+	struct sockaddr_storage me;
+	socklen_t ml = sizeof(me);
 	int s, port, r;
 
 	if (sd->bound_ip[0]) {
 		snprintf(out, outlen, "%s", sd->bound_ip);
 		return 0;
 	}
-	/* Bound to a wildcard: ask the kernel which address routes there. */
-	r = transport_resolve(sd, host, 5060, &dst, &dl);
-	if (r < 0)
-		return r;
-	s = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* Bound to a wildcard: ask the kernel which address routes there
+	 * (connect() on UDP only picks a route; nothing is sent). */
+	s = socket(dst->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
-	if (connect(s, (struct sockaddr *)&dst, dl) < 0 ||
+	if (connect(s, (const struct sockaddr *)&dst->ss, dst->len) < 0 ||
 	    getsockname(s, (struct sockaddr *)&me, &ml) < 0) {
 		r = -errno;
 		close(s);
@@ -102,32 +100,84 @@ sipd_transport_local_ip(struct sipd *sd, const char *host, char *out,
 }
 
 int
+sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
+		      const struct sipd_target *t)
+{
+	char to[80];
+
+	sipd_target_str(t, to, sizeof(to));
+	if (sendto(sd->fd, buf, len, 0, (const struct sockaddr *)&t->ss,
+		   t->len) < 0) {
+		int r = -errno;
+		log_warn("transport: sendto %s", to);
+		return r;
+	}
+	log_debug("transport: sent %zu bytes to %s:\n%.*s", len, to,
+		  (int)len, buf);
+	return 0;
+}
+
+int
 sipd_transport_send(struct sipd *sd, osip_message_t *m, const char *host,
 		    int port)
 {
-	struct sockaddr_storage dst;
-	socklen_t dl;
-	char *buf = NULL;
+	struct sipd_target t;
+	char *buf = NULL, *copy;
 	size_t len = 0;
 	int r;
 
-	r = transport_resolve(sd, host, port, &dst, &dl);
-	if (r < 0)
-		return r;
 	if (osip_message_to_str(m, &buf, &len) != 0 || buf == NULL) {
 		log_warnx("transport: cannot serialise a message for %s:%d",
-			  host, port);
+			  host ? host : "?", port);
 		return -EINVAL;
 	}
-	if (sendto(sd->fd, buf, len, 0, (struct sockaddr *)&dst, dl) < 0) {
-		r = -errno;
-		log_warn("transport: sendto %s:%d", host, port);
-	} else {
-		log_debug("transport: sent %zu bytes to %s:%d:\n%s", len, host,
-			  port, buf);
+	if (transport_numeric(sd, host, port, &t)) {
+		r = sipd_transport_sendto(sd, buf, len, &t);
+		osip_free(buf);
+		return r;
 	}
+	/* A name: resolve.c owns a malloc'ed copy until it can be sent. */
+	copy = malloc(len);
+	if (copy == NULL) {
+		osip_free(buf);
+		return -ENOMEM;
+	}
+	memcpy(copy, buf, len);
 	osip_free(buf);
-	return r;
+	return sipd_resolve_send(sd, host, port, copy, len);
+}
+
+/*
+ * Where a response to a request received over UDP goes (RFC 3261 18.2.2,
+ * RFC 3581 4): the packet's source address, which transport_via_mark()
+ * left as the Via's "received" (or as its host when the two were equal),
+ * and the source port when the request asked for rport, else the sent-by
+ * port.  maddr is ignored: honouring it would let anyone aim our answers
+ * at a third party.  A sent-by that is a name is never looked up.
+ */
+static int
+transport_response_dest(struct sipd *sd, osip_message_t *m,
+			struct sipd_target *t)
+{
+	osip_via_t *via = osip_list_get(&m->vias, 0);
+	osip_generic_param_t *rec = NULL, *rport = NULL;
+	const char *host;
+	int port;
+
+	if (via == NULL || via->host == NULL)
+		return -EINVAL;
+	osip_via_param_get_byname(via, "received", &rec);
+	osip_via_param_get_byname(via, "rport", &rport);
+	host = rec && rec->gvalue ? rec->gvalue : via->host;
+	if (rport && rport->gvalue && atoi(rport->gvalue) > 0)
+		port = atoi(rport->gvalue);
+	else if (via->port && atoi(via->port) > 0)
+		port = atoi(via->port);
+	else
+		port = 5060;
+	if (port > 65535 || !transport_numeric(sd, host, port, t))
+		return -EINVAL;
+	return 0;
 }
 
 int
@@ -135,11 +185,59 @@ sipd_transport_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host,
 		       int port, int out_socket)
 {
 	struct sipd *sd = osip_get_application_context(tr->config);
+	struct sipd_target t;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
 
 	(void)out_socket;
 	if (sd == NULL)
 		return -1;
-	return sipd_transport_send(sd, m, host, port) == 0 ? 0 : -1;
+	if (!MSG_IS_RESPONSE(m))
+		return sipd_transport_send(sd, m, host, port) == 0 ? 0 : -1;
+	/* osip's host and port honour maddr: not ours to follow. */
+	if (transport_response_dest(sd, m, &t) < 0) {
+		log_warnx("transport: a %d response has no usable source "
+			  "address in its Via; not sent",
+			  m->status_code);
+		return -1;
+	}
+	if (osip_message_to_str(m, &buf, &len) != 0 || buf == NULL)
+		return -1;
+	r = sipd_transport_sendto(sd, buf, len, &t);
+	osip_free(buf);
+	return r == 0 ? 0 : -1;
+}
+
+/*
+ * Records the source of a request in its top Via (RFC 3261 18.2.1, RFC
+ * 3581 4): "received" is always the source address, whatever the sender
+ * wrote there, and "rport" gets the source port.  The response address is
+ * taken from these two alone (transport_response_dest).
+ */
+static void
+transport_via_mark(osip_message_t *req, const char *from, int fromport)
+{
+	osip_via_t *via = osip_list_get(&req->vias, 0);
+	osip_generic_param_t *p = NULL;
+
+	if (via == NULL)
+		return;
+	osip_via_param_get_byname(via, "received", &p);
+	if (p) {
+		osip_free(p->gvalue);
+		p->gvalue = osip_strdup(from);
+	} else {
+		osip_via_set_received(via, osip_strdup(from));
+	}
+	p = NULL;
+	osip_via_param_get_byname(via, "rport", &p);
+	if (p) {
+		char b[16];
+		snprintf(b, sizeof(b), "%d", fromport);
+		osip_free(p->gvalue);
+		p->gvalue = osip_strdup(b);
+	}
 }
 
 /* One datagram from from:fromport, NUL-terminated at buf[len]. */
@@ -176,7 +274,7 @@ transport_packet(struct sipd *sd, char *buf, size_t len, const char *from,
 		}
 		return;
 	}
-	osip_message_fix_last_via_header(evt->sip, from, fromport);
+	transport_via_mark(evt->sip, from, fromport);
 	if (osip_find_transaction_and_add_event(sd->osip, evt) == 0)
 		return; /* a retransmission, or the ACK of our non-2xx */
 	if (MSG_IS_ACK(evt->sip)) {

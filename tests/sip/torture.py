@@ -29,7 +29,7 @@ import socket
 import sys
 import time
 
-WAIT = 10.0  # seconds for an answer on a slow, busy machine
+WAIT = 20.0  # seconds for an answer on a slow, busy machine
 VIA_RE = re.compile(
     rb"(?im)^(?:via|v)[ \t]*:[ \t\r\n]*"
     rb"(SIP[ \t\r\n]*/[ \t\r\n]*[0-9.]+[ \t\r\n]*/[ \t\r\n]*[A-Za-z]+)"
@@ -92,21 +92,28 @@ def recv_final(s, deadline):
 
 
 def ping(port, s=None):
-    """OPTIONS round trip (from s if given); returns what s got first
-    (a response to something else) and whether the 200 came."""
+    """OPTIONS round trip (from s if given), retransmitted as RFC 3261
+    17.1.2.2 would (a datagram can be lost when sipd's socket buffer is
+    full); returns what s got first (responses to something else) and
+    whether the 200 came."""
     s = s or sock()
     cid = "ping%d" % random.randrange(1 << 30)
-    s.sendto((options(port, cid) % s.getsockname()[1]).encode(),
-             ("127.0.0.1", port))
+    req = (options(port, cid) % s.getsockname()[1]).encode()
     deadline = time.monotonic() + WAIT
     before = []
-    while True:
-        msg = recv_final(s, deadline)
-        if msg is None:
-            return before, False
-        if ("Call-ID: %s" % cid).encode() in msg:
-            return before, status(msg) == 200
-        before.append(msg)
+    t1 = 0.5
+    while time.monotonic() < deadline:
+        s.sendto(req, ("127.0.0.1", port))
+        until = min(deadline, time.monotonic() + t1)
+        t1 = min(t1 * 2, 4.0)
+        while True:
+            msg = recv_final(s, until)
+            if msg is None:
+                break
+            if ("Call-ID: %s" % cid).encode() in msg:
+                return before, status(msg) == 200
+            before.append(msg)
+    return before, False
 
 
 def table(port, d, tsv):

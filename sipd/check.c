@@ -2,10 +2,10 @@
  * check: what a datagram must satisfy before sipd acts on it, and what to
  * answer when it does not.  osip's parser is lenient in some places and
  * gives up on a whole message in others; this adds the checks of RFC 3261
- * that a malformed or hostile packet would otherwise slip past, in the
- * order RFC 4475 expects an element to apply them: a request line of
- * exactly three parts (505 for another SIP version, 501 for a method
- * nobody knows, 416 for a Request-URI scheme other than sip/sips), the
+ * that a malformed or hostile packet would otherwise slip past, in this
+ * order: a request line of exactly three parts (505 for another SIP
+ * version, 501 for a method nobody knows, 416 for a Request-URI scheme
+ * other than sip/sips that osip cannot parse), the
  * header fields read line by line (one of each single-valued field, a
  * numeric Content-Length no larger than the body, display names and
  * addr-specs as RFC 3261 25.1 writes them, a Date in GMT), then osip's
@@ -540,7 +540,7 @@ sipd_packet_check(const char *buf, size_t len, struct sipd_verdict *v)
 	char method[32] = "";
 	long body;
 	size_t hstart;
-	int request, r = -EINVAL;
+	int request, parse_failed = 0, r = -EINVAL;
 
 	v->keepalive = 0;
 	v->code = 0;
@@ -600,6 +600,8 @@ sipd_packet_check(const char *buf, size_t len, struct sipd_verdict *v)
 	if (osip_message_parse(m, buf, len) != 0) {
 		snprintf(v->why, sizeof(v->why),
 			 "Malformed message (the parser gave up)");
+		/* Most likely on the URI itself: a 416 stands. */
+		parse_failed = 1;
 		goto refuse;
 	}
 	if (check_parsed(m, v->why, sizeof(v->why)) < 0)
@@ -612,8 +614,8 @@ sipd_packet_check(const char *buf, size_t len, struct sipd_verdict *v)
 refuse:
 	if (!request)
 		v->code = 0;
-	else if (v->code == 0)
-		v->code = 400;
+	else if (v->code == 0 || (v->code == 416 && !parse_failed))
+		v->code = 400; /* a syntax fault outranks the scheme */
 	else if (v->code == 501)
 		snprintf(v->why, sizeof(v->why), "Unknown method %.24s", method);
 	else if (v->code == 416)

@@ -9,9 +9,9 @@
  * Before any of that, server_validate() applies RFC 3261 8.2.1-8.2.3 to
  * every request in the order the RFC gives: a method nobody knows (501)
  * or one sipd does not serve (405), a Request-URI scheme other than
- * sip/sips (416), a Require naming an option sipd lacks (420), a body
- * that is not plain SDP (415), an INVITE whose Accept rules SDP out
- * (406).  A request check.c refused as malformed never reaches osip's
+ * sip/sips (416), a Require naming an option sipd lacks (420), an
+ * INVITE, UPDATE or PRACK body that is not plain SDP (415), an INVITE
+ * whose Accept rules SDP out (406).  A request check.c refused as malformed never reaches osip's
  * transactions: sipd_server_reject() answers it statelessly.
  */
 #include "sipd.h"
@@ -138,6 +138,13 @@ server_validate(const osip_message_t *req, struct server_refusal *r)
 	if (req->content_length && req->content_length->value &&
 	    strtol(req->content_length->value, NULL, 10) > 0)
 		has_body = 1;
+	/* Only the bodies sipd reads are judged: an INVITE's, UPDATE's or
+	 * PRACK's SDP.  A BYE with an ISUP or Reason body, or an INFO's
+	 * DTMF, must not be refused for it (a refused BYE would leave the
+	 * leg up while the far end has hung up). */
+	if (strcmp(m, "INVITE") != 0 && strcmp(m, "UPDATE") != 0 &&
+	    strcmp(m, "PRACK") != 0)
+		return 0;
 	if (has_body && !server_is_sdp(req->content_type, 0)) {
 		snprintf(r->why, sizeof(r->why), "Unsupported Content-Type");
 		return r->code = 415;

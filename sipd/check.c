@@ -646,6 +646,31 @@ check_salvage_set(osip_message_t *m, enum check_hdr_id id, const char *s)
 	}
 }
 
+/*
+ * Adds the vias of one Via value (comma-separated) to m, in order.  One
+ * that does not parse is cut to its protocol and sent-by, which is where
+ * the answer goes, and ends the list.  1 when the list ended so, else 0.
+ */
+static int
+check_salvage_vias(osip_message_t *m, char *s)
+{
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		int last = s[n] == '\0';
+
+		s[n] = '\0';
+		if (check_salvage_set(m, CH_VIA, s) < 0) {
+			s[strcspn(s, ";")] = '\0';
+			check_salvage_set(m, CH_VIA, s);
+			return 1;
+		}
+		if (last)
+			break;
+		s += n + 1;
+	}
+	return 0;
+}
+
 osip_message_t *
 sipd_packet_salvage(const char *buf, size_t len, char *why, size_t whylen)
 {
@@ -691,13 +716,10 @@ sipd_packet_salvage(const char *buf, size_t len, char *why, size_t whylen)
 				via_done = 1;
 			continue;
 		}
-		if (check_salvage_set(m, h.id, s) < 0 && h.id == CH_VIA) {
-			/* Keep the protocol and sent-by if that much can
-			 * be read: it is where the answer goes. */
-			s[strcspn(s, ";,")] = '\0';
-			if (check_salvage_set(m, h.id, s) < 0)
-				via_done = 1;
-		}
+		if (h.id == CH_VIA)
+			via_done = check_salvage_vias(m, s);
+		else
+			check_salvage_set(m, h.id, s);
 		free(s);
 	}
 	if (osip_list_size(&m->vias) < 1) {

@@ -183,6 +183,11 @@ salvage(void **state)
 			     "From: \"Mr. J <sip:a@b>;tag=1\r\n"
 			     "CSeq: 8 INVITE\r\n"
 			     "Via: SIP/2.0/UDP 192.0.2.15;;,;,,\r\n\r\n";
+	const char *twovias = "BYE sip:user@example.com SIP/2.0\r\n"
+			      "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa, "
+			      "SIP/2.0/UDP 10.0.0.2;branch=z9hG4bKb\r\n"
+			      "From: Bell, A <sip:a@b>;tag=1\r\n"
+			      "CSeq: 8 BYE\r\n\r\n";
 
 	(void)state;
 	m = sipd_packet_salvage(insuf, strlen(insuf), why, sizeof(why));
@@ -199,6 +204,19 @@ salvage(void **state)
 	assert_non_null(m);
 	assert_string_equal(((osip_via_t *)osip_list_get(&m->vias, 0))->host,
 			    "192.0.2.15");
+	osip_message_free(m);
+	/* Two vias in one header line keep their branches. */
+	m = sipd_packet_salvage(twovias, strlen(twovias), why, sizeof(why));
+	assert_non_null(m);
+	assert_int_equal(osip_list_size(&m->vias), 2);
+	{
+		osip_generic_param_t *br = NULL;
+		osip_via_t *v = osip_list_get(&m->vias, 1);
+		assert_string_equal(v->host, "10.0.0.2");
+		assert_int_equal(osip_via_param_get_byname(v, "branch", &br),
+				 0);
+		assert_string_equal(br->gvalue, "z9hG4bKb");
+	}
 	osip_message_free(m);
 }
 

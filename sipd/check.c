@@ -533,6 +533,44 @@ check_parsed(const osip_message_t *m, char *why, size_t whylen)
 	return 0;
 }
 
+static int check_salvage_set(osip_message_t *m, enum check_hdr_id id,
+			     const char *s);
+static int check_salvage_vias(osip_message_t *m, char *s);
+
+/* Names, in why, the first field osip cannot parse on its own. */
+static void
+check_parse_fault(const char *buf, size_t hstart, size_t hend, char *why,
+		  size_t whylen)
+{
+	struct check_hdr h;
+	size_t pos = hstart;
+	int r;
+
+	snprintf(why, whylen, "Malformed message (the parser gave up)");
+	while ((r = check_next_header(buf, hend, &pos, &h)) > 0) {
+		osip_message_t *m = NULL;
+		char *s;
+		int bad;
+
+		if (h.id == CH_OTHER || h.id > CH_CSEQ)
+			continue;
+		s = check_value_dup(h.val, h.vallen);
+		if (s == NULL || osip_message_init(&m) != 0) {
+			free(s);
+			continue;
+		}
+		bad = h.id == CH_VIA ? check_salvage_vias(m, s)
+				     : check_salvage_set(m, h.id, s) < 0;
+		osip_message_free(m);
+		free(s);
+		if (bad) {
+			snprintf(why, whylen, "Malformed %s header",
+				 check_hdr_names[h.id].name);
+			return;
+		}
+	}
+}
+
 int
 sipd_packet_check(const char *buf, size_t len, struct sipd_verdict *v)
 {
@@ -598,8 +636,8 @@ sipd_packet_check(const char *buf, size_t len, struct sipd_verdict *v)
 		return -ENOMEM;
 	}
 	if (osip_message_parse(m, buf, len) != 0) {
-		snprintf(v->why, sizeof(v->why),
-			 "Malformed message (the parser gave up)");
+		check_parse_fault(buf, hstart, (size_t)body, v->why,
+				  sizeof(v->why));
 		/* Most likely on the URI itself: a 416 stands. */
 		parse_failed = 1;
 		goto refuse;

@@ -155,6 +155,13 @@ answer_codes(void **state)
 		    "To: <sip:b@127.0.0.1>\r\nCall-ID: abc\r\n"
 		    "CSeq: 1 OPTIONS\r\n\r\n",
 		    "magic cookie", 400);
+	/* What osip alone rejects is named too. */
+	expect_code("OPTIONS sip:b@127.0.0.1 SIP/2.0\r\n"
+		    "Via: SIP/2.0/UDP\r\n"
+		    "From: <sip:a@127.0.0.1>;tag=1\r\n"
+		    "To: <sip:b@127.0.0.1>\r\nCall-ID: abc\r\n"
+		    "CSeq: 1 OPTIONS\r\n\r\n",
+		    "Malformed Via header", 400);
 	expect_code("SIP/2.0 4294967301 Big\r\n" HDRS
 		    "CSeq: 1 INVITE\r\n\r\n",
 		    "3DIGIT", 0);

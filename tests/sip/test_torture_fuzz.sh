@@ -3,9 +3,13 @@
 # truncations, huge headers, lines repeated hundreds of times, 60 KB
 # datagrams, separator soup) sent to sipd: it must answer OPTIONS every 50
 # of them and at the end, and still be running.  The seed is printed so
-# that a failure can be replayed (SEED=n).  Run it against an ASan build
-# with "tests/run.sh build/asan sip/test_torture_fuzz" after
-# "make BUILD=build/asan CFLAGS=... build/asan/sipd" (see sipd(8) CAVEATS).
+# that a failure can be replayed (SEED=n).  Under ASan and UBSan: build
+# sipd and hsbus with the unit-asan flags of the Makefile
+#   make BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined
+#     -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+#     LDFLAGS="-fsanitize=address,undefined" build/asan/sipd build/asan/hsbus
+# then run "sh tests/run.sh build/asan sip/test_torture_fuzz"; a sanitizer
+# report in sipd's log fails the test.
 set -u
 . "$(dirname "$0")/lib.sh"
 

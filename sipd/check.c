@@ -205,7 +205,13 @@ check_name_addr(const char *s, size_t len, const char **why)
 			return -1;
 		}
 	} else {
-		const char *l = memchr(s + i, '<', len - i);
+		/* A display name holds no ';': a '<' after one is in a
+		 * parameter's quoted value, not the start of a <URI>. */
+		size_t semi = i;
+		const char *l;
+		while (semi < len && s[semi] != ';')
+			semi++;
+		l = memchr(s + i, '<', semi - i);
 		if (l == NULL) {
 			/* addr-spec: RFC 3261 20: a URI with a comma,
 			 * question mark or semicolon must be in <>; a

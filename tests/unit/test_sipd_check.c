@@ -165,6 +165,16 @@ answer_codes(void **state)
 	expect_code("SIP/2.0 4294967301 Big\r\n" HDRS
 		    "CSeq: 1 INVITE\r\n\r\n",
 		    "3DIGIT", 0);
+	/* A quoted parameter value may hold <, > and commas. */
+	{
+		struct sipd_verdict v;
+		const char *m =
+		    "OPTIONS sip:b@127.0.0.1 SIP/2.0\r\n" HDRS
+		    "CSeq: 1 OPTIONS\r\n"
+		    "Contact: sip:a@127.0.0.1;+sip.instance=\"<urn:uuid:1>\", "
+		    "\"A, B\" <sip:c@127.0.0.1>;expires=60\r\n\r\n";
+		assert_int_equal(sipd_packet_check(m, strlen(m), &v), 0);
+	}
 	/* Well-formed but for a scheme sipd does not serve: server.c's. */
 	{
 		struct sipd_verdict v;

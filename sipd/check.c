@@ -349,8 +349,8 @@ check_request_line(const char *buf, size_t len, char *method, size_t mlen,
 	}
 	ver = buf + sp2 + 1;
 	verlen = n - sp2 - 1;
-	if (verlen != 7 || strncmp(ver, "SIP/2.0", 7) != 0) {
-		if (verlen > 4 && strncmp(ver, "SIP/", 4) == 0)
+	if (verlen != 7 || strncasecmp(ver, "SIP/2.0", 7) != 0) {
+		if (verlen > 4 && strncasecmp(ver, "SIP/", 4) == 0)
 			*code = 505;
 		snprintf(why, whylen, "Unsupported SIP version %.*s",
 			 (int)(verlen < 16 ? verlen : 16), ver);
@@ -598,7 +598,7 @@ sipd_packet_check(const char *buf, size_t len, struct sipd_verdict *v)
 			 "too short to be SIP (%zu bytes)", len);
 		return -EINVAL;
 	}
-	request = strncmp(buf, "SIP/", 4) != 0;
+	request = strncasecmp(buf, "SIP/", 4) != 0;
 	if (request && len > SIPD_MAX_MESSAGE) {
 		v->code = 513;
 		snprintf(v->why, sizeof(v->why),
@@ -611,9 +611,10 @@ sipd_packet_check(const char *buf, size_t len, struct sipd_verdict *v)
 			 "%zu bytes is larger than %d", len, SIPD_MAX_MESSAGE);
 		return -EINVAL;
 	}
-	if (!request && (strncmp(buf, "SIP/2.0 ", 8) != 0 || buf[8] < '1' ||
-			 buf[8] > '6' || buf[9] < '0' || buf[9] > '9' ||
-			 buf[10] < '0' || buf[10] > '9' || buf[11] != ' ')) {
+	if (!request &&
+	    (strncasecmp(buf, "SIP/2.0 ", 8) != 0 || buf[8] < '1' ||
+	     buf[8] > '6' || buf[9] < '0' || buf[9] > '9' || buf[10] < '0' ||
+	     buf[10] > '9' || buf[11] != ' ')) {
 		/* RFC 3261 7.2: SIP-Version SP 3DIGIT SP Reason-Phrase
 		 * (len >= 16 here); osip would wrap an overlong code into
 		 * range. */
@@ -725,7 +726,7 @@ sipd_packet_salvage(const char *buf, size_t len, char *why, size_t whylen)
 	int via_done = 0, r;
 	char method[32];
 
-	if (len < 4 || strncmp(buf, "SIP/", 4) == 0) {
+	if (len < 4 || strncasecmp(buf, "SIP/", 4) == 0) {
 		snprintf(why, whylen, "not a request");
 		return NULL;
 	}

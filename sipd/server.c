@@ -11,8 +11,9 @@
  * or one sipd does not serve (405), a Request-URI scheme other than
  * sip/sips (416), a Require naming an option sipd lacks (420), an
  * INVITE, UPDATE or PRACK body that is not plain SDP (415), an INVITE
- * whose Accept rules SDP out (406).  A request check.c refused as malformed never reaches osip's
- * transactions: sipd_server_reject() answers it statelessly.
+ * whose Accept rules SDP out (406).  A request check.c refused as
+ * malformed never reaches osip's transactions: sipd_server_reject()
+ * answers it statelessly.
  */
 #include "sipd.h"
 

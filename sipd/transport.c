@@ -2,8 +2,9 @@
  * transport: sipd's one UDP socket.  Datagrams of up to 64 KB are
  * checked (check.c; a refused request is answered statelessly by
  * sipd_server_reject() when it can be), parsed into osip events and
- * handed to the matching transaction, to the dialog layer (a 2xx repeated after its transaction ended) or to the
- * server side (a new request).  osip sends through
+ * handed to the matching transaction, to the dialog layer (a 2xx
+ * repeated after its transaction ended) or to the server side (a new
+ * request).  osip sends through
  * sipd_transport_send_cb(), which resolves the destination and calls
  * sendto().  Destinations are numeric on loopback; a host name is resolved
  * with a blocking getaddrinfo() (fast from /etc/hosts, slow with DNS).

@@ -493,17 +493,17 @@ check_parsed(const osip_message_t *m, char *why, size_t whylen)
 		snprintf(why, whylen, "Missing Via header");
 		return -1;
 	}
-	if (m->from == NULL || m->from->url == NULL) {
-		snprintf(why, whylen, "Missing or unusable From header");
-		return -1;
-	}
-	if (m->to == NULL || m->to->url == NULL) {
-		snprintf(why, whylen, "Missing or unusable To header");
-		return -1;
-	}
-	if (m->call_id == NULL || m->call_id->number == NULL) {
-		snprintf(why, whylen, "Missing Call-ID header");
-		return -1;
+	{
+		/* Name every one missing (RFC 4475 3.3.1 lacks three). */
+		int nf = m->from == NULL || m->from->url == NULL;
+		int nt = m->to == NULL || m->to->url == NULL;
+		int nc = m->call_id == NULL || m->call_id->number == NULL;
+		if (nf || nt || nc) {
+			snprintf(why, whylen, "Missing or unusable%s%s%s",
+				 nf ? " From" : "", nt ? " To" : "",
+				 nc ? " Call-ID" : "");
+			return -1;
+		}
 	}
 	if (m->cseq == NULL || m->cseq->number == NULL ||
 	    m->cseq->method == NULL) {

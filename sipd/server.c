@@ -125,8 +125,11 @@ server_validate(const osip_message_t *req, struct server_refusal *r)
 	}
 	for (size_t i = 0;
 	     i < sizeof(server_not_allowed) / sizeof(*server_not_allowed); i++)
-		if (strcmp(m, server_not_allowed[i]) == 0)
+		if (strcmp(m, server_not_allowed[i]) == 0) {
+			snprintf(r->why, sizeof(r->why),
+				 "Method not served by this agent");
 			return r->code = 405;
+		}
 	if (strcasecmp(scheme, "sip") != 0 && strcasecmp(scheme, "sips") != 0) {
 		snprintf(r->why, sizeof(r->why),
 			 "Unsupported Request-URI scheme");
@@ -300,9 +303,12 @@ sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
 	} else if (code == 405 && refusal.code == 0) {
 		osip_message_set_header(resp, "Allow", SIPD_ALLOW);
 	}
-	log_info("server: %s from %s:%d (Call-ID %s): %d",
+	log_info("server: %s from %s:%d (Call-ID %s): %d%s%s%s",
 		 server_safe(req->sip_method, mb, sizeof(mb)), from, fromport,
-		 server_safe(req->call_id->number, cb, sizeof(cb)), code);
+		 server_safe(req->call_id->number, cb, sizeof(cb)), code,
+		 refusal.code ? " (" : "",
+		 refusal.code == 420 ? refusal.unsupported : refusal.why,
+		 refusal.code ? ")" : "");
 	osip_transaction_add_event(tr, osip_new_outgoing_sipmessage(resp));
 	if (leg && code == 200 && strcmp(req->sip_method, "BYE") == 0)
 		sipd_dialog_remote_bye(leg);

@@ -2,7 +2,8 @@
  * message: building SIP messages.  Requests start from a skeleton with our
  * Via (a fresh RFC 3261 branch), Max-Forwards and User-Agent; a response
  * copies Via, From, To, Call-ID and CSeq from its request (RFC 3261 8.2.6)
- * and adds a To tag when the request had none.
+ * and adds a To tag when the request had none; a Warning says in words why
+ * a request was refused (RFC 3261 20.43).
  */
 #include "sipd.h"
 
@@ -66,14 +67,17 @@ sipd_response_new(const osip_message_t *req, int code, const char *user_agent)
 	osip_message_set_status_code(resp, code);
 	osip_message_set_reason_phrase(resp,
 				       osip_strdup(reason ? reason : "Unknown"));
+	/* A request refused as malformed may lack From, To or Call-ID
+	 * (RFC 4475 3.3.1 still wants it answered): copy what there is. */
 	if (osip_list_clone(&req->vias, &resp->vias,
 			    (int (*)(void *, void **))osip_via_clone) != 0 ||
-	    osip_from_clone(req->from, &resp->from) != 0 ||
-	    osip_to_clone(req->to, &resp->to) != 0 ||
-	    osip_call_id_clone(req->call_id, &resp->call_id) != 0 ||
+	    (req->from && osip_from_clone(req->from, &resp->from) != 0) ||
+	    (req->to && osip_to_clone(req->to, &resp->to) != 0) ||
+	    (req->call_id &&
+	     osip_call_id_clone(req->call_id, &resp->call_id) != 0) ||
 	    osip_cseq_clone(req->cseq, &resp->cseq) != 0)
 		goto fail;
-	if (code > 100) {
+	if (code > 100 && resp->to) {
 		osip_generic_param_t *tag = NULL;
 		if (osip_to_get_tag(resp->to, &tag) != 0 || tag == NULL) {
 			char t[17];
@@ -88,6 +92,28 @@ sipd_response_new(const osip_message_t *req, int code, const char *user_agent)
 fail:
 	osip_message_free(resp);
 	return NULL;
+}
+
+int
+sipd_add_warning(osip_message_t *m, const char *host, const char *text)
+{
+	char v[300];
+	size_t n;
+
+	/* warn-text is a quoted-string: no quote, backslash or control
+	 * character from the reason may break it. */
+	if (strchr(host, ':'))
+		n = (size_t)snprintf(v, sizeof(v), "399 [%.64s] \"", host);
+	else
+		n = (size_t)snprintf(v, sizeof(v), "399 %.64s \"", host);
+	for (; text && *text && n + 2 < sizeof(v); text++)
+		v[n++] = (*text >= ' ' && *text < 0x7f && *text != '"' &&
+			  *text != '\\')
+				 ? *text
+				 : '?';
+	v[n++] = '"';
+	v[n] = '\0';
+	return osip_message_set_header(m, "Warning", v) == 0 ? 0 : -EINVAL;
 }
 
 int

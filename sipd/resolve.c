@@ -785,6 +785,13 @@ rs_numeric(struct sipd *sd, const char *host, int port,
 	return 1;
 }
 
+int
+sipd_target_numeric(struct sipd *sd, const char *host, int port,
+		    struct sipd_target *t)
+{
+	return rs_numeric(sd, host, port, t);
+}
+
 /* 1 and *t filled from the hosts file (c-ares reads it, no DNS). */
 static int
 rs_hosts(struct sipd_resolver *r, const char *host, int port,

@@ -29,7 +29,18 @@
 
 #define SIPD_TICK_MS 20		/* osip timers and fifos run this often */
 #define SIPD_CANCEL_GUARD_MS 32000 /* after CANCEL/BYE: give up waiting */
-#define SIPD_MAX_PACKET 8192
+/* The largest datagram read whole: what UDP can carry.  A message over
+ * SIPD_MAX_MESSAGE is not parsed but answered 513 (RFC 3261 21.5.14). */
+#define SIPD_MAX_PACKET 65535
+#define SIPD_MAX_MESSAGE 32768
+/* Longest header value read to address the answer to a malformed request. */
+#define SIPD_SALVAGE_FIELD_MAX 4096
+/*
+ * The option tags sipd implements, comma-separated, as a Supported header
+ * would list them ("" today; "timer" once session timers land).  A request
+ * whose Require names anything else gets 420 (RFC 3261 8.2.2.3).
+ */
+#define SIPD_SUPPORTED ""
 #define SIPD_URI_MAX 512
 #define SIPD_TARGETS_MAX 16 /* addresses one lookup yields, in order */
 
@@ -69,6 +80,8 @@ struct sipd_leg {
 	osip_message_t *invite; /* owned copy of the INVITE sent */
 	osip_message_t *ack;	/* the ACK for the 2xx, re-sent on a repeat */
 	int cseq;		/* last local CSeq number used */
+	uint32_t remote_cseq;	/* last CSeq of the far end's requests */
+	int remote_cseq_set;	/* remote_cseq holds one (RFC 3261 12.2.2) */
 	enum sipd_leg_state state;
 	int last_ringing;	/* 180 or 183 once published */
 	int timed_out;		/* the INVITE timer fired */
@@ -116,6 +129,9 @@ int sipd_transport_send(struct sipd *sd, osip_message_t *m, const char *host,
 /* Our IP address as dst sees it (out: at least 64 bytes). */
 int sipd_transport_local_ip(struct sipd *sd, const struct sipd_target *dst,
 			    char *out, size_t outlen);
+/* 1 and *t filled if host is a numeric address (never a lookup), else 0. */
+int sipd_target_numeric(struct sipd *sd, const char *host, int port,
+			struct sipd_target *t);
 /* Sends len bytes of buf (borrowed) to t.  0 or negative errno. */
 int sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
 			  const struct sipd_target *t);
@@ -153,13 +169,27 @@ const char *sipd_target_str(const struct sipd_target *t, char *buf,
 			    size_t len);
 
 /* check.c: sanity checks on received datagrams. */
+struct sipd_verdict {
+	int keepalive; /* a bare CRLF keep-alive: not an error, nothing to do */
+	int code;      /* the status to answer a refused request with (400,
+			* 416, 501, 505, 513), 0 to drop it unanswered */
+	char why[160]; /* what was wrong, for the log and a Warning header */
+};
 /*
  * Checks a received datagram before osip sees it.  0 when it is a SIP
- * message worth handling; otherwise -EINVAL with why in err.  *keepalive is
- * set for a bare CRLF keep-alive (not an error, nothing to do).
+ * message worth handling; otherwise -EINVAL with the verdict in *v.
  */
-int sipd_packet_check(const char *buf, size_t len, int *keepalive,
-		      char *err, size_t errlen);
+int sipd_packet_check(const char *buf, size_t len, struct sipd_verdict *v);
+/*
+ * What a response to a malformed request needs, read field by field: the
+ * leading Vias and the first From, To, Call-ID and CSeq that parse.  A new
+ * message (caller frees) when at least a Via and a CSeq could be read;
+ * otherwise NULL with why.
+ */
+osip_message_t *sipd_packet_salvage(const char *buf, size_t len, char *why,
+				    size_t whylen);
+/* 1 if m is a method of RFC 3261 or a common extension, else 0. */
+int sipd_method_known(const char *m);
 
 /* message.c: building requests and responses. */
 /* Fills out with n random hex digits (n + 1 bytes). */
@@ -167,6 +197,8 @@ void sipd_random_hex(char *out, size_t n);
 /* A response to req (borrowed) with the given code; NULL on error. */
 osip_message_t *sipd_response_new(const osip_message_t *req, int code,
 				  const char *user_agent);
+/* Adds "Warning: 399 host \"text\"" (text sanitised) to m. */
+int sipd_add_warning(osip_message_t *m, const char *host, const char *text);
 /* 1 if the parsed Call-ID c equals full ("number@host"), else 0. */
 int sipd_call_id_match(const osip_call_id_t *c, const char *full);
 /* Adds "SIP/2.0/UDP ip:port;rport;branch=z9hG4bK..." to m. */
@@ -192,6 +224,19 @@ void sipd_dialog_set_callbacks(osip_t *osip);
 /* server.c: incoming requests. */
 void sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
 			 int fromport);
+/*
+ * Answers req (borrowed; a request check.c refused, as salvaged) with
+ * code and a Warning naming why, statelessly (RFC 3261 8.2.7), to where
+ * RFC 3261 18.2.2 and RFC 3581 send responses.
+ */
+void sipd_server_reject(struct sipd *sd, osip_message_t *req, int code,
+			const char *why, const char *from, int fromport);
+/*
+ * RFC 3261 12.2.2: an in-dialog request (not ACK or CANCEL) whose CSeq is
+ * lower than the last one from the far end is out of order.  0 (and the
+ * CSeq recorded) or 500, the status to answer it with.
+ */
+int sipd_dialog_cseq_check(struct sipd_leg *l, const osip_message_t *req);
 
 /* media.c: what sipd asks mediad. */
 int sipd_media_open(struct sipd_leg *l, char *err, size_t errlen);

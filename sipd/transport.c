@@ -1,15 +1,16 @@
 /*
- * transport: sipd's one UDP socket.  Datagrams are checked (check.c),
- * parsed into osip events and handed to the matching transaction, to the
- * dialog layer (a 2xx repeated after its transaction ended) or to the
- * server side (a new request).  osip sends through
- * sipd_transport_send_cb().  A response goes where RFC 3261 18.2.2 and
- * RFC 3581 say, worked out from the packet's own source and never from a
- * name or an maddr in the Via (so a forged Via can neither make sipd look
- * up a name nor turn it into a reflector).  A request to a numeric address
- * goes out at once; one to a name goes through resolve.c, which sends it
- * now from its cache or queues it until the lookup ends: nothing here ever
- * waits for DNS.
+ * transport: sipd's one UDP socket.  Datagrams of up to 64 KB are
+ * checked (check.c; a refused request is answered statelessly by
+ * sipd_server_reject() when it can be), parsed into osip events and
+ * handed to the matching transaction, to the dialog layer (a 2xx repeated
+ * after its transaction ended) or to the server side (a new request).
+ * osip sends through sipd_transport_send_cb().  A response goes where RFC
+ * 3261 18.2.2 and RFC 3581 say, worked out from the packet's own source
+ * and never from a name or an maddr in the Via (so a forged Via can
+ * neither make sipd look up a name nor turn it into a reflector).  A
+ * request to a numeric address goes out at once; one to a name goes
+ * through resolve.c, which sends it now from its cache or queues it until
+ * the lookup ends: nothing here ever waits for DNS.
  */
 #include "sipd.h"
 
@@ -240,20 +241,46 @@ transport_via_mark(osip_message_t *req, const char *from, int fromport)
 	}
 }
 
+/*
+ * A datagram check.c refused: a request with enough in it to address an
+ * answer is answered (400, 416, 501, 505, 513); anything else is dropped
+ * with a line saying why.
+ */
+static void
+transport_refused(struct sipd *sd, const char *buf, size_t len,
+		  const struct sipd_verdict *v, const char *from, int fromport)
+{
+	osip_message_t *req;
+	char why[80];
+
+	if (v->code == 0) {
+		log_warnx("transport: dropped a malformed packet from %s:%d "
+			  "(%zu bytes): %s",
+			  from, fromport, len, v->why);
+		return;
+	}
+	req = sipd_packet_salvage(buf, len, why, sizeof(why));
+	if (req == NULL) {
+		log_warnx("transport: dropped a malformed packet from %s:%d "
+			  "(%zu bytes): %s; unanswerable: %s",
+			  from, fromport, len, v->why, why);
+		return;
+	}
+	sipd_server_reject(sd, req, v->code, v->why, from, fromport);
+	osip_message_free(req);
+}
+
 /* One datagram from from:fromport, NUL-terminated at buf[len]. */
 static void
 transport_packet(struct sipd *sd, char *buf, size_t len, const char *from,
 		 int fromport)
 {
-	char err[160];
-	int keepalive;
+	struct sipd_verdict v;
 	osip_event_t *evt;
 
-	if (sipd_packet_check(buf, len, &keepalive, err, sizeof(err)) < 0) {
-		if (!keepalive)
-			log_warnx("transport: dropped a malformed packet from "
-				  "%s:%d (%zu bytes): %s",
-				  from, fromport, len, err);
+	if (sipd_packet_check(buf, len, &v) < 0) {
+		if (!v.keepalive)
+			transport_refused(sd, buf, len, &v, from, fromport);
 		return;
 	}
 	log_debug("transport: received %zu bytes from %s:%d:\n%s", len, from,
@@ -290,7 +317,7 @@ static void
 transport_on_read(struct daemon *d, void *arg, short revents)
 {
 	struct sipd *sd = arg;
-	char buf[SIPD_MAX_PACKET + 1];
+	char buf[SIPD_MAX_PACKET + 2];
 
 	(void)d;
 	(void)revents;
@@ -299,7 +326,9 @@ transport_on_read(struct daemon *d, void *arg, short revents)
 		socklen_t fl = sizeof(from);
 		char host[INET6_ADDRSTRLEN];
 		int port;
-		ssize_t n = recvfrom(sd->fd, buf, SIPD_MAX_PACKET, MSG_TRUNC,
+		/* One byte more than a datagram may carry, so that MSG_TRUNC
+		 * tells a larger one (IPv6 jumbogram) apart. */
+		ssize_t n = recvfrom(sd->fd, buf, SIPD_MAX_PACKET + 1, MSG_TRUNC,
 				     (struct sockaddr *)&from, &fl);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -326,7 +355,7 @@ sipd_transport_open(struct sipd *sd, const char *listen, char *err,
 {
 	struct addrinfo hints = {0}, *res = NULL;
 	char host[64], portstr[16];
-	int port, r, one = 1;
+	int port, r;
 
 	if (sipd_hostport_parse(listen, host, sizeof(host), &port) < 0) {
 		snprintf(err, errlen,
@@ -350,11 +379,15 @@ sipd_transport_open(struct sipd *sd, const char *listen, char *err,
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		goto out;
 	}
-	setsockopt(sd->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* No SO_REUSEADDR: a second sipd on the same address must fail
+	 * here, not share the port and lose half the datagrams. */
 	if (bind(sd->fd, res->ai_addr, res->ai_addrlen) < 0) {
 		r = -errno;
-		snprintf(err, errlen, "cannot bind UDP %s: %s", listen,
-			 strerror(errno));
+		snprintf(err, errlen, "cannot bind UDP %s port %d: %s%s", host,
+			 port, strerror(errno),
+			 errno == EADDRINUSE ? " (is another sipd or SIP "
+					       "agent running?)"
+					     : "");
 		goto out;
 	}
 	sd->boundlen = sizeof(sd->bound);

@@ -45,6 +45,7 @@ leg_free(struct sipd_leg *l)
 			       (void (*)(void *))osip_route_free);
 	osip_message_free(l->invite);
 	osip_message_free(l->ack);
+	free(l->auth);
 	free(l);
 }
 
@@ -225,6 +226,7 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 	if (leg_user_agent(l)[0])
 		osip_message_set_header(m, "User-Agent", leg_user_agent(l));
 	osip_message_set_content_length(m, "0");
+	sipd_trunk_request(l->sd, m, l->uri, l->local_tag, l->remote_tag != NULL);
 	return m;
 fail:
 	log_warnx("dialog: %s/%s: cannot build %s", l->call_id, l->leg, method);
@@ -432,7 +434,7 @@ sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 	  const char *uri, char *err, size_t errlen)
 {
 	struct sipd_leg *l;
-	char id[25];
+	char id[25], ub[SIPD_URI_MAX];
 
 	if (call_id == NULL || *call_id == '\0' ||
 	    strlen(call_id) >= MSG_CALL_ID_MAX) {
@@ -444,6 +446,9 @@ sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 			 "dial: leg must be \"company\" or \"user\"");
 		return -EINVAL;
 	}
+	if (sipd_trunk_dial_uri(sd, uri, ub, sizeof(ub), err, errlen) < 0)
+		return -EINVAL;
+	uri = ub; /* a number becomes sip:NUMBER@trunk */
 	if (sipd_uri_check(uri, err, errlen) < 0)
 		return -EINVAL;
 	for (l = sd->legs; l; l = l->next)
@@ -783,6 +788,8 @@ static void
 cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 {
 	struct sipd_leg *l = tr_leg(tr);
+	char err[300];
+	int r;
 
 	if (l == NULL || m == NULL)
 		return;
@@ -795,11 +802,19 @@ cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 		leg_answered(l, m);
 		break;
 	default:
-		log_info("dialog: %s/%s: %d %s", l->call_id, l->leg,
+		/* A 401/407 from the trunk: answered in a new INVITE. */
+		r = sipd_auth_retry(l, tr, m, err, sizeof(err));
+		if (r == 0)
+			break;
+		log_info("dialog: %s/%s: %d %s%s%s", l->call_id, l->leg,
 			 m->status_code,
-			 m->reason_phrase ? m->reason_phrase : "");
+			 m->reason_phrase ? m->reason_phrase : "",
+			 r != -ENOENT ? ": " : "", r != -ENOENT ? err : "");
 		leg_final_failure(l, m->status_code,
-				  m->reason_phrase ? m->reason_phrase : "");
+				  r == -EACCES ? "authentication rejected"
+				  : r != -ENOENT ? err
+				  : m->reason_phrase ? m->reason_phrase
+						     : "");
 		break;
 	}
 }
@@ -809,9 +824,13 @@ cb_nict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 {
 	struct sipd_leg *l = tr_leg(tr);
 
+	char err[300];
+
 	(void)type;
 	if (l == NULL || m == NULL || m->status_code < 200)
 		return;
+	if (sipd_auth_retry(l, tr, m, err, sizeof(err)) == 0)
+		return; /* a challenged BYE, re-sent with credentials */
 	if (tr->orig_request && MSG_IS_BYE(tr->orig_request) &&
 	    l->state == SIPD_LEG_BYE_SENT) {
 		leg_report(l, MSG_call_ended, 0, "local",

@@ -85,12 +85,19 @@ sipd_init(struct daemon *d, void *state)
 	osip_set_application_context(sd->osip, sd);
 	osip_set_cb_send_message(sd->osip, sipd_transport_send_cb);
 	sipd_dialog_set_callbacks(sd->osip);
+	sipd_trunk_set_callbacks(sd);
+	if (sipd_trunk_load(sd, daemon_conf(d), err, sizeof(err)) < 0) {
+		log_warnx("trunk: %s", err);
+		return -EINVAL;
+	}
 	if (sipd_transport_open(sd, daemon_conf(d)->sip_listen, err,
 				sizeof(err)) < 0) {
 		log_warnx("transport: %s", err);
 		return -EADDRNOTAVAIL;
 	}
 	sd->tick = daemon_timer_add(d, SIPD_TICK_MS, sipd_tick_cb, sd);
+	sipd_register_start(sd);
+	sipd_trunk_keepalive_start(sd);
 	return sd->tick > 0 ? 0 : (int)sd->tick;
 }
 
@@ -146,15 +153,29 @@ sipd_status(struct daemon *d, void *state, json_object *reply)
 	json_object_object_add(reply, "port", json_object_new_int(sd->port));
 	sipd_legs_status(sd, legs);
 	json_object_object_add(reply, "legs", legs);
+	sipd_register_status(sd, reply);
 }
 
 static void
 sipd_reload(struct daemon *d, void *state, const struct conf *old)
 {
-	(void)state;
-	if (strcmp(old->sip_listen, daemon_conf(d)->sip_listen) != 0)
+	struct sipd *sd = state;
+	const struct conf *c = daemon_conf(d);
+	char err[300];
+
+	if (strcmp(old->sip_listen, c->sip_listen) != 0)
 		log_notice("reload: [sip] listen changed; it takes effect on "
 			   "restart");
+	/* The password may have been rotated; a bad one keeps the old. */
+	if (sipd_trunk_load(sd, c, err, sizeof(err)) < 0)
+		log_warnx("reload: %s; keeping the trunk password and domain "
+			  "read before",
+			  err);
+	if (strcmp(old->trunk_proxy, c->trunk_proxy) != 0 ||
+	    old->trunk_register != c->trunk_register ||
+	    strcmp(old->trunk_username, c->trunk_username) != 0)
+		log_notice("reload: [trunk] proxy, username or register "
+			   "changed; the registration follows on restart");
 }
 
 static void
@@ -163,7 +184,9 @@ sipd_fini(struct daemon *d, void *state)
 	struct sipd *sd = state;
 
 	(void)d;
+	sipd_trunk_keepalive_stop(sd);
 	sipd_legs_shutdown(sd);
+	sipd_register_stop(sd, SIPD_UNREGISTER_WAIT_MS);
 	sipd_transport_close(sd);
 	while (sd->legs) {
 		struct sipd_leg *l = sd->legs;
@@ -191,6 +214,7 @@ sipd_fini(struct daemon *d, void *state)
 	}
 	osip_release(sd->osip);
 	sd->osip = NULL;
+	sipd_trunk_free(sd);
 }
 
 int

@@ -179,14 +179,20 @@ sipd_trunk_match(struct sipd *sd, const char *uri)
 	return strcasecmp(h1, h2) == 0 && p1 == p2;
 }
 
-/* "Display" <sip:user@domain>;tag=TAG into buf. */
+/*
+ * "Display" <sip:user@domain>;tag=TAG into buf; user is the given one (a
+ * REGISTER's address of record), else [trunk] from_number, else username.
+ */
 static void
-trunk_from(struct sipd *sd, const char *tag, char *buf, size_t len)
+trunk_from(struct sipd *sd, const char *user, const char *tag, char *buf,
+	   size_t len)
 {
 	const struct conf *c = daemon_conf(sd->d);
-	const char *user = c->trunk_from_number[0] ? c->trunk_from_number
-			   : c->trunk_username[0]  ? c->trunk_username
-						   : c->sip_contact_user;
+
+	if (user == NULL || *user == '\0')
+		user = c->trunk_from_number[0] ? c->trunk_from_number
+		       : c->trunk_username[0]  ? c->trunk_username
+					       : c->sip_contact_user;
 
 	if (c->trunk_display_name[0])
 		snprintf(buf, len, "\"%s\" <sip:%s@%s>;tag=%s",
@@ -216,7 +222,7 @@ sipd_trunk_request(struct sipd *sd, osip_message_t *m, const char *uri,
 
 	if (m == NULL || !sipd_trunk_match(sd, uri))
 		return;
-	trunk_from(sd, tag, buf, sizeof(buf));
+	trunk_from(sd, NULL, tag, buf, sizeof(buf));
 	osip_from_free(m->from);
 	m->from = NULL;
 	if (osip_message_set_from(m, buf) != 0)
@@ -274,7 +280,7 @@ sipd_trunk_request_new(struct sipd *sd, const char *method,
 	if (sipd_transport_local_ip(sd, host, ip, sizeof(ip)) < 0 ||
 	    sipd_add_via(m, ip, sd->port) < 0)
 		goto fail;
-	trunk_from(sd, from_tag, buf, sizeof(buf));
+	trunk_from(sd, to_user, from_tag, buf, sizeof(buf));
 	if (osip_message_set_from(m, buf) != 0)
 		goto fail;
 	if (to_user)

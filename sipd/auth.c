@@ -472,6 +472,11 @@ sipd_auth_retry(struct sipd_leg *l, osip_transaction_t *tr,
 		r = -EINVAL;
 		goto fail;
 	}
+	/* A request that carried no answer of ours starts afresh: only a
+	 * challenge to our answer can mean the answer was refused. */
+	if (osip_list_size(&orig->authorizations) <= 0 &&
+	    osip_list_size(&orig->proxy_authorizations) <= 0)
+		sipd_auth_accepted(l->auth);
 	sipd_trunk_cred(sd, &cred);
 	r = sipd_auth_answer(l->auth, &cred, resp, req, err, errlen);
 	if (r < 0)

@@ -4,8 +4,9 @@
 # SHA-256 (kamailio 5.6's auth "algorithm"): sipd registers (the
 # registration event, kamailio's location table), dials an E.164 number
 # through the trunk (kamailio challenges the INVITE with 407, sipd answers),
-# the call reaches a sipp UAS behind kamailio and is hung up; on a clean
-# stop sipd removes its binding.  The password appears in no log or event.
+# the call reaches a sipp UAS behind kamailio and is hung up; holdctl
+# status shows the registration; on a clean stop sipd removes its binding.
+# The password appears in no log or event.
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/kamailio.sh"
@@ -13,6 +14,8 @@ set -u
 need "$HS_BUILD/sipd" "sipd not built"
 need "$HS_BUILD/hsbus" "hsbus not built"
 need "$HS_BUILD/mediad" "mediad not built"
+need "$HS_BUILD/apid" "apid not built"
+need "$HS_BUILD/holdctl" "holdctl not built"
 need sipp "sipp not installed"
 need kamailio "kamailio not installed (tests/deps.sh)"
 need kamcmd "kamcmd not installed (tests/deps.sh)"
@@ -32,6 +35,7 @@ run_alg() { # MD5 or SHA-256
 	# subscriber is connected before the first REGISTER gets an answer
 	# (sipd retransmits it until then).
 	KAM_PORT=$(free_port) || fail "no free port"
+	API=$(free_port) || fail "no free port"
 	printf '%s\n' "$PW" >"$T/trunk.pw"
 	chmod 600 "$T/trunk.pw"
 	cat >>"$CONF" <<CONF
@@ -45,6 +49,8 @@ register = yes
 expires = 120
 realm = trunk.test
 keepalive_s = 1
+[api]
+listen = 127.0.0.1:$API
 CONF
 	start mediad
 	"$HS_BUILD/hsbus" -f "$CONF" sub sipd >"$T/events.jsonl" 2>"$T/sub.log" &
@@ -70,6 +76,12 @@ CONF
 	st=$(bus_req sipd '{"cmd":"status"}') || fail "status failed"
 	[ "$(echo "$st" | jq -r .registration.state)" = registered ] ||
 		fail "$alg: status does not say registered: $st"
+	# holdctl status shows it too (through apid's /api/health).
+	start apid
+	"$HS_BUILD/holdctl" --api "http://127.0.0.1:$API" status >"$T/holdctl.out" 2>&1 ||
+		fail "$alg: holdctl status failed: $(cat "$T/holdctl.out")"
+	grep -q "^trunk: registered with sip:127.0.0.1:$KAM_PORT ([0-9]* s left)" "$T/holdctl.out" ||
+		fail "$alg: holdctl status does not show the registration: $(cat "$T/holdctl.out")"
 
 	# A call through the trunk to an E.164 number.
 	sipp -sf "$HS_TOP/tests/sip/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 1 \

@@ -32,7 +32,7 @@ trunk_password_read(const char *path, char **out, char *err, size_t errlen)
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "[trunk] password_file %s: %s", path,
 			 strerror(errno));

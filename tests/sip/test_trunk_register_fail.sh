@@ -53,15 +53,17 @@ grep -q "\[trunk\] transport: 'tls' is not supported yet (only udp)" "$T/tls.log
 	fail "unclear error for transport = tls: $(cat "$T/tls.log")"
 
 # --- 3. a wrong password --------------------------------------------------
+write_conf # fresh ports, chosen just before they are bound
 {
-	cat "$T/base.conf"
+	cat "$CONF"
 	echo "[trunk]"
 	echo "proxy = sip:127.0.0.1:$KAM_PORT"
 	echo "username = alice"
 	echo "password_env = HS_TEST_TRUNK_PW"
 	echo "register = yes"
 	echo "keepalive_s = 0"
-} >"$CONF"
+} >"$T/wrong.conf"
+CONF=$T/wrong.conf
 subscribe
 HS_TEST_TRUNK_PW=$WRONG
 export HS_TEST_TRUNK_PW

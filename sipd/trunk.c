@@ -515,16 +515,16 @@ static void
 trunk_ka_cb(struct daemon *d, void *arg)
 {
 	struct sipd *sd = arg;
-	char id[25], tag[17];
+	char hex[25], id[64], tag[17];
 	long every = daemon_conf(d)->trunk_keepalive_s;
 
 	sd->trunk.ka_timer = 0;
 	if (every <= 0 || sd->trunk.domain[0] == '\0')
 		return;
 	if (sd->trunk.ka_tr == NULL) {
-		sipd_random_hex(id, 24);
+		sipd_random_hex(hex, 24);
 		sipd_random_hex(tag, 16);
-		strcat(id, "@holdslayer");
+		snprintf(id, sizeof(id), "%s@holdslayer", hex);
 		sipd_trunk_send(sd,
 				sipd_trunk_request_new(sd, "OPTIONS", NULL, id,
 						       tag, 1),

@@ -512,6 +512,31 @@ hc_print_call(json_object *c)
 	}
 }
 
+/* One line on the trunk registration when sipd has one ("" if off). */
+static void
+hc_print_registration(struct hc *h)
+{
+	json_object *health = NULL, *reg;
+	const char *st, *reason;
+
+	if (hc_request(h, "GET", "/api/health", NULL, &health) != 200 ||
+	    !json_object_object_get_ex(health, "registration", &reg) ||
+	    (st = hc_str(reg, "state")) == NULL || strcmp(st, "off") == 0)
+		goto out;
+	reason = hc_str(reg, "reason");
+	if (strcmp(st, "registered") == 0)
+		printf("trunk: registered with %s (%d s left)\n",
+		       hc_str(reg, "registrar") ? hc_str(reg, "registrar") : "?",
+		       json_object_get_int(json_object_object_get(reg,
+								  "expires")));
+	else
+		printf("trunk: %s with %s%s%s\n", st,
+		       hc_str(reg, "registrar") ? hc_str(reg, "registrar") : "?",
+		       reason ? ": " : "", reason ? reason : "");
+out:
+	json_object_put(health);
+}
+
 static int
 cmd_status(struct hc *h, const char *id)
 {
@@ -538,6 +563,7 @@ cmd_status(struct hc *h, const char *id)
 		hc_print_call(reply);
 	} else if (json_object_is_type(reply, json_type_array)) {
 		size_t n = json_object_array_length(reply);
+		hc_print_registration(h);
 		if (n == 0)
 			printf("no calls\n");
 		else

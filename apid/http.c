@@ -452,6 +452,23 @@ http_health(struct mg_connection *conn, struct apid *a)
 			       json_object_new_string(all ? "ok" : "degraded"));
 	json_object_object_add(o, "daemons", ds);
 	json_object_object_add(o, "subscribed", sub);
+	/* The trunk registration, as sipd's status reports it. */
+	if (json_object_object_get_ex(ds, "sipd", NULL) &&
+	    strcmp(json_object_get_string(
+		       json_object_object_get(ds, "sipd")),
+		   "ok") == 0) {
+		json_object *req = json_object_new_object(), *reply = NULL, *reg;
+		char err[256];
+		json_object_object_add(req, "cmd",
+				       json_object_new_string("status"));
+		if (bus_call(a->zctx, a->wconf, "sipd", req, 0, &reply, err,
+			     sizeof(err)) == 0 &&
+		    json_object_object_get_ex(reply, "registration", &reg))
+			json_object_object_add(o, "registration",
+					       json_object_get(reg));
+		json_object_put(req);
+		json_object_put(reply);
+	}
 	return http_reply(conn, 200, o);
 }
 

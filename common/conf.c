@@ -264,6 +264,96 @@ conf_derive(struct conf *c)
 	return r ? -ENOMEM : 0;
 }
 
+/* Characters that could end a header line or a quoted display name. */
+static int
+conf_header_safe(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < ' ' || *p == 0x7f || *p == '"' || *p == '\\')
+			return 0;
+	return 1;
+}
+
+/*
+ * [trunk]: only UDP is spoken yet; registering needs somewhere to register,
+ * a name and a password source.  The password itself is read by sipd alone
+ * (sipd/trunk.c), never by this shared loader.
+ */
+static int
+conf_check_trunk(const struct conf *c, const char *file, char *err,
+		 size_t errlen)
+{
+	const char *t = c->trunk_transport;
+	const char *why = NULL, *key = NULL;
+
+	if (strcasecmp(t, "tcp") == 0 || strcasecmp(t, "tls") == 0) {
+		snprintf(err, errlen,
+			 "%s: [trunk] transport: '%s' is not supported yet "
+			 "(only udp)",
+			 file, t);
+		return -EINVAL;
+	}
+	if (strcasecmp(t, "udp") != 0) {
+		snprintf(err, errlen,
+			 "%s: [trunk] transport: '%s' is not udp, tcp or tls",
+			 file, t);
+		return -EINVAL;
+	}
+	if (c->trunk_outbound_proxy[0] &&
+	    strncmp(c->trunk_outbound_proxy, "sip:", 4) != 0) {
+		snprintf(err, errlen,
+			 "%s: [trunk] outbound_proxy: '%s' is not a sip: URI",
+			 file, c->trunk_outbound_proxy);
+		return -EINVAL;
+	}
+	if (c->trunk_password_file[0] && c->trunk_password_env[0]) {
+		snprintf(err, errlen,
+			 "%s: [trunk] password_file and password_env are both "
+			 "set; keep one",
+			 file);
+		return -EINVAL;
+	}
+	for (const char *p = c->trunk_from_number; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p == '+' && p == c->trunk_from_number))) {
+			snprintf(err, errlen,
+				 "%s: [trunk] from_number: '%s' is not digits "
+				 "with an optional leading '+'",
+				 file, c->trunk_from_number);
+			return -EINVAL;
+		}
+	if (!conf_header_safe(c->trunk_display_name))
+		key = "display_name";
+	else if (!conf_header_safe(c->trunk_username) ||
+		 strpbrk(c->trunk_username, " @:;<>") != NULL)
+		key = "username";
+	else if (!conf_header_safe(c->trunk_auth_username))
+		key = "auth_username";
+	else if (!conf_header_safe(c->trunk_realm))
+		key = "realm";
+	if (key != NULL) {
+		snprintf(err, errlen,
+			 "%s: [trunk] %s: contains a character that cannot go "
+			 "in a SIP header",
+			 file, key);
+		return -EINVAL;
+	}
+	if (c->trunk_register) {
+		if (c->trunk_proxy[0] == '\0')
+			why = "needs [trunk] proxy (the registrar)";
+		else if (c->trunk_username[0] == '\0')
+			why = "needs [trunk] username";
+		else if (c->trunk_password_file[0] == '\0' &&
+			 c->trunk_password_env[0] == '\0')
+			why = "needs [trunk] password_file or password_env";
+		if (why) {
+			snprintf(err, errlen, "%s: [trunk] register = yes %s",
+				 file, why);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 conf_check(const struct conf *c, const char *file, char *err, size_t errlen)
 {
@@ -300,7 +390,7 @@ conf_check(const struct conf *c, const char *file, char *err, size_t errlen)
 			 file, c->trunk_proxy);
 		return -EINVAL;
 	}
-	return 0;
+	return conf_check_trunk(c, file, err, errlen);
 }
 
 int

@@ -31,6 +31,18 @@
 	X(sip, invite_timeout_s, INT, sip_invite_timeout_s, "60", 1, 600)       \
 	X(sip, dns_servers, STR, sip_dns_servers, "", 0, 0)                     \
 	X(trunk, proxy, STR, trunk_proxy, "", 0, 0)                             \
+	X(trunk, username, STR, trunk_username, "", 0, 0)                       \
+	X(trunk, auth_username, STR, trunk_auth_username, "", 0, 0)             \
+	X(trunk, password_file, STR, trunk_password_file, "", 0, 0)             \
+	X(trunk, password_env, STR, trunk_password_env, "", 0, 0)               \
+	X(trunk, realm, STR, trunk_realm, "", 0, 0)                             \
+	X(trunk, display_name, STR, trunk_display_name, "", 0, 0)               \
+	X(trunk, from_number, STR, trunk_from_number, "", 0, 0)                 \
+	X(trunk, outbound_proxy, STR, trunk_outbound_proxy, "", 0, 0)           \
+	X(trunk, transport, STR, trunk_transport, "udp", 0, 0)                  \
+	X(trunk, register, BOOL, trunk_register, "no", 0, 0)                    \
+	X(trunk, expires, INT, trunk_expires, "3600", 60, 86400)                \
+	X(trunk, keepalive_s, INT, trunk_keepalive_s, "30", 0, 3600)            \
 	X(media, rtp_addr, STR, rtp_addr, "127.0.0.1", 0, 0)                    \
 	X(media, rtp_port_min, INT, rtp_port_min, "16384", 1024, 65534)         \
 	X(media, rtp_port_max, INT, rtp_port_max, "32766", 1025, 65535)         \

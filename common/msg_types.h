@@ -27,6 +27,7 @@
 	X(hold_eta, "classifyd")                                               \
 	X(recording_started, "mediad")                                         \
 	X(recording_stopped, "mediad")                                         \
+	X(registration, "sipd")                                                \
 	/* internal: */                                                        \
 	X(call_state, "ivrd")                                                  \
 	X(dtmf_received, "mediad")                                             \

@@ -146,6 +146,13 @@ ivrd_number_uri(const struct conf *conf, const char *number, char *out,
 		snprintf(err, errlen, "number '%.64s' has no digits", number);
 		return -EINVAL;
 	}
+	/* E.164: "+" and at most 15 digits. */
+	if (user[0] == '+' && (strlen(user) > 16 || strpbrk(user, "*#"))) {
+		snprintf(err, errlen,
+			 "number '%.64s' is not E.164 ('+' and 1 to 15 digits)",
+			 number);
+		return -EINVAL;
+	}
 	if (p == NULL || *p == '\0') {
 		snprintf(err, errlen,
 			 "no trunk configured: set [trunk] proxy, or give a "

@@ -49,6 +49,7 @@ leg_free(struct sipd_leg *l)
 			       (void (*)(void *))osip_route_free);
 	osip_message_free(l->invite);
 	osip_message_free(l->ack);
+	free(l->auth);
 	free(l);
 }
 
@@ -229,6 +230,7 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 	if (leg_user_agent(l)[0])
 		osip_message_set_header(m, "User-Agent", leg_user_agent(l));
 	osip_message_set_content_length(m, "0");
+	sipd_trunk_request(l->sd, m, l->uri, l->local_tag, l->remote_tag != NULL);
 	return m;
 fail:
 	log_warnx("dialog: %s/%s: cannot build %s", l->call_id, l->leg, method);
@@ -297,8 +299,8 @@ leg_target_hostport(const struct sipd_target *t, char *host, size_t len,
  * and CANCEL go to the address the INVITE was sent to (osip would take the
  * URI's host, a name); other requests follow their Route or URI.
  */
-static int
-leg_send(struct sipd_leg *l, osip_fsm_type_t t, osip_message_t *req)
+int
+sipd_leg_send(struct sipd_leg *l, osip_fsm_type_t t, osip_message_t *req)
 {
 	osip_transaction_t *tr = NULL;
 	char host[80];
@@ -338,7 +340,7 @@ leg_send_cancel(struct sipd_leg *l)
 {
 	leg_timer_clear(l);
 	l->state = SIPD_LEG_CANCELLING;
-	if (leg_send(l, NICT, leg_cancel_request(l)) < 0)
+	if (sipd_leg_send(l, NICT, leg_cancel_request(l)) < 0)
 		log_warnx("dialog: %s/%s: CANCEL not sent", l->call_id, l->leg);
 	l->timer = daemon_timer_add(l->sd->d, SIPD_CANCEL_GUARD_MS,
 				    leg_guard_cb, l);
@@ -351,7 +353,8 @@ leg_send_bye(struct sipd_leg *l)
 
 	leg_timer_clear(l);
 	l->state = SIPD_LEG_BYE_SENT;
-	if (leg_send(l, NICT, leg_request(l, "BYE", target, ++l->cseq)) < 0)
+	if (sipd_leg_send(l, NICT,
+			  leg_request(l, "BYE", target, ++l->cseq)) < 0)
 		log_warnx("dialog: %s/%s: BYE not sent", l->call_id, l->leg);
 	l->timer = daemon_timer_add(l->sd->d, SIPD_CANCEL_GUARD_MS,
 				    leg_guard_cb, l);
@@ -437,7 +440,7 @@ leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (leg_send(l, ICT, inv) < 0) {
+	if (sipd_leg_send(l, ICT, inv) < 0) {
 		snprintf(err, errlen, "cannot start the INVITE transaction");
 		return -1;
 	}
@@ -514,7 +517,7 @@ leg_start_cb(struct daemon *d, void *arg)
 	struct sipd *sd = l->sd;
 	osip_uri_t *u = NULL;
 	osip_uri_param_t *maddr = NULL;
-	const char *host;
+	const char *host, *next;
 	char err[300];
 	int r;
 
@@ -527,10 +530,16 @@ leg_start_cb(struct daemon *d, void *arg)
 		leg_done(l);
 		goto out;
 	}
-	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, l->uri) != 0 ||
+	/* Through the trunk with an outbound proxy, the INVITE goes to the
+	 * proxy first (its Route, RFC 3261 8.1.2). */
+	next = l->uri;
+	if (daemon_conf(sd->d)->trunk_outbound_proxy[0] &&
+	    sipd_trunk_match(sd, l->uri))
+		next = daemon_conf(sd->d)->trunk_outbound_proxy;
+	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, next) != 0 ||
 	    u->host == NULL) {
 		snprintf(err, sizeof(err), "cannot parse the host of %s",
-			 l->uri);
+			 next);
 		leg_report(l, MSG_call_failed, 0, NULL, err);
 		leg_done(l);
 		goto out;
@@ -560,7 +569,7 @@ sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 	  const char *uri, char *err, size_t errlen)
 {
 	struct sipd_leg *l;
-	char id[25];
+	char id[25], ub[SIPD_URI_MAX];
 
 	if (call_id == NULL || *call_id == '\0' ||
 	    strlen(call_id) >= MSG_CALL_ID_MAX) {
@@ -572,6 +581,9 @@ sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 			 "dial: leg must be \"company\" or \"user\"");
 		return -EINVAL;
 	}
+	if (sipd_trunk_dial_uri(sd, uri, ub, sizeof(ub), err, errlen) < 0)
+		return -EINVAL;
+	uri = ub; /* a number becomes sip:NUMBER@trunk */
 	if (sipd_uri_check(uri, err, errlen) < 0)
 		return -EINVAL;
 	for (l = sd->legs; l; l = l->next)
@@ -911,6 +923,8 @@ static void
 cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 {
 	struct sipd_leg *l = tr_leg(tr);
+	char err[300];
+	int r;
 
 	if (l == NULL || m == NULL)
 		return;
@@ -925,14 +939,22 @@ cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 	default:
 		if (tr != l->ict)
 			break; /* an INVITE we already moved on from */
-		log_info("dialog: %s/%s: %d %s", l->call_id, l->leg,
+		/* A 401/407 from the trunk: answered in a new INVITE. */
+		r = sipd_auth_retry(l, tr, m, err, sizeof(err));
+		if (r == 0)
+			break;
+		log_info("dialog: %s/%s: %d %s%s%s", l->call_id, l->leg,
 			 m->status_code,
-			 m->reason_phrase ? m->reason_phrase : "");
+			 m->reason_phrase ? m->reason_phrase : "",
+			 r != -ENOENT ? ": " : "", r != -ENOENT ? err : "");
 		/* RFC 3263 4.3: a 503 means try the next server. */
 		if (m->status_code == 503 && leg_try_next(l, "503"))
 			break;
 		leg_final_failure(l, m->status_code,
-				  m->reason_phrase ? m->reason_phrase : "");
+				  r == -EACCES ? "authentication rejected"
+				  : r != -ENOENT ? err
+				  : m->reason_phrase ? m->reason_phrase
+						     : "");
 		break;
 	}
 }
@@ -942,9 +964,13 @@ cb_nict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 {
 	struct sipd_leg *l = tr_leg(tr);
 
+	char err[300];
+
 	(void)type;
 	if (l == NULL || m == NULL || m->status_code < 200)
 		return;
+	if (sipd_auth_retry(l, tr, m, err, sizeof(err)) == 0)
+		return; /* a challenged BYE, re-sent with credentials */
 	if (tr->orig_request && MSG_IS_BYE(tr->orig_request) &&
 	    l->state == SIPD_LEG_BYE_SENT) {
 		leg_report(l, MSG_call_ended, 0, "local",

@@ -12,3 +12,6 @@ test_sipd_uri_OBJS := sipd/uri.c
 test_sipd_uri_PKGS := libosip2
 test_sipd_check_OBJS := sipd/check.c sipd/message.c
 test_sipd_check_PKGS := libosip2
+test_sipd_auth_OBJS := sipd/auth.c sipd/message.c
+test_sipd_auth_PKGS := libosip2
+test_sipd_auth_LIBS := -Wl,--wrap=sipd_trunk_match,--wrap=sipd_trunk_cred,--wrap=sipd_leg_send

@@ -90,12 +90,19 @@ sipd_init(struct daemon *d, void *state)
 		log_warnx("resolve: %s", err);
 		return -EINVAL;
 	}
+	sipd_trunk_set_callbacks(sd);
+	if (sipd_trunk_load(sd, daemon_conf(d), err, sizeof(err)) < 0) {
+		log_warnx("trunk: %s", err);
+		return -EINVAL;
+	}
 	if (sipd_transport_open(sd, daemon_conf(d)->sip_listen, err,
 				sizeof(err)) < 0) {
 		log_warnx("transport: %s", err);
 		return -EADDRNOTAVAIL;
 	}
 	sd->tick = daemon_timer_add(d, SIPD_TICK_MS, sipd_tick_cb, sd);
+	sipd_register_start(sd);
+	sipd_trunk_keepalive_start(sd);
 	return sd->tick > 0 ? 0 : (int)sd->tick;
 }
 
@@ -151,14 +158,16 @@ sipd_status(struct daemon *d, void *state, json_object *reply)
 	json_object_object_add(reply, "port", json_object_new_int(sd->port));
 	sipd_legs_status(sd, legs);
 	json_object_object_add(reply, "legs", legs);
+	sipd_register_status(sd, reply);
 }
 
 static void
 sipd_reload(struct daemon *d, void *state, const struct conf *old)
 {
 	struct sipd *sd = state;
-	const char *dns = daemon_conf(d)->sip_dns_servers;
-	char err[256];
+	const struct conf *c = daemon_conf(d);
+	const char *dns = c->sip_dns_servers;
+	char err[300];
 
 	if (strcmp(old->sip_dns_servers, dns) != 0 && dns[0] == '\0')
 		log_notice("reload: [sip] dns_servers emptied; the servers of "
@@ -166,9 +175,19 @@ sipd_reload(struct daemon *d, void *state, const struct conf *old)
 	else if (strcmp(old->sip_dns_servers, dns) != 0 &&
 		 sipd_resolve_servers(sd, dns, err, sizeof(err)) < 0)
 		log_warnx("reload: %s; the old DNS servers stay", err);
-	if (strcmp(old->sip_listen, daemon_conf(d)->sip_listen) != 0)
+	if (strcmp(old->sip_listen, c->sip_listen) != 0)
 		log_notice("reload: [sip] listen changed; it takes effect on "
 			   "restart");
+	/* The password may have been rotated; a bad one keeps the old. */
+	if (sipd_trunk_load(sd, c, err, sizeof(err)) < 0)
+		log_warnx("reload: %s; keeping the trunk password and domain "
+			  "read before",
+			  err);
+	if (strcmp(old->trunk_proxy, c->trunk_proxy) != 0 ||
+	    old->trunk_register != c->trunk_register ||
+	    strcmp(old->trunk_username, c->trunk_username) != 0)
+		log_notice("reload: [trunk] proxy, username or register "
+			   "changed; the registration follows on restart");
 }
 
 static void
@@ -177,7 +196,9 @@ sipd_fini(struct daemon *d, void *state)
 	struct sipd *sd = state;
 
 	(void)d;
+	sipd_trunk_keepalive_stop(sd);
 	sipd_legs_shutdown(sd);
+	sipd_register_stop(sd, SIPD_UNREGISTER_WAIT_MS);
 	sipd_transport_close(sd);
 	while (sd->legs) {
 		struct sipd_leg *l = sd->legs;
@@ -206,6 +227,7 @@ sipd_fini(struct daemon *d, void *state)
 	osip_release(sd->osip);
 	sd->osip = NULL;
 	sipd_resolve_fini(sd);
+	sipd_trunk_free(sd);
 }
 
 int

@@ -41,6 +41,7 @@
  * whose Require names anything else gets 420 (RFC 3261 8.2.2.3).
  */
 #define SIPD_SUPPORTED ""
+#define SIPD_UNREGISTER_WAIT_MS 2000 /* on stop: wait this for the answer */
 #define SIPD_URI_MAX 512
 #define SIPD_TARGETS_MAX 16 /* addresses one lookup yields, in order */
 
@@ -95,6 +96,77 @@ struct sipd_leg {
 	osip_transaction_t *ict; /* the INVITE transaction to targets.t[target] */
 	char rtp_addr[64];
 	int rtp_port;
+	struct sipd_auth *auth; /* digest state once challenged (auth.c) */
+};
+
+/*
+ * A transaction sipd starts outside any call leg (REGISTER, OPTIONS) has
+ * one of these as its owner: trunk.c routes its events here instead of to
+ * the dialog layer.
+ */
+struct sipd_nict_owner {
+	/* A response (1xx too); m is borrowed for the call. */
+	void (*response)(void *arg, osip_transaction_t *tr, osip_message_t *m);
+	/* Timer F or a transport error: no final answer will come. */
+	void (*failed)(void *arg, osip_transaction_t *tr, const char *why);
+	/* The transaction is about to be freed. */
+	void (*killed)(void *arg, osip_transaction_t *tr);
+	void *arg;
+};
+
+enum sipd_reg_state {
+	SIPD_REG_OFF,	      /* [trunk] register = no */
+	SIPD_REG_REGISTERING, /* first REGISTER on its way */
+	SIPD_REG_REGISTERED,
+	SIPD_REG_FAILED,      /* waiting to retry */
+	SIPD_REG_UNREGISTERED, /* after a clean stop */
+};
+
+/* Digest state of one requester between challenges (auth.c). */
+struct sipd_auth {
+	char realm[128]; /* realm of the last answer */
+	char nonce[256]; /* its nonce */
+	unsigned nc;	 /* nonce count used with that nonce */
+	int answered;	 /* the last request carried our answer */
+	int rounds;	 /* challenges answered since the last success */
+};
+
+/* The registration with [trunk] proxy (register.c). */
+struct sipd_reg {
+	enum sipd_reg_state state;
+	char call_id[64]; /* one Call-ID and From tag for every REGISTER */
+	char from_tag[24];
+	int cseq;
+	int requested;	  /* Expires asked for in the current REGISTER */
+	int granted;	  /* seconds the registrar granted */
+	int64_t until_ms; /* monotonic end of the binding */
+	int failures;	  /* in a row, for the backoff */
+	char reason[160]; /* last failure, for status and events */
+	struct sipd_auth auth;
+	osip_transaction_t *tr; /* the REGISTER in flight */
+	int64_t timer;
+	int unregistering;
+	struct sipd_nict_owner owner;
+};
+
+/* The [trunk] as sipd uses it (trunk.c). */
+struct sipd_trunk {
+	char *password;	  /* owned, wiped when freed; NULL when none */
+	char domain[256]; /* host[:port] of [trunk] proxy; "" when none */
+	int reachable;	  /* OPTIONS keepalive: -1 unknown, 0 or 1 */
+	osip_transaction_t *ka_tr;
+	int64_t ka_timer;
+	struct sipd_nict_owner ka_owner;
+	/* Transactions started by sipd_trunk_send, with their owners. */
+	struct {
+		osip_transaction_t *tr;
+		struct sipd_nict_owner *o;
+	} owned[8];
+	/* The dialog layer's callbacks, called for transactions of legs. */
+	osip_message_cb_t chain_msg[OSIP_MESSAGE_CALLBACK_COUNT];
+	osip_kill_transaction_cb_t chain_kill[OSIP_KILL_CALLBACK_COUNT];
+	osip_transport_error_cb_t
+	    chain_tperr[OSIP_TRANSPORT_ERROR_CALLBACK_COUNT];
 };
 
 struct sipd_resolver; /* resolve.c */
@@ -112,6 +184,8 @@ struct sipd {
 	struct sipd_resolver *resolver;
 	osip_list_t garbage;	/* killed transactions, freed after a turn */
 	int64_t tick;
+	struct sipd_trunk trunk;
+	struct sipd_reg reg;
 };
 
 /* sipd.c */
@@ -205,6 +279,14 @@ int sipd_call_id_match(const osip_call_id_t *c, const char *full);
 int sipd_add_via(osip_message_t *m, const char *ip, int port);
 
 /* dialog.c: the call legs. */
+/*
+ * Starts a transaction of type t for req (consumed) of leg l: an INVITE
+ * or CANCEL goes to the address chosen for the leg's INVITE (the INVITE's
+ * transaction becomes l->ict), other requests follow their Route or URI.
+ * 0 or a negative errno.
+ */
+int sipd_leg_send(struct sipd_leg *l, osip_fsm_type_t t,
+		  osip_message_t *req);
 int sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 	      const char *uri, char *err, size_t errlen);
 int sipd_hangup(struct sipd *sd, const char *call_id, const char *leg);
@@ -220,6 +302,115 @@ void sipd_legs_status(const struct sipd *sd, json_object *arr);
 void sipd_legs_sweep(struct sipd *sd);
 void sipd_legs_shutdown(struct sipd *sd);
 void sipd_dialog_set_callbacks(osip_t *osip);
+
+/* auth.c: digest authentication. */
+enum sipd_auth_alg {
+	SIPD_AUTH_MD5,
+	SIPD_AUTH_MD5_SESS,
+	SIPD_AUTH_SHA256,
+	SIPD_AUTH_SHA256_SESS,
+};
+struct sipd_auth_challenge {
+	int proxy; /* Proxy-Authenticate (407) rather than WWW- (401) */
+	enum sipd_auth_alg alg;
+	int qop_auth; /* qop=auth offered; else the RFC 2069 form */
+	int stale;
+	int has_opaque;
+	char realm[128], nonce[256], opaque[256]; /* unquoted */
+};
+/* What a requester authenticates with (borrowed strings). */
+struct sipd_cred {
+	const char *username; /* the authentication user name */
+	const char *password;
+	const char *realm; /* answer only this realm; NULL or "": any */
+};
+const char *sipd_auth_alg_name(enum sipd_auth_alg alg);
+/*
+ * The digest response (lower-case hex, out at least 65 bytes) of RFC 7616
+ * section 3.4.1; qop NULL for the legacy form.  0 or a negative errno.
+ */
+int sipd_auth_response(enum sipd_auth_alg alg, const char *user,
+		       const char *realm, const char *password,
+		       const char *method, const char *uri, const char *nonce,
+		       const char *nc, const char *cnonce, const char *qop,
+		       char *out, size_t outlen);
+/*
+ * The strongest challenge of resp sipd can answer, restricted to realm_only
+ * when that is set.  0, or -ENOTSUP with why in err.
+ */
+int sipd_auth_challenge_pick(const osip_message_t *resp,
+			     const char *realm_only,
+			     struct sipd_auth_challenge *out, char *err,
+			     size_t errlen);
+/*
+ * Answers resp's challenge in req (the request to re-send: its method and
+ * request URI are read, its CSeq is the caller's), replacing credentials of
+ * the same kind.  0; -EACCES when the challenge means our last answer was
+ * refused; -ENOTSUP, -ENOKEY (no credentials) or -EINVAL otherwise.  err
+ * never holds the password.
+ */
+int sipd_auth_answer(struct sipd_auth *st, const struct sipd_cred *cred,
+		     const osip_message_t *resp, osip_message_t *req,
+		     char *err, size_t errlen);
+/* The request was accepted: the next challenge is answered afresh. */
+void sipd_auth_accepted(struct sipd_auth *st);
+/*
+ * Called by the dialog layer with a final response to a leg's INVITE or
+ * BYE.  For a 401/407 from the trunk it re-sends the request with
+ * credentials and a new CSeq in a new transaction (the old one no longer
+ * points at the leg) and returns 0.  -EACCES (rejected), -ENOKEY or
+ * -ENOTSUP with why in err when the challenge cannot be answered; -ENOENT
+ * when resp is no challenge to answer.
+ */
+int sipd_auth_retry(struct sipd_leg *l, osip_transaction_t *tr,
+		    osip_message_t *resp, char *err, size_t errlen);
+
+/* trunk.c: the [trunk]: credentials, identity, keepalive, NICT routing. */
+/* Reads the password and the domain; -EINVAL with why in err. */
+int sipd_trunk_load(struct sipd *sd, const struct conf *c, char *err,
+		    size_t errlen);
+void sipd_trunk_free(struct sipd *sd);
+/* The credentials for a challenge from the trunk (borrowed). */
+void sipd_trunk_cred(struct sipd *sd, struct sipd_cred *out);
+/* 1 if uri is on the trunk's domain (host and port), else 0. */
+int sipd_trunk_match(struct sipd *sd, const char *uri);
+/*
+ * Dresses a leg's request to the trunk: the From of [trunk] (display name,
+ * number, domain; tag kept) and, outside a dialog, a Route to the outbound
+ * proxy.  Does nothing for other destinations.
+ */
+void sipd_trunk_request(struct sipd *sd, osip_message_t *m, const char *uri,
+			const char *tag, int in_dialog);
+/*
+ * What to dial for a dial request's "uri": a sip: URI as it is, a number
+ * (E.164 "+..." or national digits) as sip:NUMBER@trunk-domain.  0 with
+ * out filled, or -EINVAL with why in err.
+ */
+int sipd_trunk_dial_uri(struct sipd *sd, const char *in, char *out,
+			size_t outlen, char *err, size_t errlen);
+/* Routes REGISTER/OPTIONS transactions; call after the dialog's. */
+void sipd_trunk_set_callbacks(struct sipd *sd);
+/* Starts a NICT for req (consumed) owned by o; *out may be NULL. */
+int sipd_trunk_send(struct sipd *sd, osip_message_t *req,
+		    struct sipd_nict_owner *o, osip_transaction_t **out);
+/* Its owner no longer hears of tr (the dialog layer's callbacks do). */
+void sipd_trunk_disown(struct sipd *sd, osip_transaction_t *tr);
+/* A request outside any dialog to the trunk (REGISTER, OPTIONS). */
+osip_message_t *sipd_trunk_request_new(struct sipd *sd, const char *method,
+				       const char *to_user, const char *call_id,
+				       const char *from_tag, int cseq);
+void sipd_trunk_keepalive_start(struct sipd *sd);
+void sipd_trunk_keepalive_stop(struct sipd *sd);
+
+/* register.c: the registration with the trunk. */
+/* The trunk's name was resolved (err NULL) or not: the REGISTER waiting
+ * for it is sent now, or the registration fails with err. */
+void sipd_register_resolved(struct sipd *sd, const char *err);
+void sipd_register_start(struct sipd *sd);
+/* Unregisters (Expires: 0), waiting at most wait_ms for the answer. */
+void sipd_register_stop(struct sipd *sd, int wait_ms);
+/* Adds "registration": {state, registrar, expires, reason} to reply. */
+void sipd_register_status(struct sipd *sd, json_object *reply);
 
 /* server.c: incoming requests. */
 void sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
@@ -272,5 +463,18 @@ int sipd_sdp_answer_parse(const char *body, size_t len,
 int sipd_uri_check(const char *uri, char *err, size_t errlen);
 /* Splits "ADDRESS:PORT" or "[v6]:PORT"; -EINVAL if malformed. */
 int sipd_hostport_parse(const char *s, char *host, size_t hostlen, int *port);
+/*
+ * The request URI for a telephone number on domain: "+" and 1 to 15 digits
+ * (E.164) or 1 to 20 national digits; spaces, dashes, dots and brackets
+ * are dropped.  0, or -EINVAL with why in err.
+ */
+int sipd_number_uri(const char *number, const char *domain, char *out,
+		    size_t outlen, char *err, size_t errlen);
+/* host[:port] of a sip: URI into out; -EINVAL if it has no host. */
+int sipd_uri_hostport(const char *uri, char *out, size_t outlen);
+
+/* transport.c, continued */
+/* Reads and handles packets for up to timeout_ms (for the stop path). */
+void sipd_transport_poll(struct sipd *sd, int timeout_ms);
 
 #endif

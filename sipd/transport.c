@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,6 +348,17 @@ transport_on_read(struct daemon *d, void *arg, short revents)
 		transport_packet(sd, buf, (size_t)n, host, port);
 	}
 	sipd_run(sd);
+}
+
+void
+sipd_transport_poll(struct sipd *sd, int timeout_ms)
+{
+	struct pollfd p = {.fd = sd->fd, .events = POLLIN};
+
+	if (sd->fd >= 0 && poll(&p, 1, timeout_ms) > 0)
+		transport_on_read(sd->d, sd, 0);
+	else
+		sipd_run(sd);
 }
 
 int

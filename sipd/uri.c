@@ -105,3 +105,81 @@ sipd_hostport_parse(const char *s, char *host, size_t hostlen, int *port)
 	*port = (int)p;
 	return 0;
 }
+
+int
+sipd_number_uri(const char *number, const char *domain, char *out,
+		size_t outlen, char *err, size_t errlen)
+{
+	char digits[32];
+	size_t n = 0, max;
+	int plus = 0;
+	const char *p = number;
+
+	if (number == NULL || *number == '\0') {
+		snprintf(err, errlen, "missing number");
+		return -EINVAL;
+	}
+	if (*p == '+') {
+		plus = 1;
+		p++;
+	}
+	max = plus ? 15 : 20;
+	for (; *p; p++) {
+		if (*p == ' ' || *p == '-' || *p == '.' || *p == '(' ||
+		    *p == ')')
+			continue;
+		if (*p < '0' || *p > '9') {
+			snprintf(err, errlen,
+				 "number '%.40s': '%c' is not a digit (a "
+				 "number is '+' and 1 to 15 digits, E.164)",
+				 number, (*p > ' ' && *p < 0x7f) ? *p : '?');
+			return -EINVAL;
+		}
+		if (n >= max) {
+			snprintf(err, errlen,
+				 "number '%.40s' has more than %zu digits%s",
+				 number, max,
+				 plus ? " (E.164 allows 15)" : "");
+			return -EINVAL;
+		}
+		digits[n++] = *p;
+	}
+	digits[n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "number '%.40s' has no digits", number);
+		return -EINVAL;
+	}
+	if (domain == NULL || *domain == '\0') {
+		snprintf(err, errlen,
+			 "cannot dial number '%.40s': no [trunk] proxy is "
+			 "configured (or dial a sip: URI)",
+			 number);
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(out, outlen, "sip:%s%s@%s", plus ? "+" : "",
+			     digits, domain) >= outlen) {
+		snprintf(err, errlen, "the URI for number '%.40s' is too long",
+			 number);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+sipd_uri_hostport(const char *uri, char *out, size_t outlen)
+{
+	osip_uri_t *u = NULL;
+	int r = -EINVAL;
+
+	if (uri == NULL || osip_uri_init(&u) != 0)
+		return -EINVAL;
+	if (osip_uri_parse(u, uri) == 0 && u->host && u->host[0]) {
+		int brackets = strchr(u->host, ':') && u->host[0] != '[';
+		snprintf(out, outlen, "%s%s%s%s%s", brackets ? "[" : "",
+			 u->host, brackets ? "]" : "", u->port ? ":" : "",
+			 u->port ? u->port : "");
+		r = 0;
+	}
+	osip_uri_free(u);
+	return r;
+}

@@ -128,6 +128,20 @@ test_errors(void **st)
 		     "rtp_port_min: 30000 is not below rtp_port_max");
 	expect_error("[trunk]\nproxy = 10.0.0.1\n",
 		     "[trunk] proxy: '10.0.0.1' is not a sip: URI");
+	expect_error("[trunk]\ntransport = tls\n",
+		     "[trunk] transport: 'tls' is not supported yet (only udp)");
+	expect_error("[trunk]\ntransport = sctp\n",
+		     "[trunk] transport: 'sctp' is not udp, tcp or tls");
+	expect_error("[trunk]\nproxy = sip:t.example\nusername = u\n"
+		     "register = yes\n",
+		     "register = yes needs [trunk] password_file or "
+		     "password_env");
+	expect_error("[trunk]\npassword_file = /x\npassword_env = P\n",
+		     "password_file and password_env are both set");
+	expect_error("[trunk]\nfrom_number = 555-1234\n",
+		     "[trunk] from_number: '555-1234' is not digits");
+	expect_error("[trunk]\nexpires = 10\n",
+		     "[trunk] expires: 10 is out of range 60..86400");
 }
 
 static void

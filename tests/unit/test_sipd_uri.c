@@ -2,7 +2,8 @@
  * Unit tests of sipd's URI and listen-address checks: a dial URI must be a
  * sip:/sips: URI with a host and no byte that could break a header (the
  * request line and To header are built from it); [sip] listen must be
- * ADDRESS:PORT.
+ * ADDRESS:PORT; a dialled number becomes sip:NUMBER@trunk only when it is
+ * E.164 ("+" and 1 to 15 digits) or national digits.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,6 +108,50 @@ hostport(void **state)
 			 -EINVAL);
 }
 
+static void
+numbers(void **state)
+{
+	char out[128], err[160];
+
+	(void)state;
+	assert_int_equal(sipd_number_uri("+14155551234", "t.example", out,
+					 sizeof(out), err, sizeof(err)),
+			 0);
+	assert_string_equal(out, "sip:+14155551234@t.example");
+	assert_int_equal(sipd_number_uri("+1 (415) 555-1234", "127.0.0.1:5070",
+					 out, sizeof(out), err, sizeof(err)),
+			 0);
+	assert_string_equal(out, "sip:+14155551234@127.0.0.1:5070");
+	assert_int_equal(sipd_number_uri("0301234567", "t.example", out,
+					 sizeof(out), err, sizeof(err)),
+			 0);
+	assert_string_equal(out, "sip:0301234567@t.example");
+	assert_int_equal(sipd_number_uri("+1234567890123456", "t.example", out,
+					 sizeof(out), err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "more than 15 digits (E.164 allows 15)"));
+	assert_int_equal(sipd_number_uri("+1415x", "t.example", out,
+					 sizeof(out), err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "'x' is not a digit"));
+	assert_int_equal(sipd_number_uri("+", "t.example", out, sizeof(out),
+					 err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "has no digits"));
+	assert_int_equal(sipd_number_uri("+14155551234", "", out, sizeof(out),
+					 err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "no [trunk] proxy is configured"));
+	assert_int_equal(sipd_uri_hostport("sip:sip.telnyx.com", out,
+					   sizeof(out)),
+			 0);
+	assert_string_equal(out, "sip.telnyx.com");
+	assert_int_equal(sipd_uri_hostport("sip:u@127.0.0.1:5090;lr", out,
+					   sizeof(out)),
+			 0);
+	assert_string_equal(out, "127.0.0.1:5090");
+}
+
 int
 main(void)
 {
@@ -114,6 +159,7 @@ main(void)
 	    cmocka_unit_test(good_uris),
 	    cmocka_unit_test(bad_uris),
 	    cmocka_unit_test(hostport),
+	    cmocka_unit_test(numbers),
 	};
 	parser_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include "notifyd.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +53,35 @@ smtp_addr(const char *s, char *out, size_t outlen)
 		out[--n] = '\0';
 }
 
+/*
+ * The Subject header's text: as is when ASCII, else one RFC 2047 encoded
+ * word (a company name may not be ASCII).
+ */
+static void
+smtp_subject(const char *s, char *out, size_t outlen)
+{
+	unsigned char b64[512];
+	char text[300];
+	int ascii = 1, n;
+
+	snprintf(text, sizeof(text), "Hold Slayer: %s", s);
+	for (const char *p = text; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = 0;
+	if (ascii) {
+		snprintf(out, outlen, "%s", text);
+		return;
+	}
+	n = EVP_EncodeBlock(b64, (const unsigned char *)text,
+			    (int)strlen(text));
+	snprintf(out, outlen, "=?UTF-8?B?%.*s?=", n, b64);
+}
+
 /* Builds the RFC 5322 message into j->upload. */
 static int
 smtp_message(struct notify_job *j, const struct conf *c)
 {
-	char date[64];
+	char date[64], subject[600];
 	time_t now = time(NULL);
 	struct tm tm;
 	FILE *fp;
@@ -65,6 +90,7 @@ smtp_message(struct notify_job *j, const struct conf *c)
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	smtp_subject(notify_env_str(j, "subject"), subject, sizeof(subject));
 	fp = open_memstream(&buf, &len);
 	if (fp == NULL)
 		return -ENOMEM;
@@ -72,7 +98,7 @@ smtp_message(struct notify_job *j, const struct conf *c)
 		"Date: %s\r\n"
 		"From: %s\r\n"
 		"To: %s\r\n"
-		"Subject: Hold Slayer: %s\r\n"
+		"Subject: %s\r\n"
 		"Message-ID: <%s@holdslayer>\r\n"
 		"MIME-Version: 1.0\r\n"
 		"Content-Type: text/plain; charset=utf-8\r\n"
@@ -82,8 +108,7 @@ smtp_message(struct notify_job *j, const struct conf *c)
 		"%s\r\n"
 		"\r\n"
 		"Call %s, event %s at %s.\r\n",
-		date, c->notify_email_from, c->notify_email_to,
-		notify_env_str(j, "subject"), j->key, j->event,
+		date, c->notify_email_from, c->notify_email_to, subject, j->key, j->event,
 		notify_env_str(j, "text"), j->call_id, j->event,
 		notify_env_str(j, "ts"));
 	if (fclose(fp) != 0) {

@@ -92,6 +92,23 @@ now=$(date +%s)
 wrong=$( { printf '%s.' "$ts"; cat "$T/raw"; } |
 	openssl dgst -sha256 -hmac "other-secret" -r | cut -d' ' -f1)
 [ "$wrong" != "$v1" ] || fail "signature does not depend on the secret"
+# notifyd(8)'s Python check, as printed there.
+python3 - "$T/hook.secret" "$(cat "$T/sig")" "$T/raw" <<'PY' || fail "the man page's Python check refused the signature"
+import hashlib, hmac, time, sys
+
+def valid(secret: bytes, header: str, body: bytes) -> bool:
+    f = dict(p.split("=", 1) for p in header.split(","))
+    t = f["t"]
+    want = hmac.new(secret, t.encode() + b"." + body,
+                    hashlib.sha256).hexdigest()
+    return (hmac.compare_digest(want, f["v1"])
+            and abs(time.time() - int(t)) <= 300)
+
+secret = open(sys.argv[1], 'rb').read().strip()
+body = open(sys.argv[3], 'rb').read()
+sys.exit(0 if valid(secret, sys.argv[2], body) and
+         not valid(secret, sys.argv[2], body + b' ') else 1)
+PY
 ok "webhook signed with HMAC-SHA256 over timestamp and body"
 
 hsbus pub sipd call_ended call-1 '{"leg":"user","by":"remote","reason":"bye"}'

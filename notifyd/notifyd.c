@@ -221,8 +221,12 @@ notify_xfer_done(struct notify_job *j, CURLcode res)
 			r.ok = 1;
 			break;
 		}
-		snprintf(r.why, sizeof(r.why), "%s (SMTP %ld)",
-			 curl_easy_strerror(res), r.status);
+		if (r.status > 0)
+			snprintf(r.why, sizeof(r.why), "SMTP server replied %ld",
+				 r.status);
+		else
+			snprintf(r.why, sizeof(r.why), "%s",
+				 curl_easy_strerror(res));
 		/* 5xx (and a refused login) is permanent in SMTP. */
 		if (res == CURLE_LOGIN_DENIED || (r.status >= 500 && r.status < 600))
 			r.final = 1;

@@ -133,6 +133,10 @@ desktop_connect(struct desktop *dk, char *why, size_t whylen)
 	if ((r = sd_bus_new(&dk->bus)) < 0 ||
 	    (r = sd_bus_set_address(dk->bus, addr)) < 0 ||
 	    (r = sd_bus_set_bus_client(dk->bus, 1)) < 0 ||
+	    (r = sd_bus_set_method_call_timeout(
+		 dk->bus,
+		 (uint64_t)daemon_conf(dk->n->d)->notify_webhook_timeout_ms *
+		     1000)) < 0 ||
 	    (r = sd_bus_start(dk->bus)) < 0) {
 		snprintf(why, whylen, "session bus: %s", strerror(-r));
 		if (dk->bus)
@@ -237,6 +241,15 @@ desktop_start(struct notify_job *j)
 	dk->inflight++;
 	desktop_arm(dk);
 	return 0;
+}
+
+void
+desktop_reload(struct desktop *dk)
+{
+	/* A new desktop_bus takes effect on the next connection; one with
+	 * calls in flight is left to finish them. */
+	if (dk->inflight == 0)
+		desktop_close(dk);
 }
 
 void

@@ -342,7 +342,9 @@ notifyd_pump(struct daemon *d, void *arg)
 	}
 	if (n->pump == 0 && outbox_next(n->ob, &next) == 0) {
 		next -= notifyd_wall_ms();
-		notifyd_pump_soon(n, next < 0 ? 0 : next);
+		/* Due rows left are in flight past their lease (or wait for
+		 * room): look again later, not at once. */
+		notifyd_pump_soon(n, next > 0 ? next : NOTIFY_LEASE_MS);
 	} else if (n->pump == 0) {
 		notifyd_pump_soon(n, NOTIFY_PUMP_MAX_MS);
 	}
@@ -653,6 +655,7 @@ notifyd_reload(struct daemon *d, void *state, const struct conf *old)
 	struct notifyd *n = state;
 
 	(void)old;
+	desktop_reload(n->desk);
 	if (notifyd_secrets_load(n, daemon_conf(d)) < 0)
 		log_warnx("reload: a secret file went away; its channel "
 			  "sends without it");

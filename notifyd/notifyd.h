@@ -224,6 +224,8 @@ int push_start(struct notify_job *j);
 int desktop_new(struct desktop **out, struct notifyd *n);
 void desktop_free(struct desktop *dk);
 int desktop_start(struct notify_job *j);
+/* Reconnects on next use, to a desktop_bus that may have changed. */
+void desktop_reload(struct desktop *dk);
 /* Drops the call of a job that is being freed. */
 void desktop_job_clear(struct notify_job *j);
 

@@ -7,7 +7,8 @@
  * quick enough for the daemon loop, and survives a crash of the process
  * (only a power cut can drop the last commits).
  *
- * state: 0 pending, 2 failed (sent rows are deleted).
+ * state: 0 pending, 2 failed (sent rows are deleted; failed ones after 30
+ * days).
  */
 #include "notifyd.h"
 
@@ -41,7 +42,10 @@ static const char outbox_schema[] =
     " tries INTEGER NOT NULL DEFAULT 0,"
     " state INTEGER NOT NULL DEFAULT 0,"
     " error TEXT NOT NULL DEFAULT '');"
-    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_ms);";
+    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_ms);"
+    /* Failed rows are kept 30 days for the record, then dropped. */
+    "DELETE FROM outbox WHERE state = 2 AND "
+    " created_ms < (strftime('%s', 'now') - 30 * 86400) * 1000;";
 
 static int
 outbox_prep(struct outbox *ob, sqlite3_stmt **st, const char *sql)

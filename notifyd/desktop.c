@@ -36,6 +36,27 @@ struct desktop {
 
 static void desktop_arm(struct desktop *dk);
 
+/*
+ * Ends every call in flight as failed (to be retried): their replies
+ * cannot come once the connection is gone.
+ */
+static void
+desktop_fail_all(struct desktop *dk, const char *why)
+{
+	struct notify_result r = {0};
+	struct notify_job *j;
+
+	snprintf(r.why, sizeof(r.why), "%s", why);
+	for (;;) {
+		for (j = dk->n->jobs; j; j = j->next)
+			if (j->ch == NOTIFY_DESKTOP && j->slot != NULL)
+				break;
+		if (j == NULL)
+			return;
+		notify_done(j, &r); /* frees j, drops its slot */
+	}
+}
+
 static void
 desktop_close(struct desktop *dk)
 {
@@ -58,9 +79,9 @@ desktop_process(struct desktop *dk)
 		return;
 	while ((r = sd_bus_process(dk->bus, NULL)) > 0)
 		;
-	if (r < 0 || dk->bus == NULL) {
-		if (r < 0)
-			log_warnx("desktop: session bus: %s", strerror(-r));
+	if (r < 0) {
+		log_warnx("desktop: session bus: %s", strerror(-r));
+		desktop_fail_all(dk, "session bus connection lost");
 		desktop_close(dk);
 		return;
 	}
@@ -233,8 +254,12 @@ desktop_start(struct notify_job *j)
 	    (int32_t)(urgent ? 0 : DESKTOP_EXPIRE_MS));
 	if (r < 0) {
 		snprintf(res.why, sizeof(res.why), "Notify: %s", strerror(-r));
-		desktop_close(dk);
 		notify_done(j, &res);
+		if (r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE) {
+			/* Gone: connect afresh on the next attempt. */
+			desktop_fail_all(dk, "session bus connection lost");
+			desktop_close(dk);
+		}
 		return 0;
 	}
 	j->slot = slot;

@@ -33,6 +33,15 @@ text_str(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* Replaces control characters with spaces, in place. */
+static void
+text_clean(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 static struct notify_call *
 text_call(struct notifyd *n, const char *call_id)
 {
@@ -183,6 +192,10 @@ notify_text(struct notifyd *n, const char *event, const char *call_id,
 		snprintf(t, sizeof(t), "%s at %s", event, at);
 		snprintf(sub, sizeof(sub), "%s", event);
 	}
+	/* Names and prompts come from the network: no line breaks or other
+	 * control characters reach a mail header or an HTTP header. */
+	text_clean(t);
+	text_clean(sub);
 	*text = strdup(t);
 	*subject = strdup(sub);
 	if (*text == NULL || *subject == NULL) {

@@ -577,6 +577,7 @@ notifyd_init(struct daemon *d, void *state)
 		log_info("%s: sending to %s",
 			 notify_channel_name((enum notify_channel)ch), target);
 	}
+	notify_calls_load(n);
 	log_info("outbox: %s, %ld pending, %ld failed", path,
 		 outbox_count(n->ob, 0), outbox_count(n->ob, 2));
 	notifyd_pump_soon(n, 0);

@@ -130,11 +130,14 @@ void notify_redact(const char *url, char *out, size_t outlen);
 /* text.c */
 /*
  * Remembers a call_started (company name or number, device) so later
- * events can say who picked up.  Forgotten when the call ends.
+ * events can say who picked up, in memory and in the outbox (when open) so
+ * that a restart mid-call keeps it.  Forgotten when the call ends.
  */
 void notify_call_started(struct notifyd *n, const char *call_id,
 			 json_object *data);
 void notify_call_forget(struct notifyd *n, const char *call_id);
+/* Reads back the calls remembered before a restart. */
+void notify_calls_load(struct notifyd *n);
 void notify_calls_free(struct notifyd *n);
 /* The device a call rings (from call_started), or NULL.  Borrowed. */
 const char *notify_call_device(struct notifyd *n, const char *call_id);
@@ -180,6 +183,14 @@ int outbox_failed(struct outbox *ob, int64_t id, const char *why);
 int outbox_next(struct outbox *ob, int64_t *next_ms);
 /* Rows pending (state 0) or failed (state 2). */
 long outbox_count(struct outbox *ob, int state);
+/* The per-call memory: stored, dropped, and read back (the newest limit
+ * calls, oldest first). */
+int outbox_call_put(struct outbox *ob, const char *call_id, const char *who,
+		    const char *device);
+int outbox_call_del(struct outbox *ob, const char *call_id);
+typedef void (*outbox_call_cb)(void *arg, const char *call_id,
+			       const char *who, const char *device);
+int outbox_calls(struct outbox *ob, int limit, outbox_call_cb cb, void *arg);
 
 /* xfer.c: the libcurl multi driver shared by the HTTP and SMTP channels */
 int xfer_init(struct notifyd *n);

@@ -26,6 +26,7 @@
 struct outbox {
 	sqlite3 *db;
 	sqlite3_stmt *add, *due, *defer, *sent, *failed, *next, *count;
+	sqlite3_stmt *call_put, *call_del, *calls;
 };
 
 static const char outbox_schema[] =
@@ -43,6 +44,15 @@ static const char outbox_schema[] =
     " state INTEGER NOT NULL DEFAULT 0,"
     " error TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_ms);"
+    /* The per-call memory (company, device) that outlives a restart;
+     * a call over two days old has long ended. */
+    "CREATE TABLE IF NOT EXISTS calls ("
+    " call_id TEXT PRIMARY KEY,"
+    " who TEXT NOT NULL,"
+    " device TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL);"
+    "DELETE FROM calls WHERE "
+    " created_ms < (strftime('%s', 'now') - 2 * 86400) * 1000;"
     /* Failed rows are kept 30 days for the record, then dropped. */
     "DELETE FROM outbox WHERE state = 2 AND "
     " created_ms < (strftime('%s', 'now') - 30 * 86400) * 1000;";
@@ -116,7 +126,17 @@ outbox_open(struct outbox **out, const char *path, char *err, size_t errlen)
 	    outbox_prep(ob, &ob->next,
 			"SELECT min(next_ms) FROM outbox WHERE state = 0") < 0 ||
 	    outbox_prep(ob, &ob->count,
-			"SELECT count(*) FROM outbox WHERE state = ?") < 0) {
+			"SELECT count(*) FROM outbox WHERE state = ?") < 0 ||
+	    outbox_prep(ob, &ob->call_put,
+			"INSERT OR REPLACE INTO calls (call_id, who, device, "
+			"created_ms) VALUES (?, ?, ?, "
+			"CAST(strftime('%s', 'now') AS INTEGER) * 1000)") < 0 ||
+	    outbox_prep(ob, &ob->call_del,
+			"DELETE FROM calls WHERE call_id = ?") < 0 ||
+	    outbox_prep(ob, &ob->calls,
+			"SELECT call_id, who, device FROM (SELECT * FROM calls "
+			"ORDER BY created_ms DESC LIMIT ?) ORDER BY "
+			"created_ms") < 0) {
 		snprintf(err, errlen, "outbox: %s: %s", path,
 			 sqlite3_errmsg(ob->db));
 		goto out;
@@ -140,6 +160,9 @@ outbox_close(struct outbox *ob)
 	sqlite3_finalize(ob->failed);
 	sqlite3_finalize(ob->next);
 	sqlite3_finalize(ob->count);
+	sqlite3_finalize(ob->call_put);
+	sqlite3_finalize(ob->call_del);
+	sqlite3_finalize(ob->calls);
 	sqlite3_close(ob->db);
 	free(ob);
 }
@@ -264,4 +287,39 @@ outbox_count(struct outbox *ob, int state)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return n;
+}
+
+int
+outbox_call_put(struct outbox *ob, const char *call_id, const char *who,
+		const char *device)
+{
+	sqlite3_bind_text(ob->call_put, 1, call_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ob->call_put, 2, who, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ob->call_put, 3, device, -1, SQLITE_STATIC);
+	return outbox_run(ob, ob->call_put);
+}
+
+int
+outbox_call_del(struct outbox *ob, const char *call_id)
+{
+	sqlite3_bind_text(ob->call_del, 1, call_id, -1, SQLITE_STATIC);
+	return outbox_run(ob, ob->call_del);
+}
+
+int
+outbox_calls(struct outbox *ob, int limit, outbox_call_cb cb, void *arg)
+{
+	sqlite3_stmt *st = ob->calls;
+	int rc, n = 0;
+
+	sqlite3_bind_int(st, 1, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2));
+		n++;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? n : -EIO;
 }

@@ -51,12 +51,12 @@ text_call(struct notifyd *n, const char *call_id)
 	return NULL;
 }
 
-void
-notify_call_started(struct notifyd *n, const char *call_id, json_object *data)
+/* Adds or updates a call in memory. */
+static void
+text_remember(struct notifyd *n, const char *call_id, const char *who,
+	      const char *device)
 {
 	struct notify_call *c = text_call(n, call_id);
-	json_object *info = NULL;
-	const char *who, *dev;
 
 	if (c == NULL) {
 		if (n->calls == NULL) {
@@ -74,15 +74,40 @@ notify_call_started(struct notifyd *n, const char *call_id, json_object *data)
 	}
 	memset(c, 0, sizeof(*c));
 	snprintf(c->call_id, sizeof(c->call_id), "%s", call_id);
+	snprintf(c->who, sizeof(c->who), "%s", who);
+	snprintf(c->device, sizeof(c->device), "%s", device);
+}
+
+void
+notify_call_started(struct notifyd *n, const char *call_id, json_object *data)
+{
+	json_object *info = NULL;
+	const char *who, *dev;
+
 	json_object_object_get_ex(data, "info", &info);
 	who = text_str(data, "company");
 	if (who == NULL || *who == '\0')
 		who = text_str(info, "company");
 	if (who == NULL || *who == '\0')
 		who = text_str(data, "number");
-	snprintf(c->who, sizeof(c->who), "%s", who ? who : "");
 	dev = text_str(data, "device");
-	snprintf(c->device, sizeof(c->device), "%s", dev ? dev : "");
+	text_remember(n, call_id, who ? who : "", dev ? dev : "");
+	if (n->ob)
+		outbox_call_put(n->ob, call_id, who ? who : "", dev ? dev : "");
+}
+
+static void
+text_load_cb(void *arg, const char *call_id, const char *who,
+	     const char *device)
+{
+	text_remember(arg, call_id, who, device);
+}
+
+void
+notify_calls_load(struct notifyd *n)
+{
+	/* The newest calls, oldest first, as they were remembered. */
+	outbox_calls(n->ob, NOTIFY_MAX_CALLS, text_load_cb, n);
 }
 
 void
@@ -90,6 +115,8 @@ notify_call_forget(struct notifyd *n, const char *call_id)
 {
 	struct notify_call *c = text_call(n, call_id);
 
+	if (n->ob)
+		outbox_call_del(n->ob, call_id);
 	if (c == NULL)
 		return;
 	memmove(c, c + 1,

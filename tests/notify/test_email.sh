@@ -11,6 +11,7 @@ $PY -c 'import aiosmtpd' 2>/dev/null || skip "python3-aiosmtpd not installed (te
 command -v openssl >/dev/null || skip "openssl not installed"
 
 SPORT=$(free_port)
+SPORT2=$(free_port)
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
 	-addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" \
 	-out "$T/cert.pem" 2>/dev/null || fail "cannot make a certificate"
@@ -20,6 +21,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 port, out, cert, key = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+port2, out2 = int(sys.argv[5]), sys.argv[6]
 seen = {}
 
 def auth(server, session, envelope, mechanism, data):
@@ -27,6 +29,8 @@ def auth(server, session, envelope, mechanism, data):
     return AuthResult(success=ok, auth_data=data.login.decode() if ok else None)
 
 class Handler:
+    def __init__(self, out):
+        self.out = out
     async def handle_DATA(self, server, session, envelope):
         text = envelope.content.decode('utf-8')
         subject = [l for l in text.split('\r\n') if l.startswith('Subject:')][0]
@@ -37,7 +41,7 @@ class Handler:
             code = '451 4.3.0 try again later'
         if 'false alarm' in subject:
             code = '554 5.7.1 refused'
-        with open(out, 'a') as f:
+        with open(self.out, 'a') as f:
             f.write(json.dumps({'code': code[:3], 'from': envelope.mail_from,
                                 'rcpt': envelope.rcpt_tos,
                                 'tls': session.ssl is not None,
@@ -47,15 +51,21 @@ class Handler:
 
 ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
 ctx.load_cert_chain(cert, key)
-c = Controller(Handler(), hostname='127.0.0.1', port=port, tls_context=ctx,
+# smtp:// with STARTTLS required before anything else
+c = Controller(Handler(out), hostname='127.0.0.1', port=port, tls_context=ctx,
                require_starttls=True, authenticator=auth,
                auth_require_tls=True)
 c.start()
+# smtps://: TLS from the first byte
+c2 = Controller(Handler(out2), hostname='127.0.0.1', port=port2,
+                ssl_context=ctx, authenticator=auth, auth_require_tls=False)
+c2.start()
 while True:
     time.sleep(3600)
 PY
-start smtpd $PY "$T/smtpd.py" "$SPORT" "$T/mail.jsonl" "$T/cert.pem" "$T/key.pem"
-wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $SPORT))" ||
+start smtpd $PY "$T/smtpd.py" "$SPORT" "$T/mail.jsonl" "$T/cert.pem" "$T/key.pem" \
+	"$SPORT2" "$T/mail2.jsonl"
+wait_for 10 $PY -c "import socket; socket.create_connection(('127.0.0.1', $SPORT)); socket.create_connection(('127.0.0.1', $SPORT2))" ||
 	fail "SMTP server did not start: $(cat "$T/smtpd.log")"
 printf 'pw-SECRET-42\n' >"$T/smtp.password"
 write_conf <<EOF
@@ -110,3 +120,21 @@ ok "a 554 is final"
 grep -q "pw-SECRET-42" "$T/notifyd.log" "$T/sent.jsonl" "$T/failed.jsonl" &&
 	fail "the SMTP password leaked"
 ok "no password in logs or events"
+
+# smtps:// (TLS from the start) with AUTH: the call's end, by default on
+# e-mail, names the company and the reason.
+kill "$PID_notifyd"
+wait "$PID_notifyd" 2>/dev/null
+sed -i "s|^email_url = .*|email_url = smtps://127.0.0.1:$SPORT2|" "$T/hs.conf"
+start notifyd2 "$HS_BUILD/notifyd" -f "$T/hs.conf"
+wait_daemon notifyd || fail "notifyd did not come back: $(cat "$T/notifyd2.log")"
+hsbus -w 20 -n 1 sub notifyd notify_sent >"$T/sent3.jsonl" &
+subpid=$!
+sleep 0.3
+hsbus pub sipd call_ended call-1 '{"leg":"company","by":"remote","reason":"bye"}'
+wait $subpid || fail "no notify_sent over smtps: $(cat "$T/notifyd2.log")"
+jq -e '.code == "250" and .auth == "hs-user" and .rcpt == ["me@example.test"]' \
+	"$T/mail2.jsonl" >/dev/null || fail "smtps message wrong: $(cat "$T/mail2.jsonl")"
+jq -r .content "$T/mail2.jsonl" | grep -Eq '^the call to First National Bank ended at [0-9]{2}:[0-9]{2} \(bye\)' ||
+	fail "call_ended mail wrong: $(jq -r .content "$T/mail2.jsonl")"
+ok "e-mail over smtps:// with AUTH arrived for call_ended"

@@ -1,7 +1,8 @@
 /*
  * notifyd's pure parts: the webhook signature against a vector from
  * `openssl dgst -sha256 -hmac`, URL redaction, channel lists, the [notify]
- * check naming the bad key, and the user's sentences.
+ * check naming the bad key, the user's sentences, and the outbox's rows
+ * across a close and reopen.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -166,13 +169,102 @@ test_text(void **state)
 	json_object_put(retry);
 }
 
+struct due_rows {
+	int n;
+	int64_t id[8];
+	char key[8][48];
+};
+
+static void
+due_cb(void *arg, int64_t id, const char *key, enum notify_channel ch,
+       const char *event, const char *call_id, const char *body, int tries,
+       int64_t deadline_ms, const char *last_error)
+{
+	struct due_rows *d = arg;
+
+	(void)ch;
+	(void)event;
+	(void)call_id;
+	(void)body;
+	(void)tries;
+	(void)deadline_ms;
+	(void)last_error;
+	d->id[d->n] = id;
+	snprintf(d->key[d->n], sizeof(d->key[0]), "%s", key);
+	d->n++;
+}
+
+static void
+call_cb(void *arg, const char *call_id, const char *who, const char *device)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 128, "%s=%s@%s;", call_id, who, device);
+}
+
+static void
+test_outbox(void **state)
+{
+	char dir[] = "/tmp/test_outbox.XXXXXX", path[64], err[256];
+	struct outbox *ob;
+	struct due_rows d = {0};
+	struct stat st;
+	int64_t next;
+	char calls[256] = "";
+	/* now, as the failed rows' 30 days are counted from the clock */
+	int64_t t0 = (int64_t)time(NULL) * 1000;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/o.db", dir);
+	assert_int_equal(outbox_open(&ob, path, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(outbox_add(ob, "k1", NOTIFY_WEBHOOK, "human_detected",
+				    "c1", "{}", t0, t0 + 5000),
+			 0);
+	assert_int_equal(outbox_add(ob, "k2", NOTIFY_SMS, "human_detected",
+				    "c1", "{}", t0 + 1, t0 + 5000),
+			 0);
+	/* the key is unique: a second row under it is refused */
+	assert_true(outbox_add(ob, "k1", NOTIFY_SMS, "x", "c1", "{}", 1, 2) < 0);
+	assert_int_equal(outbox_due(ob, t0 - 1, 10, due_cb, &d), 0);
+	assert_int_equal(outbox_due(ob, t0 + 1000, 10, due_cb, &d), 2);
+	assert_string_equal(d.key[0], "k1");
+	assert_int_equal(outbox_defer(ob, d.id[0], t0 + 3000, 1, "HTTP status 500"),
+			 0);
+	assert_int_equal(outbox_next(ob, &next), 0);
+	assert_int_equal(next, t0 + 1);
+	assert_int_equal(outbox_sent(ob, d.id[1]), 0);
+	assert_int_equal(outbox_next(ob, &next), 0);
+	assert_int_equal(next, t0 + 3000);
+	assert_int_equal(outbox_failed(ob, d.id[0], "deadline passed"), 0);
+	assert_int_equal(outbox_next(ob, &next), -ENOENT);
+	assert_int_equal(outbox_count(ob, 0), 0);
+	assert_int_equal(outbox_count(ob, 2), 1);
+	assert_int_equal(outbox_call_put(ob, "c1", "First National Bank",
+					 "phone"),
+			 0);
+	assert_int_equal(outbox_call_put(ob, "c2", "18005550100", ""), 0);
+	assert_int_equal(outbox_call_del(ob, "c2"), 0);
+	outbox_close(ob);
+	/* what a restart reads back */
+	assert_int_equal(outbox_open(&ob, path, err, sizeof(err)), 0);
+	assert_int_equal(outbox_count(ob, 2), 1);
+	assert_int_equal(outbox_calls(ob, 10, call_cb, calls), 1);
+	assert_string_equal(calls, "c1=First National Bank@phone;");
+	outbox_close(ob);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sign),     cmocka_unit_test(test_redact),
 	    cmocka_unit_test(test_channels), cmocka_unit_test(test_check),
-	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_text),     cmocka_unit_test(test_outbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

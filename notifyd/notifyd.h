@@ -91,7 +91,8 @@ struct notifyd {
 	struct daemon *d;
 	struct outbox *ob;
 	CURLM *multi;
-	int64_t tick, pump;
+	int64_t tick;		/* curl's timer */
+	int64_t pump;		/* the next look at the outbox */
 	struct notify_job *jobs;
 	int njobs;
 	struct notify_call *calls;

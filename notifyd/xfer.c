@@ -1,9 +1,10 @@
 /*
  * xfer: the libcurl multi driver under the webhook, e-mail, SMS and push
- * channels.  Transfers are stepped by a daemon timer while any is in
- * flight, so the loop never waits on a slow or dead receiver or SMTP
- * server; each finished transfer goes back to its channel through
- * notify_xfer_done().
+ * channels.  curl tells us which sockets to watch and when to wake it
+ * (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION); the daemon loop
+ * watches them and calls curl_multi_socket_action(), so the loop never
+ * waits on a slow or dead receiver or SMTP server.  Each finished transfer
+ * goes back to its channel through notify_xfer_done().
  */
 #include "notifyd.h"
 
@@ -14,8 +15,109 @@
 
 #include "log.h"
 
-/* How often a transfer in flight is stepped. */
-#define XFER_TICK_MS 20
+/* One socket curl asked us to watch (its socketp). */
+struct xfer_sock {
+	struct notifyd *n;
+	curl_socket_t fd;
+};
+
+/* Hands each finished transfer to its channel. */
+static void
+xfer_reap(struct notifyd *n)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(n->multi, &left)) != NULL) {
+		struct notify_job *j = NULL;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		if (j != NULL)
+			notify_xfer_done(j, m->data.result);
+	}
+}
+
+static void
+xfer_io_cb(struct daemon *d, void *arg, short revents)
+{
+	struct xfer_sock *xs = arg;
+	struct notifyd *n = xs->n;
+	int flags = 0, running;
+
+	(void)d;
+	if (revents & ZMQ_POLLIN)
+		flags |= CURL_CSELECT_IN;
+	if (revents & ZMQ_POLLOUT)
+		flags |= CURL_CSELECT_OUT;
+	if (revents & ZMQ_POLLERR)
+		flags |= CURL_CSELECT_ERR;
+	/* xs may be freed inside (CURL_POLL_REMOVE): read it first. */
+	curl_multi_socket_action(n->multi, xs->fd, flags, &running);
+	xfer_reap(n);
+}
+
+static int
+xfer_socket_cb(CURL *e, curl_socket_t fd, int what, void *userp,
+	       void *socketp)
+{
+	struct notifyd *n = userp;
+	struct xfer_sock *xs = socketp;
+	short ev = 0;
+
+	(void)e;
+	if (xs != NULL)
+		daemon_unwatch(n->d, fd, NULL);
+	if (what == CURL_POLL_REMOVE) {
+		free(xs);
+		curl_multi_assign(n->multi, fd, NULL);
+		return 0;
+	}
+	if (xs == NULL) {
+		xs = calloc(1, sizeof(*xs));
+		if (xs == NULL)
+			return -1;
+		xs->n = n;
+		xs->fd = fd;
+		curl_multi_assign(n->multi, fd, xs);
+	}
+	if (what & CURL_POLL_IN)
+		ev |= ZMQ_POLLIN;
+	if (what & CURL_POLL_OUT)
+		ev |= ZMQ_POLLOUT;
+	if (daemon_watch_fd(n->d, fd, ev, xfer_io_cb, xs) < 0) {
+		log_warnx("xfer: cannot watch a socket");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+xfer_timer_fire(struct daemon *d, void *arg)
+{
+	struct notifyd *n = arg;
+	int running;
+
+	(void)d;
+	n->tick = 0;
+	curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	xfer_reap(n);
+}
+
+/* curl's one timer: -1 cancels it; it must not run curl from here. */
+static int
+xfer_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct notifyd *n = userp;
+
+	(void)multi;
+	if (n->tick)
+		daemon_timer_cancel(n->d, n->tick);
+	n->tick = 0;
+	if (timeout_ms >= 0)
+		n->tick = daemon_timer_add(n->d, timeout_ms, xfer_timer_fire, n);
+	return 0;
+}
 
 int
 xfer_init(struct notifyd *n)
@@ -23,7 +125,13 @@ xfer_init(struct notifyd *n)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -EIO;
 	n->multi = curl_multi_init();
-	return n->multi ? 0 : -ENOMEM;
+	if (n->multi == NULL)
+		return -ENOMEM;
+	curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, xfer_socket_cb);
+	curl_multi_setopt(n->multi, CURLMOPT_SOCKETDATA, n);
+	curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, xfer_timer_cb);
+	curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
+	return 0;
 }
 
 void
@@ -98,46 +206,14 @@ xfer_easy(struct notify_job *j, const char *url)
 	return j->hdrs ? 0 : -ENOMEM;
 }
 
-static void xfer_kick(struct notifyd *n);
-
-/* Steps curl; re-arms itself while a transfer is in flight. */
-static void
-xfer_tick_cb(struct daemon *d, void *arg)
-{
-	struct notifyd *n = arg;
-	int running = 0, left;
-	CURLMsg *m;
-
-	(void)d;
-	n->tick = 0;
-	curl_multi_perform(n->multi, &running);
-	while ((m = curl_multi_info_read(n->multi, &left)) != NULL) {
-		struct notify_job *j = NULL;
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-		if (j != NULL)
-			notify_xfer_done(j, m->data.result);
-	}
-	if (running > 0)
-		xfer_kick(n);
-}
-
-static void
-xfer_kick(struct notifyd *n)
-{
-	if (n->tick == 0)
-		n->tick = daemon_timer_add(n->d, XFER_TICK_MS, xfer_tick_cb, n);
-}
-
 int
 xfer_go(struct notify_job *j)
 {
 	if (j->hdrs)
 		curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->hdrs);
+	/* curl sets its timer from here; the transfer starts there. */
 	if (curl_multi_add_handle(j->n->multi, j->easy) != CURLM_OK)
 		return -EIO;
-	xfer_kick(j->n);
 	return 0;
 }
 

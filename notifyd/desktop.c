@@ -64,8 +64,9 @@ desktop_close(struct desktop *dk)
 		daemon_unwatch(dk->n->d, dk->fd, NULL);
 	dk->fd = -1;
 	dk->events = 0;
+	/* No flush: it would wait for the socket. */
 	if (dk->bus)
-		sd_bus_flush_close_unref(dk->bus);
+		sd_bus_close_unref(dk->bus);
 	dk->bus = NULL;
 }
 
@@ -115,7 +116,13 @@ desktop_arm(struct desktop *dk)
 	if (dk->bus == NULL)
 		return;
 	ev = sd_bus_get_events(dk->bus);
-	if (ev > 0 && (ev & POLLOUT))
+	if (ev < 0) {
+		/* closed under us: its calls will get no reply */
+		desktop_fail_all(dk, "session bus connection lost");
+		desktop_close(dk);
+		return;
+	}
+	if (ev & POLLOUT)
 		want |= ZMQ_POLLOUT;
 	if (want != dk->events) {
 		if (dk->events)
@@ -168,6 +175,10 @@ desktop_connect(struct desktop *dk, char *why, size_t whylen)
 	dk->fd = sd_bus_get_fd(dk->bus);
 	dk->events = 0;
 	desktop_arm(dk);
+	if (dk->bus == NULL) {
+		snprintf(why, whylen, "session bus closed at once");
+		return -ECONNRESET;
+	}
 	return 0;
 }
 

@@ -3,7 +3,8 @@
 # with no notification server yet the Notify call fails and is retried;
 # once dunst (a real notification server, on Xvfb) owns
 # org.freedesktop.Notifications, the call that dbus-monitor sees carries the
-# sentence, and notify_sent has the id dunst returned.
+# sentence, and notify_sent has the id dunst returned.  A reload moves it
+# to another bus, whose loss is noticed and survived.
 if [ -z "${HS_IN_DBUS:-}" ]; then
 	command -v dbus-run-session >/dev/null || { echo "skip: dbus-run-session not installed (tests/deps.sh)"; exit 77; }
 	HS_IN_DBUS=1 exec dbus-run-session -- sh "$0" "$@"
@@ -49,3 +50,42 @@ grep -Eq 'string "a person at First National Bank picked up at [0-9]{2}:[0-9]{2}
 	fail "dbus-monitor saw no Notify with the sentence: $(cat "$T/monitor.log")"
 grep -q 'string "urgency"' "$T/monitor.log" || fail "no urgency hint"
 ok "Notify reached dunst with the sentence; notify_sent has its id"
+
+# Another bus, chosen by a reload; notifyd connects to it, then it dies:
+# the loss is noticed, the next attempt fails, and once the bus is back
+# notifyd connects afresh and the notification arrives.
+BUSB=unix:path=$T/busB
+start busB dbus-daemon --session --nofork --address="$BUSB"
+wait_for 10 test -S "$T/busB" || fail "second bus did not start: $(cat "$T/busB.log")"
+DISPLAY=:$(cat "$T/display") DBUS_SESSION_BUS_ADDRESS=$BUSB start dunstB dunst
+sed -i "s|^desktop_bus = .*|desktop_bus = $BUSB|" "$T/hs.conf"
+kill -HUP "$PID_notifyd"
+wait_for 10 grep -q "reloaded" "$T/notifyd.log" || fail "notifyd did not reload"
+hsbus -w 60 -n 1 sub notifyd notify_sent >"$T/sent2.jsonl" &
+subpid=$!
+sleep 0.3
+hsbus pub classifyd human_detected call-2 '{"confidence":0.97}'
+wait $subpid || fail "no notify_sent on the second bus: $(tail -5 "$T/notifyd.log")"
+ok "after a reload, notifications go to the new desktop_bus"
+
+kill -KILL "$PID_busB"
+wait_for 10 grep -q "desktop: session bus: " "$T/notifyd.log" ||
+	fail "the lost bus went unnoticed: $(tail -3 "$T/notifyd.log")"
+rm -f "$T/busB"
+hsbus -w 60 -n 1 sub notifyd notify_sent >"$T/sent3.jsonl" &
+subpid=$!
+sleep 0.3
+hsbus pub classifyd human_detected call-3 '{"confidence":0.97}'
+tried3() { grep -q "desktop: human_detected for call call-3 .* failed (" "$T/notifyd.log"; }
+wait_for 30 tried3 || fail "no failed attempt on a dead bus: $(tail -5 "$T/notifyd.log")"
+start busB2 dbus-daemon --session --nofork --address="$BUSB"
+wait_for 10 test -S "$T/busB" || fail "second bus did not come back: $(cat "$T/busB2.log")"
+DBUS_SESSION_BUS_ADDRESS=$BUSB start monitorB dbus-monitor --address "$BUSB" \
+	"type='method_call',interface='org.freedesktop.Notifications',member='Notify'"
+DISPLAY=:$(cat "$T/display") DBUS_SESSION_BUS_ADDRESS=$BUSB start dunstB2 dunst
+wait $subpid || fail "no notify_sent after the bus came back: $(tail -5 "$T/notifyd.log")"
+jq -e '.call_id == "call-3" and .data.channel == "desktop" and .data.status > 0 and .data.tries >= 2' \
+	"$T/sent3.jsonl" >/dev/null || fail "notify_sent wrong: $(cat "$T/sent3.jsonl")"
+grep -q 'string "Hold Slayer: a person at the company picked up"' "$T/monitorB.log" ||
+	fail "the new bus saw no Notify: $(cat "$T/monitorB.log")"
+ok "a lost session bus is reconnected and the notification arrives"

@@ -16,8 +16,18 @@ for p in dbus-monitor dunst Xvfb; do
 done
 [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || fail "no session bus from dbus-run-session"
 
+# bus_up ADDRESS: the bus daemon there answers.
+bus_up() {
+	dbus-send --bus="$1" --dest=org.freedesktop.DBus --print-reply \
+		/org/freedesktop/DBus org.freedesktop.DBus.GetId >/dev/null 2>&1
+}
+# monitor_ready LOG: that dbus-monitor has become a monitor (it is told
+# NameLost for its own name then), so it sees every call from now on.
+monitor_ready() { wait_for 10 grep -q "member=NameLost" "$1"; }
+
 start monitor dbus-monitor --session \
 	"type='method_call',interface='org.freedesktop.Notifications',member='Notify'"
+monitor_ready "$T/monitor.log" || fail "dbus-monitor did not start: $(cat "$T/monitor.log")"
 write_conf <<EOF
 [notify]
 desktop_bus = session
@@ -56,7 +66,7 @@ ok "Notify reached dunst with the sentence; notify_sent has its id"
 # notifyd connects afresh and the notification arrives.
 BUSB=unix:path=$T/busB
 start busB dbus-daemon --session --nofork --address="$BUSB"
-wait_for 10 test -S "$T/busB" || fail "second bus did not start: $(cat "$T/busB.log")"
+wait_for 10 bus_up "$BUSB" || fail "second bus did not start: $(cat "$T/busB.log")"
 DISPLAY=:$(cat "$T/display") DBUS_SESSION_BUS_ADDRESS=$BUSB start dunstB dunst
 sed -i "s|^desktop_bus = .*|desktop_bus = $BUSB|" "$T/hs.conf"
 kill -HUP "$PID_notifyd"
@@ -79,9 +89,10 @@ hsbus pub classifyd human_detected call-3 '{"confidence":0.97}'
 tried3() { grep -q "desktop: human_detected for call call-3 .* failed (" "$T/notifyd.log"; }
 wait_for 30 tried3 || fail "no failed attempt on a dead bus: $(tail -5 "$T/notifyd.log")"
 start busB2 dbus-daemon --session --nofork --address="$BUSB"
-wait_for 10 test -S "$T/busB" || fail "second bus did not come back: $(cat "$T/busB2.log")"
-DBUS_SESSION_BUS_ADDRESS=$BUSB start monitorB dbus-monitor --address "$BUSB" \
+wait_for 10 bus_up "$BUSB" || fail "second bus did not come back: $(cat "$T/busB2.log")"
+start monitorB dbus-monitor --address "$BUSB" \
 	"type='method_call',interface='org.freedesktop.Notifications',member='Notify'"
+monitor_ready "$T/monitorB.log" || fail "dbus-monitor did not start: $(cat "$T/monitorB.log")"
 DISPLAY=:$(cat "$T/display") DBUS_SESSION_BUS_ADDRESS=$BUSB start dunstB2 dunst
 wait $subpid || fail "no notify_sent after the bus came back: $(tail -5 "$T/notifyd.log")"
 jq -e '.call_id == "call-3" and .data.channel == "desktop" and .data.status > 0 and .data.tries >= 2' \

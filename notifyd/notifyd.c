@@ -267,8 +267,8 @@ notifyd_due_cb(void *arg, int64_t id, const char *key, enum notify_channel ch,
 	j->event = strdup(event);
 	j->call_id = strdup(call_id);
 	j->body = strdup(body);
-	/* carried in resp until started: the last failure */
-	snprintf(j->resp, sizeof(j->resp), "%s", last_error ? last_error : "");
+	snprintf(j->last_error, sizeof(j->last_error), "%s",
+		 last_error ? last_error : "");
 	j->tries = tries;
 	j->deadline_ms = deadline_ms;
 	if (j->event == NULL || j->call_id == NULL || j->body == NULL) {
@@ -298,8 +298,10 @@ notifyd_pump(struct daemon *d, void *arg)
 	while ((j = due.list) != NULL) {
 		due.list = j->next;
 		if (now >= j->deadline_ms) {
-			snprintf(why, sizeof(why), "deadline passed; last: %.256s",
-				 j->resp[0] ? j->resp : "never tried");
+			snprintf(why, sizeof(why), "deadline passed; last: %s",
+				 j->last_error[0] ? j->last_error
+				 : j->tries	  ? "none recorded"
+						  : "never tried");
 			notifyd_give_up(n, j->id, j->key, j->ch, j->event,
 					j->call_id, 0, j->tries, why);
 			notifyd_job_free(j);

@@ -42,9 +42,6 @@ enum {
 	NOTIFY_MAX_CALLS = 256,
 	/* Bytes of a receiver's reply kept for the failure reason. */
 	NOTIFY_RESP_MAX = 2048,
-	/* Signed timestamps older than this should be refused (documented
-	 * for receivers; notifyd signs each attempt afresh). */
-	NOTIFY_SIG_TOLERANCE_S = 300,
 };
 
 struct notifyd;
@@ -64,6 +61,7 @@ struct notify_job {
 	json_object *env;	/* body parsed; owned */
 	int tries;		/* attempts before this one */
 	int64_t deadline_ms;	/* wall clock */
+	char last_error[256];	/* why the previous attempt failed */
 	/* transport state */
 	CURL *easy;
 	struct curl_slist *hdrs, *rcpt;
@@ -103,13 +101,16 @@ struct notifyd {
 };
 
 /* notifyd.c */
-const char *notify_channel_name(enum notify_channel ch);
 /* Ends an attempt: marks the row, publishes, frees j, pumps again. */
 void notify_done(struct notify_job *j, const struct notify_result *r);
+/* Ends a libcurl transfer (xfer.c calls it), read the channel's way. */
+void notify_xfer_done(struct notify_job *j, CURLcode res);
 /* A string member of the job's envelope ("" if absent).  Borrowed. */
 const char *notify_env_str(const struct notify_job *j, const char *key);
 
 /* check.c */
+/* "webhook", "email", "sms", "desktop" or "push". */
+const char *notify_channel_name(enum notify_channel ch);
 /* The daemon_ops check: every [notify] key that needs another or a file. */
 int notify_check(const struct conf *c, char *err, size_t errlen);
 /*
@@ -240,8 +241,5 @@ int desktop_start(struct notify_job *j);
 void desktop_reload(struct desktop *dk);
 /* Drops the call of a job that is being freed. */
 void desktop_job_clear(struct notify_job *j);
-
-/* the channel's attempt finished (xfer.c calls it) */
-void notify_xfer_done(struct notify_job *j, CURLcode res);
 
 #endif

@@ -148,6 +148,37 @@ conf_add_device(struct conf *c, const char *name, const char *uri)
 }
 
 static int
+conf_add_notify_device(struct conf *c, const char *name, const char *channels)
+{
+	struct conf_notify_device *d;
+	char *v = strdup(channels);
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nnotify_devices; i++) {
+		if (strcmp(c->notify_devices[i].name, name) == 0) {
+			free(c->notify_devices[i].channels);
+			c->notify_devices[i].channels = v;
+			return 0;
+		}
+	}
+	d = realloc(c->notify_devices, (c->nnotify_devices + 1) * sizeof(*d));
+	if (d == NULL) {
+		free(v);
+		return -ENOMEM;
+	}
+	c->notify_devices = d;
+	d[c->nnotify_devices].channels = v;
+	d[c->nnotify_devices].name = strdup(name);
+	if (d[c->nnotify_devices].name == NULL) {
+		free(v);
+		return -ENOMEM;
+	}
+	c->nnotify_devices++;
+	return 0;
+}
+
+static int
 conf_handler(void *user, const char *section, const char *name,
 	     const char *value)
 {
@@ -166,6 +197,13 @@ conf_handler(void *user, const char *section, const char *name,
 			return 0;
 		}
 		if (conf_add_device(cp->c, name, value) < 0) {
+			cp->failed = -ENOMEM;
+			snprintf(cp->err, cp->errlen, "out of memory");
+		}
+		return 1;
+	}
+	if (strcmp(section, "notify_devices") == 0) {
+		if (conf_add_notify_device(cp->c, name, value) < 0) {
 			cp->failed = -ENOMEM;
 			snprintf(cp->err, cp->errlen, "out of memory");
 		}
@@ -463,6 +501,11 @@ conf_free(struct conf *c)
 		free(c->devices[i].uri);
 	}
 	free(c->devices);
+	for (size_t i = 0; i < c->nnotify_devices; i++) {
+		free(c->notify_devices[i].name);
+		free(c->notify_devices[i].channels);
+	}
+	free(c->notify_devices);
 	free(c->path);
 	free(c);
 }
@@ -473,6 +516,15 @@ conf_device_uri(const struct conf *c, const char *name)
 	for (size_t i = 0; i < c->ndevices; i++)
 		if (strcmp(c->devices[i].name, name) == 0)
 			return c->devices[i].uri;
+	return NULL;
+}
+
+const char *
+conf_notify_device(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->nnotify_devices; i++)
+		if (strcmp(c->notify_devices[i].name, name) == 0)
+			return c->notify_devices[i].channels;
 	return NULL;
 }
 

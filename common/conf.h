@@ -3,7 +3,9 @@
  * default (conf_keys.h), so a missing file section is fine; an unknown key or
  * a bad value is an error naming the file, the line and the key.  The
  * [devices] section is free-form: each key names a device, each value is its
- * SIP URI.
+ * SIP URI.  [notify_devices] is free-form too: each key names a device, each
+ * value the notifyd channels used for that device's calls (notifyd checks
+ * the names).
  */
 #ifndef HS_CONF_H
 #define HS_CONF_H
@@ -24,10 +26,18 @@ struct conf_device {
 	char *uri;
 };
 
+/* A [notify_devices] row: the channels a device's calls are told on. */
+struct conf_notify_device {
+	char *name;
+	char *channels;
+};
+
 struct conf {
 	CONF_KEYS(CONF_FIELD)
 	struct conf_device *devices;
 	size_t ndevices;
+	struct conf_notify_device *notify_devices;
+	size_t nnotify_devices;
 	char *path; /* the file read, or NULL for built-in defaults */
 };
 
@@ -42,6 +52,9 @@ void conf_free(struct conf *c);
 
 /* The URI of a named device, or NULL.  Borrowed: valid until conf_free(). */
 const char *conf_device_uri(const struct conf *c, const char *name);
+
+/* A device's [notify_devices] channel list, or NULL.  Borrowed. */
+const char *conf_notify_device(const struct conf *c, const char *name);
 
 /*
  * The bus endpoint of a daemon ("sipd", "mediad", ...), kind "pub" or "ctl".

@@ -82,4 +82,46 @@
 	X(llm, timeout_ms, INT, llm_timeout_ms, "8000", 100, 120000)            \
 	X(notify, webhook_url, STR, notify_webhook_url, "", 0, 0)               \
 	X(notify, webhook_timeout_ms, INT, notify_webhook_timeout_ms, "5000",   \
-	  100, 60000)
+	  100, 60000)                                                            \
+	X(notify, webhook_secret_file, STR, notify_webhook_secret_file, "", 0, \
+	  0)                                                                   \
+	X(notify, email_url, STR, notify_email_url, "", 0, 0)                   \
+	X(notify, email_from, STR, notify_email_from, "", 0, 0)                 \
+	X(notify, email_to, STR, notify_email_to, "", 0, 0)                     \
+	X(notify, email_user, STR, notify_email_user, "", 0, 0)                 \
+	X(notify, email_password_file, STR, notify_email_password_file, "", 0, \
+	  0)                                                                   \
+	X(notify, email_starttls, BOOL, notify_email_starttls, "yes", 0, 0)     \
+	X(notify, sms_provider, STR, notify_sms_provider, "", 0, 0)             \
+	X(notify, sms_url, STR, notify_sms_url, "", 0, 0)                       \
+	X(notify, sms_account_sid, STR, notify_sms_account_sid, "", 0, 0)       \
+	X(notify, sms_token_file, STR, notify_sms_token_file, "", 0, 0)         \
+	X(notify, sms_from, STR, notify_sms_from, "", 0, 0)                     \
+	X(notify, sms_to, STR, notify_sms_to, "", 0, 0)                         \
+	X(notify, push_url, STR, notify_push_url, "", 0, 0)                     \
+	X(notify, push_token_file, STR, notify_push_token_file, "", 0, 0)       \
+	X(notify, desktop_bus, STR, notify_desktop_bus, "", 0, 0)               \
+	X(notify, ca_file, STR, notify_ca_file, "", 0, 0)                       \
+	X(notify, outbox, STR, notify_outbox, "", 0, 0)                         \
+	X(notify, urgent_deadline_s, INT, notify_urgent_deadline_s, "600", 1,   \
+	  604800)                                                              \
+	X(notify, deadline_s, INT, notify_deadline_s, "86400", 1, 604800)       \
+	X(notify, retry_min_ms, INT, notify_retry_min_ms, "1000", 50, 600000)   \
+	X(notify, retry_max_ms, INT, notify_retry_max_ms, "60000", 50,          \
+	  3600000)                                                             \
+	X(notify, route_human_suspected, STR, notify_route_human_suspected,     \
+	  "webhook desktop push", 0, 0)                                        \
+	X(notify, route_human_detected, STR, notify_route_human_detected,       \
+	  "all", 0, 0)                                                         \
+	X(notify, route_human_retracted, STR, notify_route_human_retracted,     \
+	  "webhook desktop push", 0, 0)                                        \
+	X(notify, route_transfer_retry, STR, notify_route_transfer_retry,       \
+	  "all", 0, 0)                                                         \
+	X(notify, route_info_missing, STR, notify_route_info_missing,           \
+	  "webhook email desktop push", 0, 0)                                  \
+	X(notify, route_hold_eta, STR, notify_route_hold_eta, "webhook desktop",\
+	  0, 0)                                                                \
+	X(notify, route_call_ended, STR, notify_route_call_ended,               \
+	  "webhook email desktop push", 0, 0)                                  \
+	X(notify, route_call_failed, STR, notify_route_call_failed,             \
+	  "webhook email desktop push", 0, 0)

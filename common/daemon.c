@@ -199,6 +199,11 @@ daemon_reload(struct daemon *d)
 		log_warnx("reload: %s; keeping the old configuration", err);
 		return;
 	}
+	if (d->ops->check && d->ops->check(nc, err, sizeof(err)) < 0) {
+		log_warnx("reload: %s; keeping the old configuration", err);
+		conf_free(nc);
+		return;
+	}
 	{
 		/* Bus endpoints are bound once; say so if they changed. */
 		static const char *names[] = {"sipd",	   "mediad", "classifyd",
@@ -411,6 +416,10 @@ daemon_main(int argc, char **argv, const struct daemon_ops *ops, void *state)
 	if (d->conf_path == NULL && access(conf_default_path(), F_OK) == 0)
 		d->conf_path = conf_default_path();
 	if (conf_load(&d->conf, d->conf_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "<3>%s: config: %s\n", ops->name, err);
+		goto out;
+	}
+	if (ops->check && ops->check(d->conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "<3>%s: config: %s\n", ops->name, err);
 		goto out;
 	}

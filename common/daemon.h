@@ -31,6 +31,13 @@ struct daemon_ops {
 	const char *options_help; /* lines appended to --help */
 	/* Called for each extra option; return <0 to fail with usage. */
 	int (*option)(void *state, int c, const char *arg);
+	/*
+	 * Checks the daemon's own part of a loaded config beyond the key
+	 * table (a key that needs another, a file that must be readable):
+	 * run by -n, at start-up and before a reload is swapped in.  On error
+	 * returns <0 with one line naming the file, section and key in err.
+	 */
+	int (*check)(const struct conf *c, char *err, size_t errlen);
 	/* After the bus is up and before READY=1.  <0 aborts start-up. */
 	int (*init)(struct daemon *d, void *state);
 	/*

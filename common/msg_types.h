@@ -13,6 +13,7 @@
 	X(call_ended, "sipd")                                                  \
 	X(call_failed, "sipd,ivrd")                                            \
 	X(hold_detected, "classifyd")                                          \
+	X(human_suspected, "classifyd")                                        \
 	X(human_detected, "classifyd")                                         \
 	X(human_retracted, "classifyd")                                        \
 	X(transfer_started, "ivrd")                                            \

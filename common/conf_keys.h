@@ -29,6 +29,8 @@
 	X(sip, contact_user, STR, sip_contact_user, "holdslayer", 0, 0)         \
 	X(sip, user_agent, STR, sip_user_agent, "HoldSlayer/0.1", 0, 0)         \
 	X(sip, invite_timeout_s, INT, sip_invite_timeout_s, "60", 1, 600)       \
+	X(sip, session_expires, INT, sip_session_expires, "1800", 90, 86400)    \
+	X(sip, min_se, INT, sip_min_se, "90", 90, 86400)                        \
 	X(trunk, proxy, STR, trunk_proxy, "", 0, 0)                             \
 	X(media, rtp_addr, STR, rtp_addr, "127.0.0.1", 0, 0)                    \
 	X(media, rtp_port_min, INT, rtp_port_min, "16384", 1024, 65534)         \

@@ -45,6 +45,7 @@ leg_free(struct sipd_leg *l)
 			       (void (*)(void *))osip_route_free);
 	osip_message_free(l->invite);
 	osip_message_free(l->ack);
+	sipd_indialog_free(l);
 	free(l);
 }
 
@@ -216,11 +217,11 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 			}
 		}
 	}
-	if (strcmp(method, "INVITE") == 0) {
+	if (strcmp(method, "INVITE") == 0 || strcmp(method, "UPDATE") == 0) {
 		snprintf(buf, sizeof(buf), "<%s>", me);
 		osip_message_set_contact(m, buf);
-		osip_message_set_header(m, "Allow",
-					"INVITE, ACK, CANCEL, BYE, OPTIONS");
+		osip_message_set_header(m, "Allow", SIPD_ALLOW);
+		sipd_timer_add_headers(l, m);
 	}
 	if (leg_user_agent(l)[0])
 		osip_message_set_header(m, "User-Agent", leg_user_agent(l));
@@ -499,10 +500,20 @@ sipd_hangup(struct sipd *sd, const char *call_id, const char *leg)
 			/* Before any provisional answer the far end may not
 			 * even have the INVITE; do not make the caller wait
 			 * for a 487 that may never come (a late 2xx still
-			 * gets its ACK and a BYE). */
-			if (l->state == SIPD_LEG_CALLING)
+			 * gets its ACK and a BYE).  The CANCEL itself waits
+			 * for the first 1xx (RFC 3261 9.1); Timer B ends the
+			 * leg if none comes. */
+			if (l->state == SIPD_LEG_CALLING) {
 				leg_report(l, MSG_call_ended, 0, "local",
 					   "cancelled");
+				leg_timer_clear(l);
+				l->cancel_pending = 1;
+				l->state = SIPD_LEG_CANCELLING;
+				l->timer = daemon_timer_add(
+				    sd->d, SIPD_CANCEL_GUARD_MS, leg_guard_cb,
+				    l);
+				break;
+			}
 			leg_send_cancel(l);
 			break;
 		case SIPD_LEG_CONFIRMED:
@@ -558,6 +569,13 @@ leg_ringing(struct sipd_leg *l, osip_message_t *m)
 	const char *body;
 	size_t blen;
 
+	if (l->cancel_pending) {
+		/* Hung up before any provisional answer: the CANCEL may go
+		 * now (RFC 3261 9.1). */
+		l->cancel_pending = 0;
+		leg_send_cancel(l);
+		return;
+	}
 	if (code == 100)
 		return;
 	if (l->state == SIPD_LEG_CALLING)
@@ -668,6 +686,8 @@ leg_answered(struct sipd_leg *l, osip_message_t *m)
 	size_t blen;
 	char err[200];
 
+	if (sipd_indialog_fork_2xx(l, m))
+		return;
 	if (l->ack == NULL && leg_confirm_dialog(l, m) < 0)
 		log_warnx("dialog: %s/%s: cannot build the ACK", l->call_id,
 			  l->leg);
@@ -694,6 +714,7 @@ leg_answered(struct sipd_leg *l, osip_message_t *m)
 		goto bad;
 	sipd_media_remote(l, a.addr, a.port, a.pt, a.dtmf_pt);
 	l->state = SIPD_LEG_CONFIRMED;
+	sipd_indialog_connected(l, m, &a);
 	log_info("dialog: %s/%s: connected to %s (RTP %s:%d pt %d dtmf %d)",
 		 l->call_id, l->leg, l->uri, a.addr, a.port, a.pt, a.dtmf_pt);
 	{
@@ -740,6 +761,8 @@ sipd_dialog_stray_response(struct sipd *sd, osip_message_t *resp)
 		if (!sipd_call_id_match(resp->call_id, l->sip_call_id) ||
 		    strcmp(l->local_tag, tag->gvalue) != 0)
 			continue;
+		if (sipd_indialog_response(l, NULL, resp))
+			return;
 		log_debug("dialog: %s/%s: 2xx again; ACK again", l->call_id,
 			  l->leg);
 		leg_answered(l, resp);
@@ -784,7 +807,7 @@ cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 {
 	struct sipd_leg *l = tr_leg(tr);
 
-	if (l == NULL || m == NULL)
+	if (l == NULL || m == NULL || sipd_indialog_response(l, tr, m))
 		return;
 	switch (type) {
 	case OSIP_ICT_STATUS_1XX_RECEIVED:
@@ -798,6 +821,9 @@ cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 		log_info("dialog: %s/%s: %d %s", l->call_id, l->leg,
 			 m->status_code,
 			 m->reason_phrase ? m->reason_phrase : "");
+		if (m->status_code == 422 &&
+		    sipd_timer_retry_422(l, tr, m) == 0)
+			break;
 		leg_final_failure(l, m->status_code,
 				  m->reason_phrase ? m->reason_phrase : "");
 		break;
@@ -810,7 +836,8 @@ cb_nict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 	struct sipd_leg *l = tr_leg(tr);
 
 	(void)type;
-	if (l == NULL || m == NULL || m->status_code < 200)
+	if (l == NULL || m == NULL || sipd_indialog_response(l, tr, m) ||
+	    m->status_code < 200)
 		return;
 	if (tr->orig_request && MSG_IS_BYE(tr->orig_request) &&
 	    l->state == SIPD_LEG_BYE_SENT) {
@@ -902,4 +929,37 @@ sipd_dialog_set_callbacks(osip_t *osip)
 		osip_set_transport_error_callback(osip, t, cb_transport_error);
 	for (int t = 0; t < OSIP_KILL_CALLBACK_COUNT; t++)
 		osip_set_kill_transaction_callback(osip, t, cb_kill);
+}
+
+/* ---- for indialog.c and timer.c ---- */
+
+osip_message_t *
+sipd_leg_request(struct sipd_leg *l, const char *method, const char *ruri,
+		 int cseq)
+{
+	if (ruri == NULL)
+		ruri = l->remote_target ? l->remote_target : l->uri;
+	return leg_request(l, method, ruri, cseq);
+}
+
+int
+sipd_leg_send(struct sipd_leg *l, osip_fsm_type_t t, osip_message_t *req)
+{
+	return leg_send(l, t, req);
+}
+
+int
+sipd_leg_next_hop(struct sipd_leg *l, char *host, size_t hostlen, int *port)
+{
+	return leg_next_hop(l, host, hostlen, port);
+}
+
+void
+sipd_leg_bye(struct sipd_leg *l, const char *reason)
+{
+	if (l->state != SIPD_LEG_CONFIRMED)
+		return;
+	log_info("dialog: %s/%s: %s: BYE", l->call_id, l->leg, reason);
+	l->end_reason = reason;
+	leg_send_bye(l);
 }

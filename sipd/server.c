@@ -2,9 +2,11 @@
  * server: the requests sipd receives.  A calling-only agent still has to
  * answer: BYE in one of our dialogs (200, and the leg ends by remote), an
  * OPTIONS ping (200), a new INVITE (486: we take no incoming calls yet), a
- * re-INVITE (488: we do not renegotiate media yet; the call goes on) and
- * anything in a dialog we do not know (481).  Each answer goes through a
- * server transaction so that retransmitted requests get the same answer.
+ * CANCEL (200 for an INVITE we have answered, else 481), anything in a
+ * dialog we do not know (481); the other requests of a dialog we know
+ * (re-INVITE, UPDATE, INFO, REFER, NOTIFY) are indialog.c's.  Each answer
+ * goes through a server transaction so that retransmitted requests get the
+ * same answer.
  */
 #include "sipd.h"
 
@@ -13,8 +15,6 @@
 #include <string.h>
 
 #include "log.h"
-
-#define SIPD_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
 
 /* The status to answer req with; *leg is set for a BYE in one of ours. */
 static int
@@ -83,6 +83,11 @@ sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
 	}
 	osip_transaction_add_event(tr, evt);
 	code = server_decide(sd, req, &leg);
+	if (leg && code != 200 &&
+	    sipd_indialog_request(leg, tr, req, from, fromport) == 0)
+		return;
+	if (strcmp(req->sip_method, "CANCEL") == 0 && code == 481 && !leg)
+		code = sipd_indialog_cancel_code(sd, req);
 	resp = sipd_response_new(req, code,
 				 daemon_conf(sd->d)->sip_user_agent);
 	if (resp == NULL) {
@@ -92,6 +97,7 @@ sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
 	if (code == 200 && strcmp(req->sip_method, "OPTIONS") == 0) {
 		osip_message_set_header(resp, "Allow", SIPD_ALLOW);
 		osip_message_set_header(resp, "Accept", "application/sdp");
+		osip_message_set_header(resp, "Supported", SIPD_SUPPORTED);
 	} else if (code == 405) {
 		osip_message_set_header(resp, "Allow", SIPD_ALLOW);
 	}

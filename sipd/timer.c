@@ -60,6 +60,18 @@ hdr_has_token(const osip_message_t *m, const char *name, const char *compact,
 	return 0;
 }
 
+/* 1 if an Allow header of m (osip keeps them apart) lists UPDATE. */
+static int
+allows_update(const osip_message_t *m)
+{
+	osip_allow_t *a;
+
+	for (int i = 0; (a = osip_list_get(&m->allows, i)) != NULL; i++)
+		if (a->value && strcasecmp(a->value, "UPDATE") == 0)
+			return 1;
+	return 0;
+}
+
 /* Session-Expires of m: 0 with the interval and refresher, or -ENOENT. */
 static int
 se_parse(const osip_message_t *m, int *interval, int *by)
@@ -242,8 +254,8 @@ sipd_timer_response(struct sipd_leg *l, const osip_message_t *resp)
 {
 	int iv, by;
 
-	if (hdr(resp, "allow", NULL, 0))
-		l->peer_update = hdr_has_token(resp, "allow", NULL, "UPDATE");
+	if (!osip_list_eol(&resp->allows, 0))
+		l->peer_update = allows_update(resp);
 	if (se_parse(resp, &iv, &by) < 0) {
 		l->se = 0;
 		sipd_timer_stop(l);

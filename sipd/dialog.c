@@ -165,6 +165,23 @@ leg_our_uri(const struct sipd_leg *l, char *buf, size_t len)
 }
 
 /*
+ * 1 when the route set starts with a strict router (no lr): RFC 3261
+ * 12.2.1.1 then puts that router in the Request-URI and the remote target
+ * last among the Route headers.
+ */
+static int
+leg_strict_route(const struct sipd_leg *l)
+{
+	osip_route_t *rt = osip_list_get(&l->route_set, 0);
+	osip_uri_param_t *lr = NULL;
+
+	if (l->remote_tag == NULL || rt == NULL || rt->url == NULL)
+		return 0;
+	osip_uri_uparam_get_byname(rt->url, "lr", &lr);
+	return lr == NULL;
+}
+
+/*
  * A request of this leg's dialog.  ruri is the request URI; in a confirmed
  * dialog (remote_tag set) the To tag and the route set are added.
  */
@@ -174,12 +191,20 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 {
 	osip_message_t *m = NULL;
 	osip_uri_t *u = NULL;
-	char buf[SIPD_URI_MAX + 128], me[200];
+	char buf[SIPD_URI_MAX + 128], me[200], *strict = NULL;
+	const char *target = ruri;
 	int pos = 0;
 	osip_route_t *rt;
 
+	if (leg_strict_route(l)) {
+		rt = osip_list_get(&l->route_set, 0);
+		if (osip_uri_to_str(rt->url, &strict) == 0 && strict) {
+			ruri = strict;
+			pos = 1;
+		}
+	}
 	if (osip_message_init(&m) != 0)
-		return NULL;
+		goto fail;
 	osip_message_set_method(m, osip_strdup(method));
 	osip_message_set_version(m, osip_strdup("SIP/2.0"));
 	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, ruri) != 0) {
@@ -216,6 +241,10 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 				osip_free(s);
 			}
 		}
+		if (strict) {
+			snprintf(buf, sizeof(buf), "<%s>", target);
+			osip_message_set_route(m, buf);
+		}
 	}
 	if (strcmp(method, "INVITE") == 0 || strcmp(method, "UPDATE") == 0) {
 		snprintf(buf, sizeof(buf), "<%s>", me);
@@ -226,10 +255,12 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 	if (leg_user_agent(l)[0])
 		osip_message_set_header(m, "User-Agent", leg_user_agent(l));
 	osip_message_set_content_length(m, "0");
+	osip_free(strict);
 	return m;
 fail:
 	log_warnx("dialog: %s/%s: cannot build %s", l->call_id, l->leg, method);
 	osip_message_free(m);
+	osip_free(strict);
 	return NULL;
 }
 
@@ -569,7 +600,7 @@ leg_ringing(struct sipd_leg *l, osip_message_t *m)
 	const char *body;
 	size_t blen;
 
-	if (l->cancel_pending) {
+	if (l->cancel_pending && l->state == SIPD_LEG_CANCELLING) {
 		/* Hung up before any provisional answer: the CANCEL may go
 		 * now (RFC 3261 9.1). */
 		l->cancel_pending = 0;

@@ -770,10 +770,8 @@ mediad_status(struct daemon *d, void *state, json_object *reply)
 				    lo, "dtmf_pt",
 				    json_object_new_int(l->dtmf_pt));
 				json_object_object_add(
-				    lo, "direction",
-				    json_object_new_string(l->tx_off
-							       ? "recvonly"
-							       : "sendrecv"));
+				    lo, "sending",
+				    json_object_new_boolean(!l->tx_off));
 			}
 			json_object_object_add(
 			    lo, "rx_packets",

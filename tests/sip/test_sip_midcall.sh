@@ -7,9 +7,11 @@
 #     to a new port (mediad's audio must arrive there), sends INFO, REFER
 #     (603) and NOTIFY (481), and refreshes the session itself by UPDATE
 #     and re-INVITE (Session-Expires 90) past 90 s;
-#  B  the far end makes us the refresher and allows UPDATE: sipd must send
-#     UPDATE at about 45 s, twice;
-#  C  the same without UPDATE in Allow: sipd must refresh by re-INVITE;
+#  B  the far end makes us the refresher, allows UPDATE and record-routes
+#     (lr): sipd must send UPDATE at about 45 s, twice, by the route set;
+#  C  the same without UPDATE in Allow and a strict router: sipd must
+#     refresh by re-INVITE, and a re-INVITE of the far end crossing it gets
+#     491;
 #  D  the far end promises to refresh and never does: sipd must hang up
 #     with "session timer expired" after 60 s.
 set -u
@@ -87,6 +89,8 @@ sleep 1 # a measurement window, not a wait: nothing may be sent in it
 tx2=$(tx)
 [ -n "$tx1" ] && [ "$tx1" = "$tx2" ] ||
 	fail "mediad kept sending RTP while held ($tx1 -> $tx2 packets)"
+[ "$(bus_req mediad '{"cmd":"status"}' | jq ".calls[] | select(.call_id==\"$CA\") | .legs[0].sending")" = false ] ||
+	fail "mediad's status does not show the held leg as not sending"
 
 # --- A: resume with PCMA, then RTP to the new port -------------------------
 wait_event 20 ".type==\"call_resumed\" and .call_id==\"$CA\"" >/dev/null ||
@@ -123,6 +127,8 @@ grep -q "$CB/company: session refresh by UPDATE" "$T/sipd.log" ||
 	fail "call B (UPDATE allowed) was not refreshed by UPDATE"
 grep -q "$CC/company: session refresh by re-INVITE" "$T/sipd.log" ||
 	fail "call C (no UPDATE) was not refreshed by re-INVITE"
+grep -q "$CC/company: INVITE crosses our re-INVITE: 491" "$T/sipd.log" ||
+	fail "call C: the far end's re-INVITE crossing ours did not get 491"
 
 # --- D: expires ----------------------------------------------------------------
 ev=$(wait_event 60 ".type==\"call_ended\" and .call_id==\"$CD\"") ||

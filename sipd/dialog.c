@@ -4,10 +4,12 @@
  * ICT, reports 180/183 (call_ringing), ACKs a 2xx itself (osip's ICT ends
  * at a 2xx, so the ACK and the ACK of each 2xx repeat are ours), hands the
  * answer to mediad and reports call_connected.  hangup sends CANCEL before
- * the answer and BYE after it (both NICTs).  Every leg publishes exactly
- * one final event: call_connected may come first, then one of call_ended
- * or call_failed.  A leg stays in the list after that until the last osip
- * transaction that points at it is gone.
+ * the answer (once a 1xx has come, RFC 3261 9.1) and BYE after it (both
+ * NICTs).  What follows the first 2xx (re-INVITE, UPDATE, session timers,
+ * a 2xx from another fork) is indialog.c's and timer.c's.  Every leg
+ * publishes exactly one final event: call_connected may come first, then
+ * one of call_ended or call_failed.  A leg stays in the list after that
+ * until the last osip transaction that points at it is gone.
  */
 #include "sipd.h"
 

@@ -1,10 +1,12 @@
 /*
  * sipd: the SIP user agent of Hold Slayer.  It places calls (INVITE with an
- * SDP offer, ACK for 2xx, CANCEL, BYE) and answers the few requests a
- * calling-only agent must answer, over one UDP socket, with the libosip2
- * parser and transaction state machines (ICT, NICT, IST, NIST).  Control
- * commands come from the bus (dial, hangup); progress goes out as events
- * (call_ringing, call_connected, call_ended, call_failed).  RTP itself is
+ * SDP offer, ACK for 2xx, CANCEL, BYE), keeps them up through what the far
+ * end does mid-call (re-INVITE, UPDATE, RFC 4028 session timers) and
+ * answers the few requests a calling-only agent must answer, over one UDP
+ * socket, with the libosip2 parser and transaction state machines (ICT,
+ * NICT, IST, NIST).  Control commands come from the bus (dial, hangup);
+ * progress goes out as events (call_ringing, call_connected, call_held,
+ * call_resumed, call_ended, call_failed).  RTP itself is
  * mediad's: sipd only asks it for a local port (leg_open), tells it the far
  * end (leg_remote) and closes the leg (leg_close).
  *

@@ -280,7 +280,6 @@ sipd_timer_retry_422(struct sipd_leg *l, osip_transaction_t *tr,
 {
 	int min = sipd_timer_min_se_of(resp), cur;
 	osip_message_t *inv, *copy = NULL;
-	const char *v;
 	osip_body_t *b = NULL;
 
 	cur = l->se_want ? l->se_want
@@ -314,9 +313,8 @@ sipd_timer_retry_422(struct sipd_leg *l, osip_transaction_t *tr,
 	l->refs--;
 	osip_message_free(l->invite);
 	l->invite = copy;
-	v = hdr(resp, "min-se", NULL, 0);
-	log_info("timer: %s/%s: 422 (Min-SE %s): INVITE again with "
+	log_info("timer: %s/%s: 422 (Min-SE %d): INVITE again with "
 		 "Session-Expires %d",
-		 l->call_id, l->leg, v ? "given" : "?", min);
+		 l->call_id, l->leg, min, min);
 	return sipd_leg_send(l, ICT, inv);
 }

@@ -310,6 +310,12 @@ target_refresh(struct sipd_leg *l, const osip_message_t *req)
 	if (osip_message_get_contact(req, 0, &ct) < 0 || ct == NULL ||
 	    ct->url == NULL || osip_uri_to_str(ct->url, &s) != 0 || s == NULL)
 		return;
+	if (strlen(s) >= SIPD_URI_MAX) {
+		log_warnx("indialog: %s/%s: a Contact of %zu bytes ignored",
+			  l->call_id, l->leg, strlen(s));
+		osip_free(s);
+		return;
+	}
 	if (l->remote_target == NULL || strcmp(l->remote_target, s) != 0) {
 		if ((copy = strdup(s)) != NULL) {
 			log_info("indialog: %s/%s: remote target now %s",

@@ -3,7 +3,8 @@
 # end and the real mediad, four calls at once (about 100 s: RFC 4028's
 # shortest session interval is 90 s and the calls must outlive it):
 #  A  the far end holds (sendonly: we answer recvonly, mediad stops
-#     sending, call_held), resumes with PCMA (call_resumed), moves its RTP
+#     sending, call_held), holds again the old way (c=0.0.0.0: the address
+#     is kept), resumes with PCMA (call_resumed), moves its RTP
 #     to a new port (mediad's audio must arrive there), sends INFO, REFER
 #     (603) and NOTIFY (481), and refreshes the session itself by UPDATE
 #     and re-INVITE (Session-Expires 90) past 90 s;
@@ -97,6 +98,12 @@ wait_event 20 ".type==\"call_resumed\" and .call_id==\"$CA\"" >/dev/null ||
 	fail "no call_resumed after the re-INVITE with sendrecv"
 grep -q "leg: $CA company: remote 127.0.0.1:[0-9]* pt 8 dtmf_pt 101 sendrecv" "$T/mediad.log" ||
 	fail "mediad was not switched to PCMA on resume"
+# The old-style hold (c=0.0.0.0) between the two kept the address.
+if grep -q "company: remote 0.0.0.0" "$T/mediad.log"; then
+	fail "mediad was told to send to 0.0.0.0 on an old-style hold"
+fi
+[ "$(jq -c "select(.call_id==\"$CA\" and (.type==\"call_held\" or .type==\"call_resumed\"))" "$T/events.jsonl" | wc -l)" = 2 ] ||
+	fail "hold, old-style hold and resume did not give exactly call_held then call_resumed"
 end=$(($(date +%s) + 20))
 while ! grep -q "^pt 8$" "$T/newport.log" 2>/dev/null; do
 	[ "$(date +%s)" -le "$end" ] || fail "no PCMA RTP on the new port $NEWPORT after the re-INVITE"

@@ -240,6 +240,15 @@ uas_2xx_start(struct sipd_leg *l, const osip_message_t *resp,
 		l->uas_2xx = NULL;
 		return;
 	}
+	/* RFC 3261 18.2.2 and RFC 3581: to the source address, at the
+	 * source port only if the Via asked for rport. */
+	{
+		osip_via_t *v = osip_list_get(&req->vias, 0);
+		osip_generic_param_t *rp = NULL;
+		if (v && osip_generic_param_get_byname(&v->via_params, "rport",
+						       &rp) != 0)
+			port = v->port ? atoi(v->port) : 5060;
+	}
 	snprintf(l->uas_2xx_host, sizeof(l->uas_2xx_host), "%s", host);
 	l->uas_2xx_port = port;
 	l->uas_2xx_ms = INDIALOG_T1_MS;

@@ -30,6 +30,8 @@
 	X(sip, user_agent, STR, sip_user_agent, "HoldSlayer/0.1", 0, 0)         \
 	X(sip, invite_timeout_s, INT, sip_invite_timeout_s, "60", 1, 600)       \
 	X(sip, dns_servers, STR, sip_dns_servers, "", 0, 0)                     \
+	X(sip, session_expires, INT, sip_session_expires, "1800", 90, 86400)    \
+	X(sip, min_se, INT, sip_min_se, "90", 90, 86400)                        \
 	X(trunk, proxy, STR, trunk_proxy, "", 0, 0)                             \
 	X(trunk, username, STR, trunk_username, "", 0, 0)                       \
 	X(trunk, auth_username, STR, trunk_auth_username, "", 0, 0)             \

@@ -12,6 +12,8 @@
 	X(call_connected, "sipd")                                              \
 	X(call_ended, "sipd")                                                  \
 	X(call_failed, "sipd,ivrd")                                            \
+	X(call_held, "sipd")                                                   \
+	X(call_resumed, "sipd")                                                \
 	X(hold_detected, "classifyd")                                          \
 	X(human_suspected, "classifyd")                                        \
 	X(human_detected, "classifyd")                                         \

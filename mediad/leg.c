@@ -259,6 +259,12 @@ leg_send(struct leg *l, const int16_t *pcm)
 	struct tev_pkt pkt;
 	uint8_t buf[MEDIAD_FRAME];
 
+	if (l->tx_off) {
+		/* On hold: the clock runs on, nothing is sent. */
+		memset(l->tx, 0, sizeof(l->tx));
+		l->send_ts += MEDIAD_FRAME;
+		return;
+	}
 	if (tev_tx_tick(&l->dtmf, l->send_ts, &pkt) && l->dtmf_pt >= 0) {
 		mblk_t *mp =
 		    rtp_session_create_telephone_event_packet(s, pkt.marker);

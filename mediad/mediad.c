@@ -8,7 +8,7 @@
  * Control protocol (JSON on the ROUTER socket; every field is checked and a
  * bad one gets ok:false with an error naming it):
  *   leg_open   {call_id, leg}                        -> {addr, port}
- *   leg_remote {call_id, leg, addr, port, pt, dtmf_pt} -> {}
+ *   leg_remote {call_id, leg, addr, port, pt, dtmf_pt, direction?} -> {}
  *   leg_close  {call_id, leg}                        -> {}
  *   dtmf       {call_id, leg, digits, duration_ms?, gap_ms?} -> {queued}
  *   bridge     {call_id}                             -> {}
@@ -16,7 +16,9 @@
  *   say        {call_id, leg, text, voice?}          -> {seconds}
  *   status     {}  -> {calls:[{call_id, bridged, recording, legs:[...]}]}
  * leg is "company" or "user"; pt is 0 (PCMU) or 8 (PCMA); dtmf_pt is the
- * telephone-event payload type (96..127, usually 101) or -1 for none.
+ * telephone-event payload type (96..127, usually 101) or -1 for none;
+ * direction is sipd's side of the SDP (default sendrecv): recvonly and
+ * inactive stop the leg's sending while the far end holds the call.
  *
  * Events: recording_started {path}, recording_stopped {path, seconds},
  * dtmf_received {leg, digit}, and binary audio frames (topic "audio").
@@ -422,7 +424,7 @@ ctl_leg_remote(struct mediad *m, struct bus_ctl_req *req)
 {
 	char err[512];
 	struct call *c;
-	const char *addr;
+	const char *addr, *dir;
 	long port, pt, dtmf_pt;
 	int leg, r;
 
@@ -444,11 +446,23 @@ ctl_leg_remote(struct mediad *m, struct bus_ctl_req *req)
 		return ctl_err(m, req, -EINVAL,
 			       "'dtmf_pt' must be a dynamic payload type "
 			       "96..127 (usually 101) or -1");
+	dir = bus_json_str(req->req, "direction");
+	if (json_object_object_get_ex(req->req, "direction", NULL) &&
+	    (dir == NULL ||
+	     (strcmp(dir, "sendrecv") != 0 && strcmp(dir, "sendonly") != 0 &&
+	      strcmp(dir, "recvonly") != 0 && strcmp(dir, "inactive") != 0)))
+		return ctl_err(m, req, -EINVAL,
+			       "'direction' must be sendrecv, sendonly, "
+			       "recvonly or inactive");
+	if (dir == NULL)
+		dir = "sendrecv";
 	if (leg_set_remote(c->legs[leg], addr, (int)port, (int)pt,
 			   (int)dtmf_pt, err, sizeof(err)) < 0)
 		return ctl_err(m, req, -EINVAL, err);
-	log_info("leg: %s %s: remote %s:%ld pt %ld dtmf_pt %ld", c->id,
-		 msg_leg_name(leg), addr, port, pt, dtmf_pt);
+	c->legs[leg]->tx_off =
+	    strcmp(dir, "recvonly") == 0 || strcmp(dir, "inactive") == 0;
+	log_info("leg: %s %s: remote %s:%ld pt %ld dtmf_pt %ld %s", c->id,
+		 msg_leg_name(leg), addr, port, pt, dtmf_pt, dir);
 	bus_ctl_reply_ok(daemon_bus(m->d), req, NULL);
 	return 0;
 }
@@ -755,6 +769,9 @@ mediad_status(struct daemon *d, void *state, json_object *reply)
 				json_object_object_add(
 				    lo, "dtmf_pt",
 				    json_object_new_int(l->dtmf_pt));
+				json_object_object_add(
+				    lo, "sending",
+				    json_object_new_boolean(!l->tx_off));
 			}
 			json_object_object_add(
 			    lo, "rx_packets",

@@ -133,6 +133,7 @@ struct leg {
 	void *profile;	   /* RtpProfile *: PCMU, PCMA, telephone-event */
 	int port;
 	bool has_remote;
+	bool tx_off; /* our SDP is recvonly or inactive: send no RTP */
 	char remote_addr[64];
 	int remote_port;
 	int pt;	     /* 0 PCMU, 8 PCMA */

@@ -4,13 +4,16 @@
  * ICT, reports 180/183 (call_ringing), ACKs a 2xx itself (osip's ICT ends
  * at a 2xx, so the ACK and the ACK of each 2xx repeat are ours), hands the
  * answer to mediad and reports call_connected.  hangup sends CANCEL before
- * the answer and BYE after it (both NICTs).  Every leg publishes exactly
- * one final event: call_connected may come first, then one of call_ended
- * or call_failed.  A leg stays in the list after that until the last osip
- * transaction that points at it is gone.  Before its INVITE a leg asks
- * resolve.c where the URI leads (RFC 3263) without waiting on the loop; the
- * INVITE goes to the first address, and to the next one after a 503, a
- * timeout or a send error while nothing but 100 has been heard.
+ * the answer (once a 1xx has come, RFC 3261 9.1) and BYE after it (both
+ * NICTs).  What follows the first 2xx (re-INVITE, UPDATE, session timers,
+ * a 2xx from another fork) is indialog.c's and timer.c's.  Every leg
+ * publishes exactly one final event: call_connected may come first, then
+ * one of call_ended or call_failed.  A leg stays in the list after that
+ * until the last osip transaction that points at it is gone.  Before its
+ * INVITE a leg asks resolve.c where the URI leads (RFC 3263) without
+ * waiting on the loop; the INVITE goes to the first address, and to the
+ * next one after a 503, a timeout or a send error while nothing but 100
+ * has been heard.
  */
 #include "sipd.h"
 
@@ -50,6 +53,7 @@ leg_free(struct sipd_leg *l)
 	osip_message_free(l->invite);
 	osip_message_free(l->ack);
 	free(l->auth);
+	sipd_indialog_free(l);
 	free(l);
 }
 
@@ -169,6 +173,23 @@ leg_our_uri(const struct sipd_leg *l, char *buf, size_t len)
 }
 
 /*
+ * 1 when the route set starts with a strict router (no lr): RFC 3261
+ * 12.2.1.1 then puts that router in the Request-URI and the remote target
+ * last among the Route headers.
+ */
+static int
+leg_strict_route(const struct sipd_leg *l)
+{
+	osip_route_t *rt = osip_list_get(&l->route_set, 0);
+	osip_uri_param_t *lr = NULL;
+
+	if (l->remote_tag == NULL || rt == NULL || rt->url == NULL)
+		return 0;
+	osip_uri_uparam_get_byname(rt->url, "lr", &lr);
+	return lr == NULL;
+}
+
+/*
  * A request of this leg's dialog.  ruri is the request URI; in a confirmed
  * dialog (remote_tag set) the To tag and the route set are added.
  */
@@ -178,12 +199,20 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 {
 	osip_message_t *m = NULL;
 	osip_uri_t *u = NULL;
-	char buf[SIPD_URI_MAX + 128], me[200];
+	char buf[SIPD_URI_MAX + 128], me[200], *strict = NULL;
+	const char *target = ruri;
 	int pos = 0;
 	osip_route_t *rt;
 
+	if (leg_strict_route(l)) {
+		rt = osip_list_get(&l->route_set, 0);
+		if (osip_uri_to_str(rt->url, &strict) == 0 && strict) {
+			ruri = strict;
+			pos = 1;
+		}
+	}
 	if (osip_message_init(&m) != 0)
-		return NULL;
+		goto fail;
 	osip_message_set_method(m, osip_strdup(method));
 	osip_message_set_version(m, osip_strdup("SIP/2.0"));
 	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, ruri) != 0) {
@@ -220,21 +249,27 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 				osip_free(s);
 			}
 		}
+		if (strict) {
+			snprintf(buf, sizeof(buf), "<%s>", target);
+			osip_message_set_route(m, buf);
+		}
 	}
-	if (strcmp(method, "INVITE") == 0) {
+	if (strcmp(method, "INVITE") == 0 || strcmp(method, "UPDATE") == 0) {
 		snprintf(buf, sizeof(buf), "<%s>", me);
 		osip_message_set_contact(m, buf);
-		osip_message_set_header(m, "Allow",
-					"INVITE, ACK, CANCEL, BYE, OPTIONS");
+		osip_message_set_header(m, "Allow", SIPD_ALLOW);
+		sipd_timer_add_headers(l, m);
 	}
 	if (leg_user_agent(l)[0])
 		osip_message_set_header(m, "User-Agent", leg_user_agent(l));
 	osip_message_set_content_length(m, "0");
+	osip_free(strict);
 	sipd_trunk_request(l->sd, m, l->uri, l->local_tag, l->remote_tag != NULL);
 	return m;
 fail:
 	log_warnx("dialog: %s/%s: cannot build %s", l->call_id, l->leg, method);
 	osip_message_free(m);
+	osip_free(strict);
 	return NULL;
 }
 
@@ -304,7 +339,7 @@ sipd_leg_send(struct sipd_leg *l, osip_fsm_type_t t, osip_message_t *req)
 {
 	osip_transaction_t *tr = NULL;
 	char host[80];
-	int port;
+	int port, initial;
 
 	if (req == NULL)
 		return -ENOMEM;
@@ -314,7 +349,11 @@ sipd_leg_send(struct sipd_leg *l, osip_fsm_type_t t, osip_message_t *req)
 		osip_message_free(req);
 		return -EIO;
 	}
-	if (l->targets.n > 0 &&
+	/* Only the first INVITE (and its retries and CANCEL) go to the
+	 * resolved address: a re-INVITE follows the dialog's route set. */
+	initial = l->state != SIPD_LEG_CONFIRMED &&
+		  l->state != SIPD_LEG_BYE_SENT;
+	if (initial && l->targets.n > 0 &&
 	    (MSG_IS_INVITE(req) || MSG_IS_CANCEL(req))) {
 		leg_target_hostport(&l->targets.t[l->target], host,
 				    sizeof(host), &port);
@@ -325,7 +364,7 @@ sipd_leg_send(struct sipd_leg *l, osip_fsm_type_t t, osip_message_t *req)
 			osip_nict_set_destination(tr->nict_context,
 						  osip_strdup(host), port);
 	}
-	if (t == ICT)
+	if (t == ICT && initial)
 		l->ict = tr;
 	osip_transaction_set_your_instance(tr, l);
 	l->refs++;
@@ -639,10 +678,20 @@ sipd_hangup(struct sipd *sd, const char *call_id, const char *leg)
 			/* Before any provisional answer the far end may not
 			 * even have the INVITE; do not make the caller wait
 			 * for a 487 that may never come (a late 2xx still
-			 * gets its ACK and a BYE). */
-			if (l->state == SIPD_LEG_CALLING)
+			 * gets its ACK and a BYE).  The CANCEL itself waits
+			 * for the first 1xx (RFC 3261 9.1); Timer B ends the
+			 * leg if none comes. */
+			if (l->state == SIPD_LEG_CALLING) {
 				leg_report(l, MSG_call_ended, 0, "local",
 					   "cancelled");
+				leg_timer_clear(l);
+				l->cancel_pending = 1;
+				l->state = SIPD_LEG_CANCELLING;
+				l->timer = daemon_timer_add(
+				    sd->d, SIPD_CANCEL_GUARD_MS, leg_guard_cb,
+				    l);
+				break;
+			}
 			leg_send_cancel(l);
 			break;
 		case SIPD_LEG_CONFIRMED:
@@ -698,6 +747,13 @@ leg_ringing(struct sipd_leg *l, osip_message_t *m)
 	const char *body;
 	size_t blen;
 
+	if (l->cancel_pending && l->state == SIPD_LEG_CANCELLING) {
+		/* Hung up before any provisional answer: the CANCEL may go
+		 * now (RFC 3261 9.1). */
+		l->cancel_pending = 0;
+		leg_send_cancel(l);
+		return;
+	}
 	if (code == 100)
 		return;
 	if (l->state == SIPD_LEG_CALLING)
@@ -808,6 +864,8 @@ leg_answered(struct sipd_leg *l, osip_message_t *m)
 	size_t blen;
 	char err[200];
 
+	if (sipd_indialog_fork_2xx(l, m))
+		return;
 	if (l->ack == NULL && leg_confirm_dialog(l, m) < 0)
 		log_warnx("dialog: %s/%s: cannot build the ACK", l->call_id,
 			  l->leg);
@@ -834,6 +892,7 @@ leg_answered(struct sipd_leg *l, osip_message_t *m)
 		goto bad;
 	sipd_media_remote(l, a.addr, a.port, a.pt, a.dtmf_pt);
 	l->state = SIPD_LEG_CONFIRMED;
+	sipd_indialog_connected(l, m, &a);
 	log_info("dialog: %s/%s: connected to %s (RTP %s:%d pt %d dtmf %d)",
 		 l->call_id, l->leg, l->uri, a.addr, a.port, a.pt, a.dtmf_pt);
 	{
@@ -880,6 +939,8 @@ sipd_dialog_stray_response(struct sipd *sd, osip_message_t *resp)
 		if (!sipd_call_id_match(resp->call_id, l->sip_call_id) ||
 		    strcmp(l->local_tag, tag->gvalue) != 0)
 			continue;
+		if (sipd_indialog_response(l, NULL, resp))
+			return;
 		log_debug("dialog: %s/%s: 2xx again; ACK again", l->call_id,
 			  l->leg);
 		leg_answered(l, resp);
@@ -926,7 +987,7 @@ cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 	char err[300];
 	int r;
 
-	if (l == NULL || m == NULL)
+	if (l == NULL || m == NULL || sipd_indialog_response(l, tr, m))
 		return;
 	switch (type) {
 	case OSIP_ICT_STATUS_1XX_RECEIVED:
@@ -950,6 +1011,9 @@ cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 		/* RFC 3263 4.3: a 503 means try the next server. */
 		if (m->status_code == 503 && leg_try_next(l, "503"))
 			break;
+		if (m->status_code == 422 &&
+		    sipd_timer_retry_422(l, tr, m) == 0)
+			break;
 		leg_final_failure(l, m->status_code,
 				  r == -EACCES ? "authentication rejected"
 				  : r != -ENOENT ? err
@@ -967,7 +1031,8 @@ cb_nict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 	char err[300];
 
 	(void)type;
-	if (l == NULL || m == NULL || m->status_code < 200)
+	if (l == NULL || m == NULL || sipd_indialog_response(l, tr, m) ||
+	    m->status_code < 200)
 		return;
 	if (sipd_auth_retry(l, tr, m, err, sizeof(err)) == 0)
 		return; /* a challenged BYE, re-sent with credentials */
@@ -1065,4 +1130,31 @@ sipd_dialog_set_callbacks(osip_t *osip)
 		osip_set_transport_error_callback(osip, t, cb_transport_error);
 	for (int t = 0; t < OSIP_KILL_CALLBACK_COUNT; t++)
 		osip_set_kill_transaction_callback(osip, t, cb_kill);
+}
+
+/* ---- for indialog.c and timer.c ---- */
+
+osip_message_t *
+sipd_leg_request(struct sipd_leg *l, const char *method, const char *ruri,
+		 int cseq)
+{
+	if (ruri == NULL)
+		ruri = l->remote_target ? l->remote_target : l->uri;
+	return leg_request(l, method, ruri, cseq);
+}
+
+int
+sipd_leg_next_hop(struct sipd_leg *l, char *host, size_t hostlen, int *port)
+{
+	return leg_next_hop(l, host, hostlen, port);
+}
+
+void
+sipd_leg_bye(struct sipd_leg *l, const char *reason)
+{
+	if (l->state != SIPD_LEG_CONFIRMED)
+		return;
+	log_info("dialog: %s/%s: %s: BYE", l->call_id, l->leg, reason);
+	l->end_reason = reason;
+	leg_send_bye(l);
 }

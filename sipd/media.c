@@ -2,7 +2,9 @@
  * media: the three requests sipd makes of mediad (holdslayer-bus(7)):
  * leg_open {call_id, leg} -> {addr, port} before the INVITE, leg_remote
  * {call_id, leg, addr, port, pt, dtmf_pt} once the far end's SDP is known,
- * and leg_close {call_id, leg} when the leg is over.  Each is a blocking
+ * and again with our direction when the far end offers anew (hold, resume,
+ * a new address or codec), and leg_close {call_id, leg} when the leg is
+ * over.  Each is a blocking
  * bus request on loopback (normally well under a millisecond).
  */
 #include "sipd.h"
@@ -96,4 +98,28 @@ sipd_media_close(struct sipd_leg *l, int timeout_ms)
 			  l->leg, e);
 	json_object_put(req);
 	json_object_put(reply);
+}
+
+int
+sipd_media_update(struct sipd_leg *l, const struct sipd_sdp_answer *a,
+		  int our_dir)
+{
+	json_object *req = media_req(l, "leg_remote"), *reply = NULL;
+	char e[256] = "";
+	int r;
+
+	json_object_object_add(req, "addr", json_object_new_string(a->addr));
+	json_object_object_add(req, "port", json_object_new_int(a->port));
+	json_object_object_add(req, "pt", json_object_new_int(a->pt));
+	json_object_object_add(req, "dtmf_pt", json_object_new_int(a->dtmf_pt));
+	json_object_object_add(req, "direction",
+			       json_object_new_string(sipd_sdp_dir_name(our_dir)));
+	r = bus_request(daemon_bus(l->sd->d), "mediad", req, &reply, e,
+			sizeof(e));
+	if (r < 0)
+		log_warnx("media: %s/%s: leg_remote failed: %s", l->call_id,
+			  l->leg, e);
+	json_object_put(req);
+	json_object_put(reply);
+	return r;
 }

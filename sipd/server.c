@@ -2,9 +2,11 @@
  * server: the requests sipd receives.  A calling-only agent still has to
  * answer: BYE in one of our dialogs (200, and the leg ends by remote), an
  * OPTIONS ping (200), a new INVITE (486: we take no incoming calls yet), a
- * re-INVITE (488: we do not renegotiate media yet; the call goes on) and
- * anything in a dialog we do not know (481).  Each answer goes through a
- * server transaction so that retransmitted requests get the same answer.
+ * CANCEL (200 for an INVITE we have answered, else 481), anything in a
+ * dialog we do not know (481); the other requests of a dialog we know
+ * (re-INVITE, UPDATE, INFO, REFER, NOTIFY) are indialog.c's.  Each answer
+ * goes through a server transaction so that retransmitted requests get the
+ * same answer.
  *
  * Before any of that, server_validate() applies RFC 3261 8.2.1-8.2.3 to
  * every request in the order the RFC gives: a method nobody knows (501)
@@ -24,8 +26,6 @@
 #include <strings.h>
 
 #include "log.h"
-
-#define SIPD_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
 
 /* Recognised methods sipd does not serve at all: 405 (RFC 3261 8.2.1). */
 static const char *const server_not_allowed[] = {
@@ -288,6 +288,14 @@ sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
 	code = server_validate(req, &refusal);
 	if (code == 0)
 		code = server_decide(sd, req, &leg);
+	/* A request of a known dialog that passed the checks (CSeq in order
+	 * included) and that server_decide() does not answer itself. */
+	if (refusal.code == 0 && leg && code != 200 && code != 500 &&
+	    sipd_indialog_request(leg, tr, req, from, fromport) == 0)
+		return;
+	if (refusal.code == 0 && strcmp(req->sip_method, "CANCEL") == 0 &&
+	    code == 481 && !leg)
+		code = sipd_indialog_cancel_code(sd, req);
 	resp = sipd_response_new(req, code,
 				 daemon_conf(sd->d)->sip_user_agent);
 	if (resp == NULL) {
@@ -299,9 +307,7 @@ sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
 	if (code == 200 && strcmp(req->sip_method, "OPTIONS") == 0) {
 		osip_message_set_header(resp, "Allow", SIPD_ALLOW);
 		osip_message_set_header(resp, "Accept", "application/sdp");
-		if (SIPD_SUPPORTED[0])
-			osip_message_set_header(resp, "Supported",
-						SIPD_SUPPORTED);
+		osip_message_set_header(resp, "Supported", SIPD_SUPPORTED);
 	} else if (code == 405 && refusal.code == 0) {
 		osip_message_set_header(resp, "Allow", SIPD_ALLOW);
 	}

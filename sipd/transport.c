@@ -305,6 +305,10 @@ transport_packet(struct sipd *sd, char *buf, size_t len, const char *from,
 	transport_via_mark(evt->sip, from, fromport);
 	if (osip_find_transaction_and_add_event(sd->osip, evt) == 0)
 		return; /* a retransmission, or the ACK of our non-2xx */
+	if (MSG_IS_ACK(evt->sip) && sipd_indialog_ack(sd, evt->sip) == 0) {
+		osip_event_free(evt);
+		return; /* the ACK of our 2xx to a re-INVITE */
+	}
 	if (MSG_IS_ACK(evt->sip)) {
 		log_debug("transport: ACK from %s:%d matches nothing; ignored",
 			  from, fromport);

@@ -3,7 +3,9 @@
  * telephone-event 101 (0-16) at 20 ms, sendrecv, on the address and port
  * mediad gave; reading an answer picks the far end's address, port, first
  * common codec and DTMF payload type, and refuses answers we cannot use
- * with a reason a person can act on.
+ * with a reason a person can act on.  A mid-call offer's direction (hold
+ * by a=sendonly, a=inactive or c=0.0.0.0) is read, mirrored in our answer,
+ * and the answer carries the one codec chosen and our o= line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,6 +188,106 @@ answer_with_nul_refused(void **state)
 	assert_non_null(strstr(err, "NUL"));
 }
 
+static int
+offer_read(const char *sdp, struct sipd_sdp_answer *a)
+{
+	char err[128];
+	return sipd_sdp_answer_parse(sdp, strlen(sdp), a, err, sizeof(err));
+}
+
+static void
+direction_of_offers(void **state)
+{
+	struct sipd_sdp_answer a;
+	const char *base = "v=0\r\no=x 1 2 IN IP4 10.0.0.9\r\ns=-\r\n"
+			   "c=IN IP4 10.0.0.9\r\nt=0 0\r\n"
+			   "m=audio 7000 RTP/AVP 8 0\r\n";
+	char buf[512];
+
+	(void)state;
+	assert_int_equal(offer_read(base, &a), 0);
+	assert_int_equal(a.dir, SIPD_SDP_SENDRECV);
+	assert_int_equal(a.pt, 8); /* the offerer's first choice */
+	snprintf(buf, sizeof(buf), "%sa=sendonly\r\n", base);
+	assert_int_equal(offer_read(buf, &a), 0);
+	assert_int_equal(a.dir, SIPD_SDP_SENDONLY);
+	assert_int_equal(a.hold_addr, 0);
+	snprintf(buf, sizeof(buf), "%sa=inactive\r\n", base);
+	assert_int_equal(offer_read(buf, &a), 0);
+	assert_int_equal(a.dir, SIPD_SDP_INACTIVE);
+	/* Session-level direction, overridden by the media's own. */
+	snprintf(buf, sizeof(buf),
+		 "v=0\r\no=x 1 2 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 "
+		 "10.0.0.9\r\nt=0 0\r\na=recvonly\r\nm=audio 7000 RTP/AVP "
+		 "0\r\n");
+	assert_int_equal(offer_read(buf, &a), 0);
+	assert_int_equal(a.dir, SIPD_SDP_RECVONLY);
+	snprintf(buf, sizeof(buf),
+		 "v=0\r\no=x 1 2 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 "
+		 "10.0.0.9\r\nt=0 0\r\na=sendonly\r\nm=audio 7000 RTP/AVP "
+		 "0\r\na=sendrecv\r\n");
+	assert_int_equal(offer_read(buf, &a), 0);
+	assert_int_equal(a.dir, SIPD_SDP_SENDRECV);
+	/* RFC 2543 hold. */
+	assert_int_equal(offer_read("v=0\r\no=x 1 3 IN IP4 10.0.0.9\r\ns=-\r\n"
+			       "c=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+			       "m=audio 7000 RTP/AVP 0\r\n",
+			       &a),
+			 0);
+	assert_int_equal(a.hold_addr, 1);
+	assert_int_equal(a.dir, SIPD_SDP_SENDONLY);
+	assert_int_equal(sipd_sdp_dir_mirror(SIPD_SDP_SENDONLY),
+			 SIPD_SDP_RECVONLY);
+	assert_int_equal(sipd_sdp_dir_mirror(SIPD_SDP_RECVONLY),
+			 SIPD_SDP_SENDONLY);
+	assert_int_equal(sipd_sdp_dir_mirror(SIPD_SDP_INACTIVE),
+			 SIPD_SDP_INACTIVE);
+	assert_int_equal(sipd_sdp_dir_mirror(SIPD_SDP_SENDRECV),
+			 SIPD_SDP_SENDRECV);
+}
+
+static void
+answer_build_mirrors(void **state)
+{
+	struct sipd_sdp_answer a;
+	char buf[1024];
+	uint64_t id = 0, ver = 0;
+	int n;
+
+	(void)state;
+	n = sipd_sdp_answer_build(buf, sizeof(buf), "127.0.0.1", 40000, 77, 78,
+				  8, 101, SIPD_SDP_RECVONLY);
+	assert_true(n > 0);
+	assert_int_equal((size_t)n, strlen(buf));
+	assert_non_null(strstr(buf, "o=holdslayer 77 78 IN IP4 127.0.0.1\r\n"));
+	assert_non_null(strstr(buf, "m=audio 40000 RTP/AVP 8 101\r\n"));
+	assert_non_null(strstr(buf, "a=rtpmap:8 PCMA/8000\r\n"));
+	assert_non_null(strstr(buf, "a=rtpmap:101 telephone-event/8000\r\n"));
+	assert_non_null(strstr(buf, "a=recvonly\r\n"));
+	assert_null(strstr(buf, "PCMU"));
+	assert_int_equal(sipd_sdp_origin(buf, (size_t)n, &id, &ver), 0);
+	assert_int_equal(id, 77);
+	assert_int_equal(ver, 78);
+	/* It reads back as what it says. */
+	assert_int_equal(offer_read(buf, &a), 0);
+	assert_int_equal(a.pt, 8);
+	assert_int_equal(a.dtmf_pt, 101);
+	assert_int_equal(a.dir, SIPD_SDP_RECVONLY);
+	/* No telephone-event offered: none answered. */
+	n = sipd_sdp_answer_build(buf, sizeof(buf), "127.0.0.1", 40000, 1, 1,
+				  0, -1, SIPD_SDP_SENDRECV);
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "m=audio 40000 RTP/AVP 0\r\n"));
+	assert_null(strstr(buf, "telephone-event"));
+	assert_int_equal(sipd_sdp_answer_build(buf, sizeof(buf), "127.0.0.1",
+					       40000, 1, 1, 18, -1, 0),
+			 -EINVAL);
+	assert_int_equal(sipd_sdp_answer_build(buf, 40, "127.0.0.1", 40000, 1,
+					       1, 0, -1, 0),
+			 -ENOSPC);
+	assert_int_equal(sipd_sdp_origin("garbage", 7, &id, &ver), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -198,6 +300,8 @@ main(void)
 	    cmocka_unit_test(answer_skips_rejected_stream),
 	    cmocka_unit_test(answer_refusals),
 	    cmocka_unit_test(answer_with_nul_refused),
+	    cmocka_unit_test(direction_of_offers),
+	    cmocka_unit_test(answer_build_mirrors),
 	};
 	parser_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);

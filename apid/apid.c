@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apid.h"
@@ -112,6 +113,13 @@ apid_init(struct daemon *d, void *state)
 		log_warnx("config: %s", err);
 		return -EINVAL;
 	}
+	/* Everything apid writes (history, token) is the user's alone. */
+	umask(077);
+	if ((r = apid_token_load(a, a->wconf->api_token_file, err,
+				 sizeof(err))) < 0) {
+		log_warnx("%s", err);
+		return r;
+	}
 	if ((r = apid_db_open(&a->db, a->wconf->api_db, err, sizeof(err))) < 0) {
 		log_warnx("%s", err);
 		return r;
@@ -174,6 +182,11 @@ apid_reload(struct daemon *d, void *state, const struct conf *old)
 	(void)state;
 	if (strcmp(old->api_listen, nc->api_listen) != 0 ||
 	    strcmp(old->api_db, nc->api_db) != 0 ||
+	    strcmp(old->api_token_file, nc->api_token_file) != 0 ||
+	    strcmp(old->api_allowed_origins, nc->api_allowed_origins) != 0 ||
+	    strcmp(old->api_allowed_sip_hosts, nc->api_allowed_sip_hosts) != 0 ||
+	    old->api_loopback_trusted != nc->api_loopback_trusted ||
+	    old->api_request_timeout_ms != nc->api_request_timeout_ms ||
 	    old->api_threads != nc->api_threads)
 		log_notice("reload: [api] changes take effect on restart");
 }

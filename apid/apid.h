@@ -60,11 +60,31 @@ struct apid {
 	/* Written by the main thread: the SUB socket's connection to
 	 * apid_sources[i] is up (events from it are not lost). */
 	atomic_bool subscribed[APID_NSOURCES];
+	char token[129]; /* the bearer token; read-only once civetweb runs */
 };
 
 /* apid.c */
 /* Queues a call_started event for the main thread (data consumed). */
 void apid_outbox_push(struct apid *a, const char *call_id, json_object *data);
+
+/* auth.c: the bearer token, Origin and CORS checks. */
+struct mg_connection;
+/*
+ * Reads the token from path, or makes a new random one there (mode 0600,
+ * directories 0700).  -errno with err saying why.
+ */
+int apid_token_load(struct apid *a, const char *path, char *err,
+		    size_t errlen);
+/* origin (NULL: none sent, not a browser) may use the API. */
+bool apid_origin_allowed(const struct conf *c, const char *origin);
+/*
+ * Checks the request's Origin and, if need_token, its bearer token.
+ * Returns 0, or 401/403 with detail saying why.
+ */
+int apid_auth_check(struct apid *a, const struct mg_connection *conn,
+		    bool need_token, char *detail, size_t len);
+/* Adds Access-Control-Allow-Origin for an allowed Origin, else nothing. */
+void apid_cors_headers(const struct mg_connection *conn, const struct conf *c);
 
 /* request.c: pure request parsing, shared by http.c and ws.c. */
 struct apid_call_req {
@@ -99,6 +119,17 @@ enum apid_route {
 };
 /* Maps a path to a route; id receives {id} for APID_R_CALL/HANGUP. */
 enum apid_route apid_route_parse(const char *path, char *id, size_t idlen);
+/* item is in list (separated by spaces or commas), ignoring case. */
+bool apid_list_has(const char *list, const char *item);
+/* s[0..len) is well-formed UTF-8 (no overlongs, surrogates). */
+bool apid_utf8_valid(const char *s, size_t len);
+/* The host of a sip:/sips: URI (IPv6 without brackets); -EINVAL if none. */
+int apid_sip_host(const char *uri, char *host, size_t hostlen);
+/*
+ * uri's host is one apid may dial: [api] allowed_sip_hosts, or by default
+ * loopback, the [trunk] proxy's host and [sip] listen's host.
+ */
+bool apid_sip_host_allowed(const struct conf *c, const char *uri);
 /* A call id is 1..39 characters of [A-Za-z0-9._-]. */
 bool apid_call_id_valid(const char *id);
 

@@ -15,11 +15,13 @@
  *          received_ms)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -129,6 +131,19 @@ apid_db_open(struct apid_db **out, const char *path, char *err, size_t errlen)
 	*out = NULL;
 	if ((r = db_mkdirs(path, err, errlen)) < 0)
 		return r;
+	/* Account numbers live here: the file is the user's alone (SQLite
+	 * gives its -wal and -shm files the same mode). */
+	{
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			snprintf(err, errlen, "db: cannot open %s: %s", path,
+				 strerror(errno));
+			return -errno;
+		}
+		if (fchmod(fd, 0600) < 0)
+			log_warn("db: chmod %s", path);
+		close(fd);
+	}
 	db = calloc(1, sizeof(*db));
 	if (db == NULL)
 		return -ENOMEM;

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
+
 #ifndef HS_VERSION
 #define HS_VERSION "0.1.0"
 #endif
@@ -28,6 +30,11 @@
 
 struct hc {
 	const char *api;
+	char apibuf[320];
+	const char *conf_path; /* --conf, else $HOLDSLAYER_CONF, else default */
+	char token[256];       /* "" when none was found */
+	char token_file[1024]; /* where it was looked for */
+	char token_err[1400];  /* why it could not be read, or "" */
 	bool json;
 	bool wait;
 	const char *intent, *flow, *to, *info;
@@ -121,11 +128,19 @@ hc_request(struct hc *h, const char *method, const char *path,
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, hc_write);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	if (body != NULL) {
+	if (h->token[0] != '\0') {
+		char auth[300];
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	if (body != NULL || strcmp(method, "POST") == 0 ||
+	    strcmp(method, "PUT") == 0) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(h->curl, CURLOPT_COPYPOSTFIELDS,
-				 json_object_to_json_string_ext(
-				     body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+				 body ? json_object_to_json_string_ext(
+					    body, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE)
+				      : "{}");
 	}
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	cc = curl_easy_perform(h->curl);
@@ -146,6 +161,11 @@ hc_request(struct hc *h, const char *method, const char *path,
 		return -1;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 401 && h->token[0] == '\0')
+		fprintf(stderr,
+			"holdctl: apid wants its token and none was found: %s "
+			"(or use --token-file or $HOLDCTL_TOKEN)\n",
+			h->token_err[0] ? h->token_err : "no token file");
 	if (b.data != NULL)
 		*out = json_tokener_parse(b.data);
 	free(b.data);
@@ -616,6 +636,98 @@ cmd_hangup(struct hc *h, const char *id)
 	return 0;
 }
 
+/*
+ * Finds apid and its token from the configuration apid reads (--conf,
+ * $HOLDSLAYER_CONF or the default file; built-in defaults when there is
+ * none): the address from [api] listen unless --api or $HOLDCTL_API says
+ * otherwise, the token from $HOLDCTL_TOKEN, else the file --token-file or
+ * [api] token_file names (never from the command line: ps shows that).
+ */
+static void
+hc_setup(struct hc *h, const char *token_file)
+{
+	struct conf *c = NULL;
+	char err[512];
+	const char *path = h->conf_path ? h->conf_path : conf_default_path();
+	const char *env = getenv("HOLDCTL_TOKEN");
+	FILE *fp;
+
+	if (conf_load(&c, path, err, sizeof(err)) < 0) {
+		if (h->conf_path != NULL)
+			fprintf(stderr, "holdctl: %s\n", err);
+		if (conf_load(&c, NULL, err, sizeof(err)) < 0)
+			c = NULL;
+	}
+	if (h->api == NULL && c != NULL) {
+		const char *l = c->api_listen;
+		if (strncmp(l, "0.0.0.0:", 8) == 0)
+			snprintf(h->apibuf, sizeof(h->apibuf), "http://127.0.0.1%s",
+				 l + 7);
+		else if (strncmp(l, "[::]:", 5) == 0)
+			snprintf(h->apibuf, sizeof(h->apibuf), "http://[::1]%s",
+				 l + 4);
+		else
+			snprintf(h->apibuf, sizeof(h->apibuf), "http://%s", l);
+		h->api = h->apibuf;
+	}
+	if (h->api == NULL)
+		h->api = HC_DEFAULT_API;
+	if (token_file != NULL)
+		snprintf(h->token_file, sizeof(h->token_file), "%s", token_file);
+	else if (c != NULL)
+		snprintf(h->token_file, sizeof(h->token_file), "%s",
+			 c->api_token_file);
+	conf_free(c);
+	if (env != NULL && env[0] != '\0') {
+		snprintf(h->token, sizeof(h->token), "%s", env);
+		return;
+	}
+	if (h->token_file[0] == '\0') {
+		snprintf(h->token_err, sizeof(h->token_err),
+			 "no configuration names a token file");
+		return;
+	}
+	if ((fp = fopen(h->token_file, "r")) == NULL) {
+		snprintf(h->token_err, sizeof(h->token_err), "%s: %s",
+			 h->token_file, strerror(errno));
+		return;
+	}
+	if (fgets(h->token, sizeof(h->token), fp) == NULL)
+		h->token[0] = '\0';
+	fclose(fp);
+	h->token[strcspn(h->token, " \t\r\n")] = '\0';
+	if (h->token[0] == '\0')
+		snprintf(h->token_err, sizeof(h->token_err), "%s is empty",
+			 h->token_file);
+}
+
+/* holdctl token: the token holdctl would send, and where it came from. */
+static int
+cmd_token(struct hc *h)
+{
+	if (h->token[0] == '\0') {
+		fprintf(stderr, "holdctl: no token: %s\n",
+			h->token_err[0] ? h->token_err : "none found");
+		return 1;
+	}
+	if (h->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "token",
+				       json_object_new_string(h->token));
+		json_object_object_add(o, "file",
+				       h->token_file[0] ? json_object_new_string(
+							      h->token_file)
+							: NULL);
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PLAIN |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("%s\n", h->token);
+	}
+	return 0;
+}
+
 /* A call id goes into a URL path: keep it to [A-Za-z0-9._-]. */
 static bool
 hc_id_ok(const char *id)
@@ -632,9 +744,12 @@ hc_id_ok(const char *id)
 int
 main(int argc, char **argv)
 {
-	enum { O_API = 256, O_JSON, O_INTENT, O_FLOW, O_TO, O_INFO, O_WAIT };
+	enum { O_API = 256, O_JSON, O_INTENT, O_FLOW, O_TO, O_INFO, O_WAIT,
+	       O_TOKEN, O_CONF };
 	static const struct option longopts[] = {
 	    {"api", required_argument, NULL, O_API},
+	    {"token-file", required_argument, NULL, O_TOKEN},
+	    {"conf", required_argument, NULL, O_CONF},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"intent", required_argument, NULL, O_INTENT},
 	    {"flow", required_argument, NULL, O_FLOW},
@@ -644,17 +759,23 @@ main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
-	struct hc h = {0};
-	const char *cmd, *arg = NULL;
+	static struct hc h;
+	const char *cmd, *arg = NULL, *token_file = NULL;
 	int c, rc = 1, nargs;
 
 	h.api = getenv("HOLDCTL_API");
 	if (h.api == NULL || h.api[0] == '\0')
-		h.api = HC_DEFAULT_API;
+		h.api = NULL;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_API:
 			h.api = optarg;
+			break;
+		case O_TOKEN:
+			token_file = optarg;
+			break;
+		case O_CONF:
+			h.conf_path = optarg;
 			break;
 		case O_JSON:
 			h.json = true;
@@ -718,6 +839,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "holdctl: '%s' is not a call id\n", arg);
 		return 2;
 	}
+	hc_setup(&h, token_file);
+	if (strcmp(cmd, "token") == 0)
+		return cmd_token(&h);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    (h.curl = curl_easy_init()) == NULL) {
 		fprintf(stderr, "holdctl: cannot initialise libcurl\n");

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <civetweb.h>
@@ -47,6 +48,12 @@ http_reply(struct mg_connection *conn, int status, json_object *o)
 	mg_response_header_add(conn, "Content-Type", "application/json", -1);
 	mg_response_header_add(conn, "Content-Length", clen, -1);
 	mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+	apid_cors_headers(conn,
+			  ((struct apid *)mg_get_user_data(mg_get_context(conn)))
+			      ->wconf);
+	if (status == 401)
+		mg_response_header_add(conn, "WWW-Authenticate",
+				       "Bearer realm=\"holdslayer\"", -1);
 	mg_response_header_send(conn);
 	mg_write(conn, s, len);
 	mg_write(conn, "\n", 1);
@@ -98,9 +105,26 @@ http_read_body(struct mg_connection *conn, char **out, size_t *outlen)
 		return -E2BIG;
 	}
 	buf[len] = '\0';
+	if (!apid_utf8_valid(buf, len)) {
+		free(buf);
+		return -EILSEQ;
+	}
 	*out = buf;
 	*outlen = len;
 	return 0;
+}
+
+/* Answers a failed http_read_body. */
+static int
+http_body_error(struct mg_connection *conn, int rc)
+{
+	if (rc == -E2BIG)
+		return http_error(conn, 413, "the body is larger than %d bytes",
+				  APID_BODY_MAX);
+	if (rc == -EILSEQ)
+		return http_error(conn, 400,
+				  "the body is not valid UTF-8 text");
+	return http_error(conn, 500, "out of memory");
 }
 
 /*
@@ -235,15 +259,19 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 	int rc;
 
 	if ((rc = http_read_body(conn, &body, &len)) < 0)
-		return rc == -E2BIG ? http_error(conn, 413,
-						 "the body is larger than "
-						 "%d bytes",
-						 APID_BODY_MAX)
-				    : http_error(conn, 500, "out of memory");
+		return http_body_error(conn, rc);
 	rc = apid_call_req_parse(&r, body, len, direct, err, sizeof(err));
 	free(body);
 	if (rc < 0)
 		return http_error(conn, 400, "%s", err);
+	if (strncmp(r.number, "sip", 3) == 0 &&
+	    !apid_sip_host_allowed(a->wconf, r.number)) {
+		rc = http_error(conn, 400,
+				"number: the host of '%s' is not one apid "
+				"may call ([api] allowed_sip_hosts)",
+				r.number);
+		goto out;
+	}
 	if (r.device[0] != '\0' && conf_device_uri(a->wconf, r.device) == NULL) {
 		rc = http_error(conn, 400,
 				"device: unknown device '%s' (see [devices])",
@@ -492,8 +520,8 @@ http_learn_flow(struct mg_connection *conn, struct apid *a)
 	size_t len = 0;
 	int r;
 
-	if (http_read_body(conn, &text, &len) < 0)
-		return http_error(conn, 400, "the body is too large");
+	if ((r = http_read_body(conn, &text, &len)) < 0)
+		return http_body_error(conn, r);
 	body = json_tokener_parse(text);
 	free(text);
 	if (body == NULL || !json_object_is_type(body, json_type_object)) {
@@ -540,15 +568,65 @@ http_method(struct mg_connection *conn, const char *method,
 			  method, want);
 }
 
+/*
+ * A CORS preflight: an allowed Origin learns what it may send; any other
+ * gets a 403 without an Access-Control-Allow-Origin header, so the browser
+ * refuses the request itself.
+ */
+static int
+http_preflight(struct mg_connection *conn, struct apid *a)
+{
+	const char *origin = mg_get_header(conn, "Origin");
+
+	if (origin != NULL && !apid_origin_allowed(a->wconf, origin))
+		return http_error(conn, 403,
+				  "origin '%.200s' is not allowed ([api] "
+				  "allowed_origins)",
+				  origin);
+	mg_response_header_start(conn, 204);
+	apid_cors_headers(conn, a->wconf);
+	mg_response_header_add(conn, "Access-Control-Allow-Methods",
+			       "GET, POST, PUT, DELETE", -1);
+	mg_response_header_add(conn, "Access-Control-Allow-Headers",
+			       "Authorization, Content-Type", -1);
+	mg_response_header_add(conn, "Access-Control-Max-Age", "600", -1);
+	mg_response_header_add(conn, "Content-Length", "0", -1);
+	mg_response_header_send(conn);
+	return 204;
+}
+
 static int
 http_on_api(struct mg_connection *conn, void *cbdata)
 {
 	struct apid *a = cbdata;
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *m = ri->request_method;
-	char id[MSG_CALL_ID_MAX];
+	char id[MSG_CALL_ID_MAX], detail[320];
+	bool health;
 	int r;
 
+	if (strcmp(m, "OPTIONS") == 0)
+		return http_preflight(conn, a);
+	health = strcmp(m, "GET") == 0 &&
+		 apid_route_parse(ri->local_uri, id, sizeof(id)) ==
+		     APID_R_HEALTH;
+	if ((r = apid_auth_check(a, conn, !health, detail, sizeof(detail))) !=
+	    0) {
+		log_info("http: %s %s %s from %s", m, ri->local_uri,
+			 r == 401 ? "unauthenticated" : "refused",
+			 ri->remote_addr);
+		return http_error(conn, r, "%s", detail);
+	}
+	if (strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+	    strcmp(m, "PATCH") == 0) {
+		const char *ct = mg_get_header(conn, "Content-Type");
+		size_t n = ct ? strcspn(ct, "; ") : 0;
+		if (ct == NULL || n != 16 ||
+		    strncasecmp(ct, "application/json", 16) != 0)
+			return http_error(conn, 415,
+					  "Content-Type must be "
+					  "application/json");
+	}
 	if (strcmp(ri->local_uri, "/api/call-flows") == 0)
 		return (r = http_method(conn, m, "GET")) ? r
 							 : http_list_flows(conn, a);
@@ -591,13 +669,13 @@ http_log_message(const struct mg_connection *conn, const char *message)
 int
 apid_http_start(struct apid *a, const char *listen, long threads)
 {
-	char nthreads[16];
+	char nthreads[16], rto[16];
 	const char *options[] = {"listening_ports",
 				 listen,
 				 "num_threads",
 				 nthreads,
 				 "request_timeout_ms",
-				 "30000",
+				 rto,
 				 "enable_websocket_ping_pong",
 				 "yes",
 				 "websocket_timeout_ms",
@@ -606,6 +684,7 @@ apid_http_start(struct apid *a, const char *listen, long threads)
 	struct mg_callbacks cb;
 
 	snprintf(nthreads, sizeof(nthreads), "%ld", threads);
+	snprintf(rto, sizeof(rto), "%ld", a->wconf->api_request_timeout_ms);
 	memset(&cb, 0, sizeof(cb));
 	cb.log_message = http_log_message;
 	mg_init_library(0);

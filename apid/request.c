@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "apid.h"
 
@@ -314,4 +315,120 @@ apid_filter_match(const struct apid_filter *f, enum msg_type type,
 	if (f->any_type)
 		return true;
 	return (int)type >= 0 && type < MSG_TYPE_COUNT && f->types[type];
+}
+
+bool
+apid_list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	for (const char *p = list; *p;) {
+		size_t w;
+
+		p += strspn(p, " ,\t");
+		w = strcspn(p, " ,\t");
+		if (w == n && n > 0 && strncasecmp(p, item, n) == 0)
+			return true;
+		p += w;
+	}
+	return false;
+}
+
+bool
+apid_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p++;
+		size_t more;
+		unsigned cp, min;
+
+		if (c < 0x80)
+			continue;
+		if ((c & 0xe0) == 0xc0)
+			more = 1, cp = c & 0x1f, min = 0x80;
+		else if ((c & 0xf0) == 0xe0)
+			more = 2, cp = c & 0x0f, min = 0x800;
+		else if ((c & 0xf8) == 0xf0)
+			more = 3, cp = c & 0x07, min = 0x10000;
+		else
+			return false;
+		if ((size_t)(end - p) < more)
+			return false;
+		for (size_t i = 0; i < more; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		/* Overlong forms, surrogates and beyond U+10FFFF. */
+		if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+	}
+	return true;
+}
+
+int
+apid_sip_host(const char *uri, char *host, size_t hostlen)
+{
+	const char *p, *at, *end;
+	size_t n;
+
+	if (strncasecmp(uri, "sip:", 4) == 0)
+		p = uri + 4;
+	else if (strncasecmp(uri, "sips:", 5) == 0)
+		p = uri + 5;
+	else
+		return -EINVAL;
+	/* The host part ends the user part (the last '@' before params). */
+	end = p + strcspn(p, ";?>");
+	at = NULL;
+	for (const char *q = p; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (at != NULL)
+		p = at + 1;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+		if (close == NULL)
+			return -EINVAL;
+		p++;
+		n = (size_t)(close - p);
+	} else {
+		n = strcspn(p, ":;?>");
+		if (p + n > end)
+			n = (size_t)(end - p);
+	}
+	if (n == 0 || n >= hostlen)
+		return -EINVAL;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	return 0;
+}
+
+bool
+apid_sip_host_allowed(const struct conf *c, const char *uri)
+{
+	char host[256], h2[256];
+
+	if (apid_sip_host(uri, host, sizeof(host)) < 0)
+		return false;
+	if (c->api_allowed_sip_hosts[0] != '\0')
+		return apid_list_has(c->api_allowed_sip_hosts, host);
+	/* The default: loopback, the trunk and sipd's own address. */
+	if (strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	    strcasecmp(host, "localhost") == 0)
+		return true;
+	if (c->trunk_proxy[0] != '\0' &&
+	    apid_sip_host(c->trunk_proxy, h2, sizeof(h2)) == 0 &&
+	    strcasecmp(host, h2) == 0)
+		return true;
+	{
+		char lbuf[300];
+		snprintf(lbuf, sizeof(lbuf), "sip:%s", c->sip_listen);
+		if (apid_sip_host(lbuf, h2, sizeof(h2)) == 0 &&
+		    strcasecmp(host, h2) == 0)
+			return true;
+	}
+	return false;
 }

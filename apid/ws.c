@@ -134,8 +134,18 @@ ws_on_connect(const struct mg_connection *conn, void *cbdata)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *qs = ri->query_string ? ri->query_string : "";
-	char call_id[MSG_CALL_ID_MAX * 2] = "", types[1024] = "", err[160];
+	char call_id[MSG_CALL_ID_MAX * 2] = "", types[1024] = "", err[320];
+	struct apid *a = mg_get_user_data(mg_get_context(conn));
 	struct ws_client *c;
+	int st;
+
+	/* Before the handshake: a refusal is a plain HTTP answer. */
+	if ((st = apid_auth_check(a, conn, true, err, sizeof(err))) != 0) {
+		log_info("ws: %s: %s; refused", ri->remote_addr, err);
+		mg_send_http_error((struct mg_connection *)conn, st, "%s\n",
+				   err);
+		return 1;
+	}
 
 	if (mg_get_var(qs, strlen(qs), "call_id", call_id, sizeof(call_id)) ==
 	    -2)

@@ -23,6 +23,9 @@ req() {
 	if [ -n "${3:-}" ]; then
 		out=$(curl -s -w '\n%{http_code}' -X "$1" -H 'Content-Type: application/json' \
 			--data-binary "$3" "$API$2")
+	elif [ "$1" = POST ]; then
+		out=$(curl -s -w '\n%{http_code}' -X "$1" -H 'Content-Type: application/json' \
+			--data-binary '{}' "$API$2")
 	else
 		out=$(curl -s -w '\n%{http_code}' -X "$1" "$API$2")
 	fi

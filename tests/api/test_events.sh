@@ -86,7 +86,7 @@ printf '%s' "$r" | jq -e '.status == "completed" and .ended_at != null and
 	fail "completed call: $r"
 ok "events stored in arrival order; completed with hold_time $(printf '%s' "$r" | jq .hold_time)"
 
-code=$(curl -s -o "$T/h.json" -w '%{http_code}' -X POST "$API/api/calls/$C/hangup")
+code=$(curl -s -o "$T/h.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{}' "$API/api/calls/$C/hangup")
 [ "$code" = 409 ] && jq -e .detail "$T/h.json" >/dev/null || fail "hangup of an ended call: $code"
 ok "hangup of an ended call -> 409"
 

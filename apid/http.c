@@ -676,6 +676,10 @@ apid_http_start(struct apid *a, const char *listen, long threads)
 				 nthreads,
 				 "request_timeout_ms",
 				 rto,
+				 /* civetweb's own preflight answer is "*":
+				  * off, apid answers (http_preflight). */
+				 "access_control_allow_origin",
+				 "",
 				 "enable_websocket_ping_pong",
 				 "yes",
 				 "websocket_timeout_ms",

@@ -129,6 +129,32 @@ apid_ws_free(struct apid_ws *ws)
 	free(ws);
 }
 
+/*
+ * Answers a refused upgrade with a plain HTTP status and {"detail"}.  In
+ * the connect handler civetweb has sent nothing yet and its own error
+ * reply would lack the status line, so the answer is written whole here.
+ */
+static void
+ws_refuse(const struct mg_connection *conn, int status, const char *detail)
+{
+	json_object *o = json_object_new_object();
+	const char *body;
+
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	mg_printf((struct mg_connection *)conn,
+		  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+		  "Content-Length: %zu\r\nCache-Control: no-store\r\n"
+		  "%sConnection: close\r\n\r\n%s\n",
+		  status, status == 401 ? "Unauthorized" : "Forbidden",
+		  strlen(body) + 1,
+		  status == 401 ? "WWW-Authenticate: Bearer "
+				  "realm=\"holdslayer\"\r\n"
+				: "",
+		  body);
+	json_object_put(o);
+}
+
 static int
 ws_on_connect(const struct mg_connection *conn, void *cbdata)
 {
@@ -142,8 +168,7 @@ ws_on_connect(const struct mg_connection *conn, void *cbdata)
 	/* Before the handshake: a refusal is a plain HTTP answer. */
 	if ((st = apid_auth_check(a, conn, true, err, sizeof(err))) != 0) {
 		log_info("ws: %s: %s; refused", ri->remote_addr, err);
-		mg_send_http_error((struct mg_connection *)conn, st, "%s\n",
-				   err);
+		ws_refuse(conn, st, err);
 		return 1;
 	}
 

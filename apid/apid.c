@@ -51,6 +51,45 @@ apid_outbox_push(struct apid *a, const char *call_id, json_object *data)
 		log_warn("outbox: eventfd");
 }
 
+void
+apid_secrets_add(struct apid *a, const char *call_id, json_object *values)
+{
+	struct apid_secret *s, **pp;
+
+	if (values == NULL || json_object_array_length(values) == 0)
+		return;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warnx("secrets: out of memory");
+		return;
+	}
+	snprintf(s->call_id, sizeof(s->call_id), "%s", call_id);
+	s->values = json_object_get(values);
+	pthread_mutex_lock(&a->sec_mu);
+	s->next = a->secrets;
+	a->secrets = s;
+	if (++a->nsecrets > APID_SECRETS_MAX) {
+		for (pp = &a->secrets; (*pp)->next; pp = &(*pp)->next)
+			;
+		json_object_put((*pp)->values);
+		free(*pp);
+		*pp = NULL;
+		a->nsecrets--;
+	}
+	pthread_mutex_unlock(&a->sec_mu);
+}
+
+void
+apid_secrets_scrub(struct apid *a, const char *call_id, json_object *data)
+{
+	pthread_mutex_lock(&a->sec_mu);
+	for (struct apid_secret *s = a->secrets; s; s = s->next)
+		if (strcmp(s->call_id, call_id) == 0) {
+			apid_scrub(data, s->values);
+			break;
+		}
+	pthread_mutex_unlock(&a->sec_mu);
+}
+
 /* Main thread: publishes what the workers queued. */
 static void
 apid_on_outbox(struct daemon *d, void *arg, short revents)
@@ -128,6 +167,7 @@ apid_init(struct daemon *d, void *state)
 	if ((r = apid_ws_new(&a->ws)) < 0)
 		return r;
 	pthread_mutex_init(&a->out_mu, NULL);
+	pthread_mutex_init(&a->sec_mu, NULL);
 	a->out_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (a->out_fd < 0) {
 		log_warn("eventfd");
@@ -156,6 +196,8 @@ apid_event(struct daemon *d, void *state, struct bus_in *in)
 		return;
 	log_debug("event: %s %s from %s", msg_type_name(in->ev.type),
 		  in->ev.call_id, in->ev.src);
+	/* ivrd's events may repeat a secret (the digits it pressed). */
+	apid_secrets_scrub(a, in->ev.call_id, in->ev.data);
 	if (apid_db_event_store(a->db, &in->ev) < 0)
 		log_warnx("db: %s event for %s not stored",
 			  msg_type_name(in->ev.type), in->ev.call_id);
@@ -205,6 +247,13 @@ apid_fini(struct daemon *d, void *state)
 	apid_db_close(a->db);
 	conf_free(a->wconf);
 	pthread_mutex_destroy(&a->out_mu);
+	while (a->secrets) {
+		struct apid_secret *s = a->secrets;
+		a->secrets = s->next;
+		json_object_put(s->values);
+		free(s);
+	}
+	pthread_mutex_destroy(&a->sec_mu);
 }
 
 int

@@ -61,9 +61,26 @@ struct apid {
 	 * apid_sources[i] is up (events from it are not lost). */
 	atomic_bool subscribed[APID_NSOURCES];
 	char token[129]; /* the bearer token; read-only once civetweb runs */
+	/* The secret info values of recent calls (apid_secrets_*). */
+	pthread_mutex_t sec_mu;
+	struct apid_secret *secrets;
+	size_t nsecrets;
 };
 
 /* apid.c */
+/* One call's secret info values, newest first. */
+struct apid_secret {
+	char call_id[MSG_CALL_ID_MAX];
+	json_object *values; /* owned; array of strings */
+	struct apid_secret *next;
+};
+#define APID_SECRETS_MAX 512 /* calls remembered; the oldest is forgotten */
+/* Remembers call_id's secrets (array, borrowed; nothing if empty). */
+void apid_secrets_add(struct apid *a, const char *call_id,
+		      json_object *values);
+/* Masks call_id's secrets in data, in place. */
+void apid_secrets_scrub(struct apid *a, const char *call_id,
+			json_object *data);
 /* Queues a call_started event for the main thread (data consumed). */
 void apid_outbox_push(struct apid *a, const char *call_id, json_object *data);
 
@@ -92,9 +109,26 @@ struct apid_call_req {
 	char uri[256];	    /* "" when unknown */
 	char intent[1024];
 	char flow_id[128];  /* "" for none */
-	char device[64];    /* "" for none */
+	char device[256];   /* "" for none; a device name or a sip: URI */
+	char mode[16];	    /* "hold_slayer" or "direct" */
 	json_object *info;  /* owned; an object, never NULL after success */
+	json_object *info_masked; /* owned; info with secrets masked */
+	json_object *secrets;	  /* owned; array of the secret values */
 };
+/*
+ * An info value is a scalar or {"value": scalar, "secret": true}; a secret
+ * value reaches ivrd only: events, the history, API replies and logs show
+ * APID_SECRET_MASK instead (a value shorter than APID_SECRET_MIN is masked
+ * in info but not searched for elsewhere: it would mask every "1").
+ */
+#define APID_SECRET_MASK "********"
+#define APID_SECRET_MIN 2
+/*
+ * Replaces every occurrence of a string of secrets (array) inside the
+ * string and number values of o, recursively.  Returns how many values
+ * changed.
+ */
+int apid_scrub(json_object *o, json_object *secrets);
 /*
  * Parses and checks a POST body for mode "hold_slayer" (direct false) or
  * "direct".  Returns 0, or -EINVAL with err naming the problem ("malformed

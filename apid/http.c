@@ -272,7 +272,17 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 				r.number);
 		goto out;
 	}
-	if (r.device[0] != '\0' && conf_device_uri(a->wconf, r.device) == NULL) {
+	if (strncmp(r.device, "sip:", 4) == 0 ||
+	    strncmp(r.device, "sips:", 5) == 0) {
+		if (!apid_sip_host_allowed(a->wconf, r.device)) {
+			rc = http_error(conn, 400,
+					"device: the host of '%s' is not one "
+					"apid may call ([api] allowed_sip_hosts)",
+					r.device);
+			goto out;
+		}
+	} else if (r.device[0] != '\0' &&
+		   conf_device_uri(a->wconf, r.device) == NULL) {
 		rc = http_error(conn, 400,
 				"device: unknown device '%s' (see [devices])",
 				r.device);
@@ -306,7 +316,7 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 		    .intent = r.intent,
 		    .flow_id = r.flow_id,
 		    .device = r.device,
-		    .info = r.info,
+		    .info = r.info_masked,
 		};
 		/* Before ivrd starts: its first events must find the row. */
 		if (apid_db_call_insert(a->db, &c) < 0) {
@@ -322,12 +332,15 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 	json_object_object_add(data, "intent", json_object_new_string(r.intent));
 	json_object_object_add(data, "flow_id", STR_OR_NULL(r.flow_id));
 	json_object_object_add(data, "device", STR_OR_NULL(r.device));
-	json_object_object_add(data, "info", json_object_get(r.info));
+	json_object_object_add(data, "info", json_object_get(r.info_masked));
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("start"));
 	json_object_object_add(req, "call_id", json_object_new_string(id));
 	json_object_object_foreach(data, k, v)
 	    json_object_object_add(req, k, json_object_get(v));
+	/* Only ivrd sees the secrets; apid masks them in what follows. */
+	json_object_object_add(req, "info", json_object_get(r.info));
+	apid_secrets_add(a, id, r.secrets);
 	rc = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
 		      sizeof(err));
 	if (rc < 0) {

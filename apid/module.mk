@@ -15,7 +15,7 @@ PROGS += wsclient
 wsclient_SRC := tests/api/wsclient.c
 wsclient_LIBS := -lcivetweb -lpthread
 
-test_apid_request_OBJS := apid/request.c apid/auth.c
+test_apid_request_OBJS := apid/request.c
 test_apid_status_OBJS := apid/status.c
 test_apid_db_OBJS := apid/db.c apid/status.c
 test_apid_db_PKGS := sqlite3

@@ -3,9 +3,11 @@
  * path routing and WebSocket filters.  Nothing here touches the network,
  * the bus or the database, so the unit tests exercise it directly.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -42,6 +44,28 @@ req_copy_str(json_object *body, const char *key, bool required, char *dst,
 		return -EINVAL;
 	}
 	snprintf(dst, dstlen, "%s", s);
+	return 0;
+}
+
+/* Our field name or the seed API's (alias); both given must agree. */
+static int
+req_alias(json_object *body, const char *key, const char *alias, char *dst,
+	  size_t dstlen, char *err, size_t errlen)
+{
+	char other[256];
+
+	if (req_copy_str(body, key, false, dst, dstlen, err, errlen) < 0 ||
+	    req_copy_str(body, alias, false, other,
+			 dstlen < sizeof(other) ? dstlen : sizeof(other), err,
+			 errlen) < 0)
+		return -EINVAL;
+	if (dst[0] != '\0' && other[0] != '\0' && strcmp(dst, other) != 0) {
+		snprintf(err, errlen, "%s: differs from %s (give one)", alias,
+			 key);
+		return -EINVAL;
+	}
+	if (dst[0] == '\0')
+		snprintf(dst, dstlen, "%s", other);
 	return 0;
 }
 
@@ -156,18 +180,63 @@ apid_call_req_parse(struct apid_call_req *r, const char *body, size_t len,
 		snprintf(err, errlen, "the body must be a JSON object");
 		goto out;
 	}
+	{
+		static const char *const hs_keys[] = {
+		    "number", "intent", "flow_id", "call_flow_id", "device",
+		    "transfer_to", "info", "mode", NULL};
+		static const char *const direct_keys[] = {
+		    "number", "device", "transfer_to", "mode", NULL};
+		const char *const *keys = direct ? direct_keys : hs_keys;
+
+		json_object_object_foreach(o, key, val) {
+			size_t i;
+			(void)val;
+			for (i = 0; keys[i] && strcmp(keys[i], key) != 0; i++)
+				;
+			if (keys[i] == NULL) {
+				snprintf(err, errlen,
+					 "%.64s: unknown field%s", key,
+					 direct ? " (number, device, "
+						  "transfer_to, mode)"
+						: "");
+				goto out;
+			}
+		}
+	}
+	if (req_copy_str(o, "mode", false, r->mode, sizeof(r->mode), err,
+			 errlen) < 0)
+		goto out;
+	if (strcmp(r->mode, "ai_assisted") == 0) {
+		snprintf(err, errlen,
+			 "mode: ai_assisted is not implemented (use "
+			 "/api/calls/hold-slayer or /api/calls/outbound)");
+		goto out;
+	}
+	if (r->mode[0] != '\0' &&
+	    strcmp(r->mode, direct ? "direct" : "hold_slayer") != 0) {
+		snprintf(err, errlen, "mode: '%.32s' is not %s here%s",
+			 r->mode, direct ? "direct" : "hold_slayer",
+			 strcmp(r->mode, "direct") == 0 ||
+				 strcmp(r->mode, "hold_slayer") == 0
+			     ? (direct ? " (POST /api/calls/hold-slayer)"
+				       : " (POST /api/calls/outbound)")
+			     : "");
+		goto out;
+	}
+	snprintf(r->mode, sizeof(r->mode), "%s",
+		 direct ? "direct" : "hold_slayer");
 	if (req_copy_str(o, "number", true, r->number, sizeof(r->number), err,
 			 errlen) < 0 ||
 	    req_number(r->number, err, errlen) < 0)
 		goto out;
-	if (req_copy_str(o, "device", false, r->device, sizeof(r->device), err,
-			 errlen) < 0)
+	if (req_alias(o, "device", "transfer_to", r->device, sizeof(r->device),
+		      err, errlen) < 0)
 		goto out;
 	if (!direct) {
 		if (req_copy_str(o, "intent", false, r->intent,
 				 sizeof(r->intent), err, errlen) < 0 ||
-		    req_copy_str(o, "flow_id", false, r->flow_id,
-				 sizeof(r->flow_id), err, errlen) < 0)
+		    req_alias(o, "flow_id", "call_flow_id", r->flow_id,
+			      sizeof(r->flow_id), err, errlen) < 0)
 			goto out;
 		if (json_object_object_get_ex(o, "info", &v) &&
 		    !json_object_is_type(v, json_type_null)) {
@@ -175,21 +244,81 @@ apid_call_req_parse(struct apid_call_req *r, const char *body, size_t len,
 				snprintf(err, errlen, "info: must be an object");
 				goto out;
 			}
+			r->info = json_object_new_object();
+			r->info_masked = json_object_new_object();
+			r->secrets = json_object_new_array();
 			json_object_object_foreach(v, key, val) {
+				json_object *sv = NULL, *sec = NULL;
+				bool secret = false;
+
+				if (json_object_is_type(val, json_type_object)) {
+					/* {"value": ..., "secret": true} */
+					json_object_object_foreach(val, k2, v2) {
+						(void)v2;
+						if (strcmp(k2, "value") != 0 &&
+						    strcmp(k2, "secret") != 0) {
+							snprintf(err, errlen,
+								 "info.%s.%s: unknown "
+								 "field (value, secret)",
+								 key, k2);
+							goto out;
+						}
+					}
+					if (!json_object_object_get_ex(val, "value",
+								       &sv)) {
+						snprintf(err, errlen,
+							 "info.%s: an object needs "
+							 "\"value\"",
+							 key);
+						goto out;
+					}
+					if (json_object_object_get_ex(val, "secret",
+								      &sec) &&
+					    !json_object_is_type(
+						sec, json_type_boolean)) {
+						snprintf(err, errlen,
+							 "info.%s.secret: must be "
+							 "true or false",
+							 key);
+						goto out;
+					}
+					secret = sec && json_object_get_boolean(sec);
+					val = sv;
+				}
 				if (json_object_is_type(val, json_type_object) ||
-				    json_object_is_type(val, json_type_array)) {
+				    json_object_is_type(val, json_type_array) ||
+				    json_object_is_type(val, json_type_null)) {
 					snprintf(err, errlen,
 						 "info.%s: must be a string, "
-						 "number or boolean",
+						 "number or boolean (or "
+						 "{\"value\", \"secret\"})",
 						 key);
 					goto out;
 				}
+				json_object_object_add(r->info, key,
+						       json_object_get(val));
+				if (secret) {
+					const char *txt = json_object_get_string(val);
+					json_object_object_add(
+					    r->info_masked, key,
+					    json_object_new_string(APID_SECRET_MASK));
+					if (strlen(txt) >= APID_SECRET_MIN)
+						json_object_array_add(
+						    r->secrets,
+						    json_object_new_string(txt));
+				} else {
+					json_object_object_add(r->info_masked, key,
+							       json_object_get(val));
+				}
 			}
-			r->info = json_object_get(v);
 		}
 	}
 	if (r->info == NULL)
 		r->info = json_object_new_object();
+	if (r->info_masked == NULL)
+		r->info_masked = json_object_new_object();
+	if (r->secrets == NULL)
+		r->secrets = json_object_new_array();
 	rc = 0;
 out:
 	json_object_put(o);
@@ -202,7 +331,94 @@ void
 apid_call_req_clear(struct apid_call_req *r)
 {
 	json_object_put(r->info);
-	r->info = NULL;
+	json_object_put(r->info_masked);
+	json_object_put(r->secrets);
+	r->info = r->info_masked = r->secrets = NULL;
+}
+
+/* Replaces each secret found in s (a copy) with the mask. */
+static char *
+req_scrub_str(const char *s, json_object *secrets)
+{
+	char *out = strdup(s);
+
+	for (size_t i = 0; out && i < json_object_array_length(secrets); i++) {
+		const char *sec =
+		    json_object_get_string(json_object_array_get_idx(secrets, i));
+		size_t sl = strlen(sec), ml = strlen(APID_SECRET_MASK);
+		char *p;
+
+		while (sl > 0 && (p = strstr(out, sec)) != NULL) {
+			size_t head = (size_t)(p - out), tail = strlen(p + sl);
+			char *n = malloc(head + ml + tail + 1);
+			if (n == NULL) {
+				free(out);
+				return NULL;
+			}
+			memcpy(n, out, head);
+			memcpy(n + head, APID_SECRET_MASK, ml);
+			memcpy(n + head + ml, p + sl, tail + 1);
+			free(out);
+			out = n;
+		}
+	}
+	return out;
+}
+
+int
+apid_scrub(json_object *o, json_object *secrets)
+{
+	int n = 0;
+
+	if (o == NULL || secrets == NULL || json_object_array_length(secrets) == 0)
+		return 0;
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			if (json_object_is_type(v, json_type_string)) {
+				char *s = req_scrub_str(json_object_get_string(v),
+							secrets);
+				if (s != NULL &&
+				    strcmp(s, json_object_get_string(v)) != 0) {
+					json_object_object_add(
+					    o, k, json_object_new_string(s));
+					n++;
+				}
+				free(s);
+			} else if (json_object_is_type(v, json_type_int) ||
+				   json_object_is_type(v, json_type_double)) {
+				/* A secret account number sent as a number. */
+				char *s = req_scrub_str(json_object_get_string(v),
+							secrets);
+				if (s != NULL &&
+				    strcmp(s, json_object_get_string(v)) != 0) {
+					json_object_object_add(
+					    o, k, json_object_new_string(s));
+					n++;
+				}
+				free(s);
+			} else {
+				n += apid_scrub(v, secrets);
+			}
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			json_object *v = json_object_array_get_idx(o, i);
+			if (json_object_is_type(v, json_type_string)) {
+				char *s = req_scrub_str(json_object_get_string(v),
+							secrets);
+				if (s != NULL &&
+				    strcmp(s, json_object_get_string(v)) != 0) {
+					json_object_array_put_idx(
+					    o, i, json_object_new_string(s));
+					n++;
+				}
+				free(s);
+			} else {
+				n += apid_scrub(v, secrets);
+			}
+		}
+	}
+	return n;
 }
 
 bool
@@ -416,9 +632,13 @@ apid_sip_host_allowed(const struct conf *c, const char *uri)
 	if (c->api_allowed_sip_hosts[0] != '\0')
 		return apid_list_has(c->api_allowed_sip_hosts, host);
 	/* The default: loopback, the trunk and sipd's own address. */
-	if (strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	    strcasecmp(host, "localhost") == 0)
-		return true;
+	{
+		struct in_addr in;
+		if ((inet_pton(AF_INET, host, &in) == 1 &&
+		     (ntohl(in.s_addr) >> 24) == 127) ||
+		    strcmp(host, "::1") == 0 || strcasecmp(host, "localhost") == 0)
+			return true;
+	}
 	if (c->trunk_proxy[0] != '\0' &&
 	    apid_sip_host(c->trunk_proxy, h2, sizeof(h2)) == 0 &&
 	    strcasecmp(host, h2) == 0)

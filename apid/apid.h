@@ -228,9 +228,19 @@ int apid_db_event_store(struct apid_db *db, const struct msg_event *ev);
 /* The call as JSON (full: with events and classification history). */
 int apid_db_call_get(struct apid_db *db, const char *call_id, bool full,
 		     json_object **out);
-/* Calls newest first, optionally only those with status. */
+/*
+ * Calls newest first: every call (status NULL), the live ones ("active")
+ * or those with one status; limit and offset page them, *total counts
+ * them all.
+ */
 int apid_db_call_list(struct apid_db *db, const char *status, int limit,
-		      json_object **out);
+		      int offset, json_object **out, long *total);
+/*
+ * The call whose id is prefix, or the one call whose id starts with it.
+ * 0 with the id in out, -ENOENT for none, -EEXIST when several match.
+ */
+int apid_db_call_resolve(struct apid_db *db, const char *prefix, char *out,
+			 size_t outlen);
 /* Copies the call's status; -ENOENT for an unknown call. */
 int apid_db_call_status(struct apid_db *db, const char *call_id, char *out,
 			size_t outlen);

@@ -582,6 +582,8 @@ db_call_json(sqlite3_stmt *st, int64_t now)
 	return o;
 }
 
+static void db_call_extras_locked(struct apid_db *db, json_object *o);
+
 /* Adds events[] and classification_history[]; db->mu held. */
 static int
 db_call_details_locked(struct apid_db *db, const char *call_id,
@@ -660,6 +662,8 @@ apid_db_call_get(struct apid_db *db, const char *call_id, bool full,
 		r = 0;
 	}
 	sqlite3_finalize(st);
+	if (r == 0)
+		db_call_extras_locked(db, *out);
 	if (r == 0 && full && db_call_details_locked(db, call_id, *out) < 0) {
 		log_warnx("db: %s", sqlite3_errmsg(db->h));
 		json_object_put(*out);
@@ -671,20 +675,104 @@ out:
 	return r;
 }
 
+/*
+ * Adds the seed API's derived fields to a call: transcript_excerpt (the
+ * last final transcript chunks, at most DB_EXCERPT_MAX bytes, or null) and
+ * services (what Hold Slayer does on the call).  db->mu held.
+ */
+#define DB_EXCERPT_CHUNKS 4
+#define DB_EXCERPT_MAX 280
+static void
+db_call_extras_locked(struct apid_db *db, json_object *o)
+{
+	static const char *const hs[] = {"ivr_navigation", "hold_detection",
+					 "human_detection", "transcription",
+					 "transfer"};
+	json_object *v, *svc = json_object_new_array();
+	const char *id = NULL, *mode = NULL;
+	sqlite3_stmt *st = NULL;
+	char ex[DB_EXCERPT_MAX * 2 + 8] = "";
+	char *chunks[DB_EXCERPT_CHUNKS] = {0};
+	int n = 0;
+
+	if (json_object_object_get_ex(o, "call_id", &v))
+		id = json_object_get_string(v);
+	if (json_object_object_get_ex(o, "mode", &v))
+		mode = json_object_get_string(v);
+	if (mode != NULL && strcmp(mode, "hold_slayer") == 0)
+		for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+			json_object_array_add(svc, json_object_new_string(hs[i]));
+	else
+		json_object_array_add(svc, json_object_new_string("transfer"));
+	if (json_object_object_get_ex(o, "recording", &v) && v != NULL)
+		json_object_array_add(svc, json_object_new_string("recording"));
+	json_object_object_add(o, "services", svc);
+	if (id != NULL &&
+	    sqlite3_prepare_v2(db->h,
+			       "SELECT data FROM events WHERE call_id = ? AND"
+			       " type = 'transcript_chunk' ORDER BY id DESC"
+			       " LIMIT ?",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 2, DB_EXCERPT_CHUNKS * 4);
+		while (n < DB_EXCERPT_CHUNKS && sqlite3_step(st) == SQLITE_ROW) {
+			json_object *d = db_col_json(st, 0), *t, *f;
+			if (json_object_object_get_ex(d, "text", &t) &&
+			    json_object_is_type(t, json_type_string) &&
+			    (!json_object_object_get_ex(d, "is_final", &f) ||
+			     json_object_get_boolean(f)))
+				chunks[n++] = strdup(json_object_get_string(t));
+			json_object_put(d);
+		}
+	}
+	sqlite3_finalize(st);
+	for (int i = n - 1; i >= 0; i--) {
+		size_t l = strlen(ex);
+		if (chunks[i] != NULL && l < sizeof(ex) - 1)
+			snprintf(ex + l, sizeof(ex) - l, "%s%s", l ? " " : "",
+				 chunks[i]);
+		free(chunks[i]);
+	}
+	if (strlen(ex) > DB_EXCERPT_MAX) {
+		/* The end of the text, cut on a UTF-8 character boundary. */
+		const char *p = ex + strlen(ex) - DB_EXCERPT_MAX;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+		memmove(ex, p, strlen(p) + 1);
+	}
+	json_object_object_add(o, "transcript_excerpt",
+			       ex[0] ? json_object_new_string(ex) : NULL);
+}
+
 int
 apid_db_call_list(struct apid_db *db, const char *status, int limit,
-		  json_object **out)
+		  int offset, json_object **out, long *total)
 {
+/* ?1: NULL every call, 'active' the live ones, else one status. */
+#define DB_LIST_WHERE                                                          \
+	" WHERE ?1 IS NULL OR (?1 = 'active' AND status NOT IN"               \
+	" ('completed', 'failed')) OR status = ?1"
 	sqlite3_stmt *st = NULL;
 	int64_t now = apid_now_ms();
 	int r = 0;
 
 	*out = NULL;
+	*total = 0;
 	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM calls" DB_LIST_WHERE,
+			       -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+	db_bind_text(st, 1, status);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*total = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db->h,
-			       "SELECT " DB_CALL_COLS " FROM calls"
-			       " WHERE ?1 IS NULL OR status = ?1"
-			       " ORDER BY started_ms DESC, rowid DESC LIMIT ?2",
+			       "SELECT " DB_CALL_COLS " FROM calls" DB_LIST_WHERE
+			       " ORDER BY started_ms DESC, rowid DESC"
+			       " LIMIT ?2 OFFSET ?3",
 			       -1, &st, NULL) != SQLITE_OK) {
 		log_warnx("db: %s", sqlite3_errmsg(db->h));
 		r = -EIO;
@@ -692,9 +780,50 @@ apid_db_call_list(struct apid_db *db, const char *status, int limit,
 	}
 	db_bind_text(st, 1, status);
 	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int(st, 3, offset);
 	*out = json_object_new_array();
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_object_array_add(*out, db_call_json(st, now));
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < json_object_array_length(*out); i++)
+		db_call_extras_locked(db, json_object_array_get_idx(*out, i));
+out:
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+int
+apid_db_call_resolve(struct apid_db *db, const char *prefix, char *out,
+		     size_t outlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -ENOENT, n = 0;
+
+	pthread_mutex_lock(&db->mu);
+	/* An exact id wins over longer ids it is a prefix of. */
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT call_id FROM calls WHERE call_id = ?1"
+			       " UNION ALL SELECT * FROM (SELECT call_id FROM"
+			       " calls WHERE substr(call_id, 1, length(?1)) = ?1"
+			       " AND call_id != ?1 LIMIT 2)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (n++ == 0) {
+			snprintf(out, outlen, "%s", id ? id : "");
+			r = 0;
+			if (id != NULL && strcmp(id, prefix) == 0)
+				break;
+		} else {
+			r = -EEXIST;
+			break;
+		}
+	}
 	sqlite3_finalize(st);
 out:
 	pthread_mutex_unlock(&db->mu);

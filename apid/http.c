@@ -3,7 +3,8 @@
  *
  *   POST /api/calls/hold-slayer   start a hold_slayer call      201
  *   POST /api/calls/outbound      start a direct call           201
- *   GET  /api/calls               list calls (?status= ?limit=) 200
+ *   GET  /api/calls               {calls, total}: live calls, or
+ *                                 ?status=all|S ?limit= ?offset= 200
  *   GET  /api/calls/{id}          one call, events included      200
  *   POST /api/calls/{id}/hangup   hang a live call up            200
  *   GET  /api/health              ping every daemon, say which
@@ -372,37 +373,91 @@ out:
 	return rc;
 }
 
+/* Reads ?name= as an integer in [min, max]; -1 if absent, -2 if bad. */
+static long
+http_query_long(const char *qs, const char *name, long min, long max)
+{
+	char buf[32], *end;
+	long v;
+	int n = mg_get_var(qs, strlen(qs), name, buf, sizeof(buf));
+
+	if (n == -1)
+		return -1;
+	if (n < 0)
+		return -2;
+	v = strtol(buf, &end, 10);
+	if (buf[0] == '\0' || *end != '\0' || v < min || v > max)
+		return -2;
+	return v;
+}
+
+/*
+ * GET /api/calls: {"calls":[...],"total":N,"limit":L,"offset":O}, the live
+ * calls by default; ?status=all for the whole history, or one status.
+ */
 static int
 http_list_calls(struct mg_connection *conn, struct apid *a)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *qs = ri->query_string ? ri->query_string : "";
-	char status[32] = "", lim[32] = "";
-	long limit = APID_LIST_DEFAULT;
-	json_object *list;
+	char status[32] = "";
+	long limit, offset, total = 0;
+	json_object *list, *o;
 
 	if (mg_get_var(qs, strlen(qs), "status", status, sizeof(status)) == -2 ||
-	    (status[0] && !apid_status_known(status)))
+	    (status[0] && !apid_status_known(status) &&
+	     strcmp(status, "active") != 0 && strcmp(status, "all") != 0))
 		return http_error(conn, 400,
-				  "status: unknown status (one of trying, "
-				  "ringing, ivr, connected, on_hold, "
-				  "human_detected, transferring, bridged, "
-				  "completed, failed)");
-	if (mg_get_var(qs, strlen(qs), "limit", lim, sizeof(lim)) == -2)
-		lim[0] = 'x';
-	if (lim[0]) {
-		char *end;
-		limit = strtol(lim, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > APID_LIST_MAX)
-			return http_error(conn, 400,
-					  "limit: must be an integer from 1 "
-					  "to %d",
-					  APID_LIST_MAX);
-	}
-	if (apid_db_call_list(a->db, status[0] ? status : NULL, (int)limit,
-			      &list) < 0)
+				  "status: unknown status (active, all, or one "
+				  "of trying, ringing, ivr, connected, "
+				  "on_hold, human_detected, transferring, "
+				  "bridged, completed, failed)");
+	if ((limit = http_query_long(qs, "limit", 1, APID_LIST_MAX)) == -2)
+		return http_error(conn, 400,
+				  "limit: must be an integer from 1 to %d",
+				  APID_LIST_MAX);
+	if ((offset = http_query_long(qs, "offset", 0, 1L << 30)) == -2)
+		return http_error(conn, 400,
+				  "offset: must be a non-negative integer");
+	if (limit < 0)
+		limit = APID_LIST_DEFAULT;
+	if (offset < 0)
+		offset = 0;
+	if (status[0] == '\0')
+		snprintf(status, sizeof(status), "active");
+	if (apid_db_call_list(a->db, strcmp(status, "all") == 0 ? NULL : status,
+			      (int)limit, (int)offset, &list, &total) < 0)
 		return http_error(conn, 500, "cannot read the call history");
-	return http_reply(conn, 200, list);
+	o = json_object_new_object();
+	json_object_object_add(o, "calls", list);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "limit", json_object_new_int64(limit));
+	json_object_object_add(o, "offset", json_object_new_int64(offset));
+	return http_reply(conn, 200, o);
+}
+
+/*
+ * Resolves {id} (a whole call id or a unique prefix of one) in place.
+ * Returns 0, or the status of the error it sent (404, 409 when ambiguous).
+ */
+static int
+http_resolve(struct mg_connection *conn, struct apid *a, char *id,
+	     size_t idlen)
+{
+	char full[MSG_CALL_ID_MAX];
+	int r = apid_db_call_resolve(a->db, id, full, sizeof(full));
+
+	if (r == -ENOENT)
+		return http_error(conn, 404, "unknown call '%s'", id);
+	if (r == -EEXIST)
+		return http_error(conn, 409,
+				  "call id prefix '%s' is ambiguous: give more "
+				  "of it",
+				  id);
+	if (r < 0)
+		return http_error(conn, 500, "cannot read call '%s'", id);
+	snprintf(id, idlen, "%s", full);
+	return 0;
 }
 
 static int
@@ -658,10 +713,12 @@ http_on_api(struct mg_connection *conn, void *cbdata)
 							 : http_list_calls(conn, a);
 	case APID_R_CALL:
 		return (r = http_method(conn, m, "GET")) ? r
-							 : http_get_call(conn, a, id);
+		       : (r = http_resolve(conn, a, id, sizeof(id))) ? r
+								     : http_get_call(conn, a, id);
 	case APID_R_HANGUP:
 		return (r = http_method(conn, m, "POST")) ? r
-							  : http_hangup(conn, a, id);
+		       : (r = http_resolve(conn, a, id, sizeof(id))) ? r
+								     : http_hangup(conn, a, id);
 	case APID_R_HEALTH:
 		return (r = http_method(conn, m, "GET")) ? r
 							 : http_health(conn, a);

@@ -64,8 +64,12 @@ ok "daemons down -> 503 in $ms ms: $(detail | cut -c1-80)..."
 
 req GET /api/calls
 [ "$code" = 200 ] || fail "GET /api/calls: HTTP $code"
-[ "$(printf '%s' "$body" | jq 'length')" = 0 ] || fail "a call was stored after the 503: $body"
-ok "GET /api/calls -> 200 [] (nothing stored after the 503)"
+printf '%s' "$body" | jq -e '.calls == [] and .total == 0' >/dev/null ||
+	fail "a call was stored after the 503: $body"
+req GET '/api/calls?status=all'
+printf '%s' "$body" | jq -e '.calls == [] and .total == 0' >/dev/null ||
+	fail "a call was stored after the 503: $body"
+ok "GET /api/calls -> 200 {calls: [], total: 0} (nothing stored after the 503)"
 
 req GET /api/calls?limit=zero
 [ "$code" = 400 ] && detail | grep -q "^limit" || fail "limit=zero: $code $body"

@@ -122,8 +122,23 @@ curl -s "$API/api/calls/$H" | jq -e '.failure.reason | test("on hold; no person"
 grep -q "no person was reached" "$T/w2.out" || fail "holdctl watch: $(cat "$T/w2.out")"
 ok "dropped on hold -> failed (no person was reached); holdctl watch exits 1"
 
-curl -s "$API/api/calls?status=failed" | jq -e --arg f "$F" 'length == 2 and .[1].call_id == $f' \
-	>/dev/null || fail "?status=failed"
-curl -s "$API/api/calls?limit=1" | jq -e --arg f "$H" '.[0].call_id == $f' >/dev/null ||
-	fail "newest first"
-ok "list: ?status= filter, newest first"
+curl -s "$API/api/calls?status=failed" | jq -e --arg f "$F" \
+	'.total == 2 and (.calls | length) == 2 and .calls[1].call_id == $f' \
+	>/dev/null || fail "?status=failed: $(curl -s "$API/api/calls?status=failed")"
+curl -s "$API/api/calls?status=all&limit=1" | jq -e --arg f "$H" \
+	'.calls[0].call_id == $f and .total == 3 and (.calls | length) == 1' >/dev/null ||
+	fail "newest first: $(curl -s "$API/api/calls?status=all&limit=1")"
+curl -s "$API/api/calls?status=all&limit=1&offset=2" | jq -e --arg c "$C" '.calls[0].call_id == $c' \
+	>/dev/null || fail "offset"
+curl -s "$API/api/calls" | jq -e '.calls == [] and .total == 0' >/dev/null ||
+	fail "no live calls, yet: $(curl -s "$API/api/calls")"
+ok "list: {calls, total}; live calls by default, ?status=all|failed, ?limit, ?offset, newest first"
+
+# A unique prefix of a call id stands for it; an ambiguous one is a 409.
+p=$(printf '%s' "$F" | cut -c1-11)
+curl -sf "$API/api/calls/$p" | jq -e --arg f "$F" '.call_id == $f' >/dev/null ||
+	fail "prefix $p of $F: $(curl -s "$API/api/calls/$p")"
+code=$(curl -s -o "$T/amb.json" -w '%{http_code}' "$API/api/calls/5b1f3a2e")
+[ "$code" = 409 ] || fail "ambiguous prefix: HTTP $code $(cat "$T/amb.json")"
+"$HS_BUILD/holdctl" --api "$API" status "$p" | grep -q "$F" || fail "holdctl status with a prefix"
+ok "call id prefixes: unique -> the call, ambiguous -> 409"

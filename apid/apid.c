@@ -164,6 +164,7 @@ apid_init(struct daemon *d, void *state)
 		return r;
 	}
 	log_info("db: %s", a->wconf->api_db);
+	apid_db_devices_seed(a->db, a->wconf);
 	if ((r = apid_ws_new(&a->ws)) < 0)
 		return r;
 	pthread_mutex_init(&a->out_mu, NULL);

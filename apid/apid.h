@@ -149,9 +149,10 @@ enum apid_route {
 	APID_R_CALLS,	   /* /api/calls */
 	APID_R_CALL,	   /* /api/calls/{id} */
 	APID_R_HANGUP,	   /* /api/calls/{id}/hangup */
+	APID_R_TRANSFER,   /* /api/calls/{id}/transfer */
 	APID_R_HEALTH,	   /* /api/health */
 };
-/* Maps a path to a route; id receives {id} for APID_R_CALL/HANGUP. */
+/* Maps a path to a route; id receives {id} for the per-call routes. */
 enum apid_route apid_route_parse(const char *path, char *id, size_t idlen);
 /* item is in list (separated by spaces or commas), ignoring case. */
 bool apid_list_has(const char *list, const char *item);
@@ -164,6 +165,16 @@ int apid_sip_host(const char *uri, char *host, size_t hostlen);
  * loopback, the [trunk] proxy's host and [sip] listen's host.
  */
 bool apid_sip_host_allowed(const struct conf *c, const char *uri);
+/* s is 1..max characters of [A-Za-z0-9._-] (a flow or device name). */
+bool apid_name_valid(const char *s, size_t max);
+/*
+ * Checks a device body (POST, or PUT with id from the path) and returns a
+ * new normalised device {name, type, sip_uri, priority, capabilities} in
+ * *out.  -EINVAL with err naming the field.  The sip_uri host is not
+ * checked here (see apid_sip_host_allowed).
+ */
+int apid_device_parse(json_object *body, const char *id, json_object **out,
+		      char *err, size_t errlen);
 /* A call id is 1..39 characters of [A-Za-z0-9._-]. */
 bool apid_call_id_valid(const char *id);
 
@@ -244,6 +255,19 @@ int apid_db_call_resolve(struct apid_db *db, const char *prefix, char *out,
 /* Copies the call's status; -ENOENT for an unknown call. */
 int apid_db_call_status(struct apid_db *db, const char *call_id, char *out,
 			size_t outlen);
+/*
+ * Devices ({id, name, type, sip_uri, priority, capabilities, is_online,
+ * source, created_at}; id is the name).  get finds by id or name, -ENOENT
+ * for none.  put inserts (create; -EEXIST if the name is taken) or updates
+ * (-ENOENT) a device checked by apid_device_parse.  seed adds the
+ * [devices] of c (source "config"; their URIs follow the file).
+ */
+int apid_db_device_list(struct apid_db *db, json_object **out);
+int apid_db_device_get(struct apid_db *db, const char *id, json_object **out);
+int apid_db_device_put(struct apid_db *db, json_object *dev, bool create,
+		       const char *source);
+int apid_db_device_delete(struct apid_db *db, const char *id);
+void apid_db_devices_seed(struct apid_db *db, const struct conf *c);
 /* Wall-clock milliseconds since the epoch. */
 int64_t apid_now_ms(void);
 

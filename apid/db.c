@@ -86,7 +86,16 @@ static const char db_schema[] =
     " ts TEXT NOT NULL,"
     " data TEXT NOT NULL,"
     " received_ms INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS events_call ON events(call_id, type, id);";
+    "CREATE INDEX IF NOT EXISTS events_call ON events(call_id, type, id);"
+    "CREATE TABLE IF NOT EXISTS devices ("
+    " id TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " type TEXT NOT NULL,"
+    " sip_uri TEXT NOT NULL,"
+    " priority INTEGER NOT NULL DEFAULT 0,"
+    " capabilities TEXT NOT NULL DEFAULT '[]',"
+    " source TEXT NOT NULL DEFAULT 'api',"
+    " created_at TEXT NOT NULL);";
 
 int64_t
 apid_now_ms(void)
@@ -828,4 +837,195 @@ apid_db_call_resolve(struct apid_db *db, const char *prefix, char *out,
 out:
 	pthread_mutex_unlock(&db->mu);
 	return r;
+}
+
+/* Devices: the user's phones, seeded from [devices], changed by the API. */
+
+static json_object *
+db_device_json(sqlite3_stmt *st)
+{
+	json_object *o = json_object_new_object(), *caps;
+
+	json_object_object_add(o, "id", db_col_str(st, 0));
+	json_object_object_add(o, "name", db_col_str(st, 1));
+	json_object_object_add(o, "type", db_col_str(st, 2));
+	json_object_object_add(o, "sip_uri", db_col_str(st, 3));
+	json_object_object_add(
+	    o, "priority", json_object_new_int64(sqlite3_column_int64(st, 4)));
+	caps = NULL;
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		caps = json_tokener_parse((const char *)sqlite3_column_text(st, 5));
+	json_object_object_add(o, "capabilities",
+			       caps ? caps : json_object_new_array());
+	/* Registration state is not known to apid (see apid(8)). */
+	json_object_object_add(o, "is_online", NULL);
+	json_object_object_add(o, "source", db_col_str(st, 6));
+	json_object_object_add(o, "created_at", db_col_str(st, 7));
+	return o;
+}
+
+#define DB_DEVICE_COLS                                                         \
+	"id, name, type, sip_uri, priority, capabilities, source, created_at"
+
+int
+apid_db_device_list(struct apid_db *db, json_object **out)
+{
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT " DB_DEVICE_COLS " FROM devices"
+			       " ORDER BY priority DESC, name",
+			       -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+	*out = json_object_new_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_array_add(*out, db_device_json(st));
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+int
+apid_db_device_get(struct apid_db *db, const char *id, json_object **out)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -ENOENT;
+
+	*out = NULL;
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT " DB_DEVICE_COLS " FROM devices"
+			       " WHERE id = ?1 OR name = ?1 LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = db_device_json(st);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+int
+apid_db_device_put(struct apid_db *db, json_object *dev, bool create,
+		   const char *source)
+{
+	sqlite3_stmt *st = NULL;
+	json_object *v;
+	const char *caps;
+	char now[40];
+	int r = 0;
+
+	msg_now_rfc3339(now, sizeof(now));
+	caps = json_object_object_get_ex(dev, "capabilities", &v)
+		   ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)
+		   : "[]";
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(
+		db->h,
+		create ? "INSERT INTO devices (" DB_DEVICE_COLS ")"
+			 " VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		       : "UPDATE devices SET type = ?2, sip_uri = ?3,"
+			 " priority = ?4, capabilities = ?5 WHERE id = ?1",
+		-1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+#define DEV_STR(k)                                                             \
+	(json_object_object_get_ex(dev, k, &v) ? json_object_get_string(v) : "")
+	sqlite3_bind_text(st, 1, DEV_STR("name"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, DEV_STR("type"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, DEV_STR("sip_uri"), -1, SQLITE_TRANSIENT);
+#undef DEV_STR
+	sqlite3_bind_int64(st, 4,
+			   json_object_object_get_ex(dev, "priority", &v)
+			       ? json_object_get_int64(v)
+			       : 0);
+	sqlite3_bind_text(st, 5, caps, -1, SQLITE_TRANSIENT);
+	if (create) {
+		sqlite3_bind_text(st, 6, source, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_CONSTRAINT)
+		r = -EEXIST;
+	else if (r != SQLITE_DONE) {
+		log_warnx("db: device: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+	} else {
+		r = !create && sqlite3_changes(db->h) == 0 ? -ENOENT : 0;
+	}
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+int
+apid_db_device_delete(struct apid_db *db, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -EIO;
+
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h, "DELETE FROM devices WHERE id = ?", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			r = sqlite3_changes(db->h) ? 0 : -ENOENT;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+void
+apid_db_devices_seed(struct apid_db *db, const struct conf *c)
+{
+	for (size_t i = 0; i < c->ndevices; i++) {
+		json_object *d = json_object_new_object();
+		int r;
+
+		json_object_object_add(d, "name",
+				       json_object_new_string(c->devices[i].name));
+		json_object_object_add(d, "type", json_object_new_string("sip"));
+		json_object_object_add(d, "sip_uri",
+				       json_object_new_string(c->devices[i].uri));
+		r = apid_db_device_put(db, d, true, "config");
+		if (r == -EEXIST) {
+			/* The file is the truth for its own devices. */
+			sqlite3_stmt *st = NULL;
+			pthread_mutex_lock(&db->mu);
+			if (sqlite3_prepare_v2(db->h,
+					       "UPDATE devices SET sip_uri = ?2"
+					       " WHERE id = ?1 AND source ="
+					       " 'config'",
+					       -1, &st, NULL) == SQLITE_OK) {
+				sqlite3_bind_text(st, 1, c->devices[i].name, -1,
+						  SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, 2, c->devices[i].uri, -1,
+						  SQLITE_TRANSIENT);
+				sqlite3_step(st);
+			}
+			sqlite3_finalize(st);
+			pthread_mutex_unlock(&db->mu);
+		} else if (r < 0) {
+			log_warnx("db: device %s from [devices] not stored",
+				  c->devices[i].name);
+		}
+		json_object_put(d);
+	}
 }

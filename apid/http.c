@@ -245,6 +245,71 @@ http_wait_subscribed(struct apid *a, const char *const *names, size_t n,
 	}
 }
 
+/*
+ * Finds the device a call or transfer names (field names it in errors):
+ * a device of /api/devices by id or name (a pstn device through the
+ * trunk), or a sip: URI apid may call.  Returns 0 with the device's name
+ * and URI, or the status of the error it sent.
+ */
+static int
+http_device_resolve(struct mg_connection *conn, struct apid *a,
+		    const char *want, const char *field, char *name,
+		    size_t namelen, char *uri, size_t urilen)
+{
+	json_object *d = NULL, *v;
+	const char *type, *su;
+	int r;
+
+	if (strncmp(want, "sip:", 4) == 0 || strncmp(want, "sips:", 5) == 0) {
+		if (!apid_sip_host_allowed(a->wconf, want))
+			return http_error(conn, 400,
+					  "%s: the host of '%s' is not one apid "
+					  "may call ([api] allowed_sip_hosts)",
+					  field, want);
+		snprintf(name, namelen, "%s", want);
+		snprintf(uri, urilen, "%s", want);
+		return 0;
+	}
+	r = apid_db_device_get(a->db, want, &d);
+	if (r == -ENOENT) {
+		/* A [devices] entry removed through the API is still in the
+		 * file ivrd reads. */
+		if (conf_device_uri(a->wconf, want) != NULL) {
+			snprintf(name, namelen, "%s", want);
+			snprintf(uri, urilen, "%s",
+				 conf_device_uri(a->wconf, want));
+			return 0;
+		}
+		return http_error(conn, 400,
+				  "%s: unknown device '%s' (see GET "
+				  "/api/devices)",
+				  field, want);
+	}
+	if (r < 0)
+		return http_error(conn, 500, "cannot read the devices");
+	type = json_object_object_get_ex(d, "type", &v)
+		   ? json_object_get_string(v)
+		   : "sip";
+	su = json_object_object_get_ex(d, "sip_uri", &v)
+		 ? json_object_get_string(v)
+		 : "";
+	snprintf(name, namelen, "%s", want);
+	if (strcmp(type, "pstn") == 0) {
+		apid_number_uri(su, a->wconf->trunk_proxy, uri, urilen);
+		if (uri[0] == '\0') {
+			json_object_put(d);
+			return http_error(conn, 400,
+					  "%s: device '%s' is a phone number and "
+					  "[trunk] proxy is not set",
+					  field, want);
+		}
+	} else {
+		snprintf(uri, urilen, "%s", su);
+	}
+	json_object_put(d);
+	return 0;
+}
+
 static int
 http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 {
@@ -273,21 +338,16 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 				r.number);
 		goto out;
 	}
-	if (strncmp(r.device, "sip:", 4) == 0 ||
-	    strncmp(r.device, "sips:", 5) == 0) {
-		if (!apid_sip_host_allowed(a->wconf, r.device)) {
-			rc = http_error(conn, 400,
-					"device: the host of '%s' is not one "
-					"apid may call ([api] allowed_sip_hosts)",
-					r.device);
+	if (r.device[0] != '\0') {
+		char dname[256], duri[256];
+		if ((rc = http_device_resolve(conn, a, r.device, "device", dname,
+					      sizeof(dname), duri,
+					      sizeof(duri))) != 0)
 			goto out;
-		}
-	} else if (r.device[0] != '\0' &&
-		   conf_device_uri(a->wconf, r.device) == NULL) {
-		rc = http_error(conn, 400,
-				"device: unknown device '%s' (see [devices])",
-				r.device);
-		goto out;
+		/* ivrd knows the [devices] of the file by name; any other
+		 * device goes to it as its URI. */
+		if (conf_device_uri(a->wconf, r.device) == NULL)
+			snprintf(r.device, sizeof(r.device), "%s", duri);
 	}
 	for (size_t i = 0; i < NNEEDED; i++)
 		jobs[i].daemon = needed[i];
@@ -556,9 +616,17 @@ http_health(struct mg_connection *conn, struct apid *a)
 static int
 http_list_flows(struct mg_connection *conn, struct apid *a)
 {
-	json_object *req = json_object_new_object(), *reply = NULL, *o, *v;
-	char err[512];
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *qs = ri->query_string ? ri->query_string : "";
+	json_object *req, *reply = NULL, *o, *v, *list;
+	char err[512], company[256] = "", tag[128] = "";
 	int r;
+
+	if (mg_get_var(qs, strlen(qs), "company", company, sizeof(company)) ==
+		-2 ||
+	    mg_get_var(qs, strlen(qs), "tag", tag, sizeof(tag)) == -2)
+		return http_error(conn, 400, "company or tag: too long");
+	req = json_object_new_object();
 
 	json_object_object_add(req, "cmd", json_object_new_string("flows"));
 	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
@@ -570,10 +638,36 @@ http_list_flows(struct mg_connection *conn, struct apid *a)
 		return r;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "flows",
-			       json_object_object_get_ex(reply, "flows", &v)
-				   ? json_object_get(v)
-				   : json_object_new_array());
+	list = json_object_new_array();
+	if (json_object_object_get_ex(reply, "flows", &v) &&
+	    json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			json_object *f = json_object_array_get_idx(v, i), *x;
+			bool keep = true;
+			if (company[0] != '\0')
+				keep = json_object_object_get_ex(f, "company",
+								 &x) &&
+				       strcasecmp(json_object_get_string(x),
+						  company) == 0;
+			if (keep && tag[0] != '\0') {
+				keep = false;
+				if (json_object_object_get_ex(f, "tags", &x) &&
+				    json_object_is_type(x, json_type_array))
+					for (size_t j = 0;
+					     j < json_object_array_length(x); j++)
+						keep = keep ||
+						       strcmp(json_object_get_string(
+								  json_object_array_get_idx(
+								      x, j)),
+							      tag) == 0;
+			}
+			if (keep)
+				json_object_array_add(list, json_object_get(f));
+		}
+	json_object_object_add(o, "flows", list);
+	json_object_object_add(
+	    o, "total",
+	    json_object_new_int64((int64_t)json_object_array_length(list)));
 	json_object_put(reply);
 	return http_reply(conn, 200, o);
 }
@@ -624,6 +718,319 @@ http_learn_flow(struct mg_connection *conn, struct apid *a)
 	}
 	json_object_object_del(reply, "ok");
 	return http_reply(conn, 201, reply);
+}
+
+/* POST /api/calls/{id}/transfer {transfer_to | device}: ring a device. */
+static int
+http_transfer(struct mg_connection *conn, struct apid *a, const char *id)
+{
+	char *text = NULL, err[512], status[32], dname[256], duri[256];
+	char to[256] = "";
+	json_object *body = NULL, *req, *reply = NULL, *v, *o;
+	size_t len;
+	int r;
+
+	if ((r = http_read_body(conn, &text, &len)) < 0)
+		return http_body_error(conn, r);
+	body = json_tokener_parse(text);
+	free(text);
+	if (body == NULL || !json_object_is_type(body, json_type_object)) {
+		json_object_put(body);
+		return http_error(conn, 400,
+				  "the body must be a JSON object "
+				  "{\"transfer_to\": DEVICE}");
+	}
+	{
+		json_object_object_foreach(body, k, val) {
+			(void)val;
+			if (strcmp(k, "transfer_to") != 0 &&
+			    strcmp(k, "device") != 0) {
+				json_object_put(body);
+				return http_error(conn, 400,
+						  "%.64s: unknown field "
+						  "(transfer_to or device)",
+						  k);
+			}
+		}
+	}
+	if ((json_object_object_get_ex(body, "transfer_to", &v) ||
+	     json_object_object_get_ex(body, "device", &v)) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(to, sizeof(to), "%s", json_object_get_string(v));
+	json_object_put(body);
+	if (to[0] == '\0')
+		return http_error(conn, 400,
+				  "transfer_to: a device name or sip: URI is "
+				  "required");
+	r = apid_db_call_status(a->db, id, status, sizeof(status));
+	if (r < 0)
+		return http_error(conn, r == -ENOENT ? 404 : 500,
+				  "unknown call '%s'", id);
+	if (apid_status_terminal(status))
+		return http_error(conn, 409, "call '%s' has already ended (%s)",
+				  id, status);
+	if ((r = http_device_resolve(conn, a, to, "transfer_to", dname,
+				     sizeof(dname), duri, sizeof(duri))) != 0)
+		return r;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("transfer"));
+	json_object_object_add(req, "call_id", json_object_new_string(id));
+	json_object_object_add(req, "device", json_object_new_string(dname));
+	json_object_object_add(req, "device_uri", json_object_new_string(duri));
+	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
+		     sizeof(err));
+	json_object_put(req);
+	if (r < 0) {
+		r = http_bus_error(conn, r, reply, err);
+		json_object_put(reply);
+		return r;
+	}
+	log_info("call %s: transfer to %s requested", id, dname);
+	if (apid_db_call_get(a->db, id, false, &o) < 0) {
+		json_object_put(reply);
+		return http_error(conn, 500, "cannot read call '%s'", id);
+	}
+	json_object_object_add(o, "transfer_to", json_object_new_string(dname));
+	json_object_object_add(o, "ringing",
+			       json_object_object_get_ex(reply, "ringing", &v)
+				   ? json_object_get(v)
+				   : json_object_new_boolean(0));
+	json_object_put(reply);
+	return http_reply(conn, 200, o);
+}
+
+/* Reads and parses a JSON object body; 0, or the status of the error sent. */
+static int
+http_json_body(struct mg_connection *conn, json_object **out)
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if ((r = http_read_body(conn, &text, &len)) < 0)
+		return http_body_error(conn, r);
+	*out = json_tokener_parse(text);
+	free(text);
+	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		return http_error(conn, 400, "the body must be a JSON object");
+	}
+	return 0;
+}
+
+/*
+ * /api/devices[/{id}]: GET lists or shows, POST adds (201, 409 if the name
+ * is taken), PUT changes (404), DELETE removes (204).
+ */
+static int
+http_devices(struct mg_connection *conn, struct apid *a, const char *m,
+	     const char *id)
+{
+	json_object *body = NULL, *dev = NULL, *o, *host;
+	char err[512];
+	int r;
+
+	if (id != NULL && !apid_name_valid(id, 63))
+		return http_error(conn, 404, "unknown device '%.64s'", id);
+	if (strcmp(m, "GET") == 0) {
+		if (id == NULL) {
+			if (apid_db_device_list(a->db, &o) < 0)
+				return http_error(conn, 500,
+						  "cannot read the devices");
+			body = json_object_new_object();
+			json_object_object_add(body, "devices", o);
+			json_object_object_add(
+			    body, "total",
+			    json_object_new_int64(
+				(int64_t)json_object_array_length(o)));
+			return http_reply(conn, 200, body);
+		}
+		r = apid_db_device_get(a->db, id, &o);
+		if (r < 0)
+			return http_error(conn, r == -ENOENT ? 404 : 500,
+					  "unknown device '%s'", id);
+		return http_reply(conn, 200, o);
+	}
+	if (strcmp(m, "DELETE") == 0) {
+		if (id == NULL)
+			return http_error(conn, 405,
+					  "method DELETE not allowed here (use "
+					  "/api/devices/{id})");
+		r = apid_db_device_delete(a->db, id);
+		if (r < 0)
+			return http_error(conn, r == -ENOENT ? 404 : 500,
+					  "unknown device '%s'", id);
+		log_info("devices: %s removed", id);
+		mg_response_header_start(conn, 204);
+		apid_cors_headers(conn, a->wconf);
+		mg_response_header_send(conn);
+		return 204;
+	}
+	if ((strcmp(m, "POST") != 0 || id != NULL) &&
+	    (strcmp(m, "PUT") != 0 || id == NULL))
+		return http_error(conn, 405,
+				  "method %s not allowed here (GET, POST "
+				  "/api/devices; GET, PUT, DELETE "
+				  "/api/devices/{id})",
+				  m);
+	if ((r = http_json_body(conn, &body)) != 0)
+		return r;
+	r = apid_device_parse(body, id, &dev, err, sizeof(err));
+	json_object_put(body);
+	if (r < 0)
+		return http_error(conn, 400, "%s", err);
+	if (json_object_object_get_ex(dev, "sip_uri", &host) &&
+	    strncmp(json_object_get_string(host), "sip", 3) == 0 &&
+	    !apid_sip_host_allowed(a->wconf, json_object_get_string(host))) {
+		r = http_error(conn, 400,
+			       "sip_uri: the host of '%s' is not one apid may "
+			       "call ([api] allowed_sip_hosts)",
+			       json_object_get_string(host));
+		json_object_put(dev);
+		return r;
+	}
+	r = apid_db_device_put(a->db, dev, id == NULL, "api");
+	if (r < 0) {
+		json_object_put(dev);
+		return r == -EEXIST
+			   ? http_error(conn, 409, "device '%s' exists",
+					id ? id : "(name)")
+		       : r == -ENOENT ? http_error(conn, 404,
+						   "unknown device '%s'", id)
+				      : http_error(conn, 500,
+						   "cannot store the device");
+	}
+	if (json_object_object_get_ex(dev, "name", &host))
+		id = json_object_get_string(host);
+	log_info("devices: %s %s", id, strcmp(m, "POST") == 0 ? "added"
+							       : "changed");
+	r = apid_db_device_get(a->db, id, &o);
+	json_object_put(dev);
+	if (r < 0)
+		return http_error(conn, 500, "cannot read the device back");
+	return http_reply(conn, strcmp(m, "POST") == 0 ? 201 : 200, o);
+}
+
+/* One ivrd request {cmd, key: val}; 0 with *reply, or the error's status. */
+static int
+http_ivrd(struct mg_connection *conn, struct apid *a, json_object *req,
+	  json_object **reply)
+{
+	char err[512];
+	int r;
+
+	*reply = NULL;
+	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, reply, err,
+		     sizeof(err));
+	json_object_put(req);
+	if (r < 0) {
+		r = http_bus_error(conn, r, *reply, err);
+		json_object_put(*reply);
+		*reply = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static json_object *
+http_ivrd_req(const char *cmd, const char *key, json_object *val)
+{
+	json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	if (key != NULL)
+		json_object_object_add(req, key, val);
+	return req;
+}
+
+/* The flow {id} as ivrd has it file, with its source; 0 or error status. */
+static int
+http_flow_get(struct mg_connection *conn, struct apid *a, const char *id,
+	      int status)
+{
+	json_object *reply, *flow, *v;
+	int r;
+
+	if ((r = http_ivrd(conn, a,
+			   http_ivrd_req("flow_get", "id",
+					 json_object_new_string(id)),
+			   &reply)) != 0)
+		return r;
+	if (!json_object_object_get_ex(reply, "flow", &flow)) {
+		json_object_put(reply);
+		return http_error(conn, 500, "ivrd sent no flow");
+	}
+	flow = json_object_get(flow);
+	if (json_object_object_get_ex(reply, "source", &v))
+		json_object_object_add(flow, "source", json_object_get(v));
+	json_object_put(reply);
+	return http_reply(conn, status, flow);
+}
+
+/*
+ * /api/call-flows/{id}: GET the flow, PUT replaces it (200), DELETE
+ * removes it (204); POST /api/call-flows creates one (201).
+ */
+static int
+http_flow(struct mg_connection *conn, struct apid *a, const char *m,
+	  const char *id)
+{
+	json_object *body = NULL, *reply, *v, *req;
+	int r;
+
+	if (id != NULL && !apid_name_valid(id, 127))
+		return http_error(conn, 404, "unknown flow '%.64s'", id);
+	if (id != NULL && strcmp(m, "GET") == 0)
+		return http_flow_get(conn, a, id, 200);
+	if (id != NULL && strcmp(m, "DELETE") == 0) {
+		if ((r = http_ivrd(conn, a,
+				   http_ivrd_req("flow_delete", "id",
+						 json_object_new_string(id)),
+				   &reply)) != 0)
+			return r;
+		json_object_put(reply);
+		mg_response_header_start(conn, 204);
+		apid_cors_headers(conn, a->wconf);
+		mg_response_header_send(conn);
+		return 204;
+	}
+	if ((id == NULL && strcmp(m, "POST") != 0) ||
+	    (id != NULL && strcmp(m, "PUT") != 0))
+		return http_error(conn, 405,
+				  "method %s not allowed here (GET, POST "
+				  "/api/call-flows; GET, PUT, DELETE "
+				  "/api/call-flows/{id})",
+				  m);
+	if ((r = http_json_body(conn, &body)) != 0)
+		return r;
+	if (id != NULL) {
+		if (json_object_object_get_ex(body, "id", &v) &&
+		    (!json_object_is_type(v, json_type_string) ||
+		     strcmp(json_object_get_string(v), id) != 0)) {
+			json_object_put(body);
+			return http_error(conn, 400,
+					  "id: differs from the path's '%s'",
+					  id);
+		}
+		json_object_object_add(body, "id", json_object_new_string(id));
+	}
+	/* What apid adds when it serves a flow is not part of the file. */
+	json_object_object_del(body, "source");
+	req = http_ivrd_req("flow_put", "flow", body);
+	json_object_object_add(req, "create", json_object_new_boolean(id == NULL));
+	if ((r = http_ivrd(conn, a, req, &reply)) != 0)
+		return r;
+	{
+		char fid[256];
+		snprintf(fid, sizeof(fid), "%s",
+			 json_object_object_get_ex(reply, "flow_id", &v)
+			     ? json_object_get_string(v)
+			     : "");
+		json_object_put(reply);
+		return http_flow_get(conn, a, fid, id == NULL ? 201 : 200);
+	}
 }
 
 static int
@@ -696,11 +1103,17 @@ http_on_api(struct mg_connection *conn, void *cbdata)
 					  "application/json");
 	}
 	if (strcmp(ri->local_uri, "/api/call-flows") == 0)
-		return (r = http_method(conn, m, "GET")) ? r
-							 : http_list_flows(conn, a);
+		return strcmp(m, "GET") == 0 ? http_list_flows(conn, a)
+					     : http_flow(conn, a, m, NULL);
 	if (strcmp(ri->local_uri, "/api/call-flows/learn") == 0)
 		return (r = http_method(conn, m, "POST")) ? r
 							  : http_learn_flow(conn, a);
+	if (strncmp(ri->local_uri, "/api/call-flows/", 16) == 0)
+		return http_flow(conn, a, m, ri->local_uri + 16);
+	if (strcmp(ri->local_uri, "/api/devices") == 0)
+		return http_devices(conn, a, m, NULL);
+	if (strncmp(ri->local_uri, "/api/devices/", 13) == 0)
+		return http_devices(conn, a, m, ri->local_uri + 13);
 	switch (apid_route_parse(ri->local_uri, id, sizeof(id))) {
 	case APID_R_HOLD_SLAYER:
 		return (r = http_method(conn, m, "POST")) ? r
@@ -719,6 +1132,10 @@ http_on_api(struct mg_connection *conn, void *cbdata)
 		return (r = http_method(conn, m, "POST")) ? r
 		       : (r = http_resolve(conn, a, id, sizeof(id))) ? r
 								     : http_hangup(conn, a, id);
+	case APID_R_TRANSFER:
+		return (r = http_method(conn, m, "POST")) ? r
+		       : (r = http_resolve(conn, a, id, sizeof(id))) ? r
+								     : http_transfer(conn, a, id);
 	case APID_R_HEALTH:
 		return (r = http_method(conn, m, "GET")) ? r
 							 : http_health(conn, a);

@@ -470,6 +470,8 @@ apid_route_parse(const char *path, char *id, size_t idlen)
 		return APID_R_CALL;
 	if (strcmp(slash, "/hangup") == 0)
 		return APID_R_HANGUP;
+	if (strcmp(slash, "/transfer") == 0)
+		return APID_R_TRANSFER;
 	id[0] = '\0';
 	return APID_R_NONE;
 }
@@ -650,5 +652,162 @@ apid_sip_host_allowed(const struct conf *c, const char *uri)
 		    strcasecmp(host, h2) == 0)
 			return true;
 	}
+	/* The user's own phones, as the file names them. */
+	for (size_t i = 0; i < c->ndevices; i++)
+		if (apid_sip_host(c->devices[i].uri, h2, sizeof(h2)) == 0 &&
+		    strcasecmp(host, h2) == 0)
+			return true;
 	return false;
+}
+
+bool
+apid_name_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("._-", s[i]) == NULL)
+			return false;
+	return true;
+}
+
+int
+apid_device_parse(json_object *body, const char *id, json_object **out,
+		  char *err, size_t errlen)
+{
+	static const char *const keys[] = {"name",     "type",
+					   "sip_uri",  "priority",
+					   "capabilities", "id", NULL};
+	static const char *const types[] = {"sip", "registered", "pstn", NULL};
+	json_object *d, *v;
+	const char *name = NULL, *type = "sip", *uri = NULL;
+	int64_t prio = 0;
+	size_t i;
+
+	*out = NULL;
+	if (!json_object_is_type(body, json_type_object)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		return -EINVAL;
+	}
+	json_object_object_foreach(body, key, val) {
+		(void)val;
+		for (i = 0; keys[i] && strcmp(keys[i], key) != 0; i++)
+			;
+		if (keys[i] == NULL) {
+			snprintf(err, errlen,
+				 "%.64s: unknown field (name, type, sip_uri, "
+				 "priority, capabilities)",
+				 key);
+			return -EINVAL;
+		}
+	}
+#define DEV_STRING(k, dst)                                                     \
+	if (json_object_object_get_ex(body, k, &v) &&                          \
+	    !json_object_is_type(v, json_type_null)) {                         \
+		if (!json_object_is_type(v, json_type_string)) {               \
+			snprintf(err, errlen, "%s: must be a string", k);      \
+			return -EINVAL;                                        \
+		}                                                              \
+		dst = json_object_get_string(v);                               \
+	}
+	DEV_STRING("name", name)
+	DEV_STRING("type", type)
+	DEV_STRING("sip_uri", uri)
+#undef DEV_STRING
+	if (json_object_object_get_ex(body, "id", &v) && id != NULL &&
+	    (!json_object_is_type(v, json_type_string) ||
+	     strcmp(json_object_get_string(v), id) != 0)) {
+		snprintf(err, errlen, "id: differs from the path's '%s'", id);
+		return -EINVAL;
+	}
+	if (id != NULL) {
+		if (name != NULL && strcmp(name, id) != 0) {
+			snprintf(err, errlen,
+				 "name: a device is renamed by adding it "
+				 "anew and removing '%s'",
+				 id);
+			return -EINVAL;
+		}
+		name = id;
+	}
+	if (name == NULL || !apid_name_valid(name, 63)) {
+		snprintf(err, errlen,
+			 "name: required, 1 to 63 of A-Z a-z 0-9 . _ -");
+		return -EINVAL;
+	}
+	for (i = 0; types[i] && strcmp(types[i], type) != 0; i++)
+		;
+	if (types[i] == NULL) {
+		snprintf(err, errlen,
+			 "type: '%.32s' is not sip, registered or pstn", type);
+		return -EINVAL;
+	}
+	if (uri == NULL || uri[0] == '\0' || strlen(uri) > 255) {
+		snprintf(err, errlen, "sip_uri: required (at most 255 "
+				      "characters)");
+		return -EINVAL;
+	}
+	if (strcmp(type, "pstn") == 0) {
+		char num[256];
+		snprintf(num, sizeof(num), "%s", uri);
+		if (strncmp(num, "sip", 3) == 0 ||
+		    req_number(num, err, errlen) < 0) {
+			snprintf(err, errlen,
+				 "sip_uri: a pstn device is a phone number "
+				 "(digits, '+', '*', '#')");
+			return -EINVAL;
+		}
+	} else {
+		char host[256];
+		if (apid_sip_host(uri, host, sizeof(host)) < 0) {
+			snprintf(err, errlen, "sip_uri: '%.64s' is not a sip: "
+					      "URI",
+				 uri);
+			return -EINVAL;
+		}
+		for (const char *p = uri; *p; p++)
+			if (isspace((unsigned char)*p) ||
+			    iscntrl((unsigned char)*p)) {
+				snprintf(err, errlen, "sip_uri: must not "
+						      "contain spaces");
+				return -EINVAL;
+			}
+	}
+	if (json_object_object_get_ex(body, "priority", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_int) ||
+		    (prio = json_object_get_int64(v)) < 0 || prio > 1000) {
+			snprintf(err, errlen,
+				 "priority: an integer from 0 to 1000");
+			return -EINVAL;
+		}
+	}
+	if (json_object_object_get_ex(body, "capabilities", &v) &&
+	    !json_object_is_type(v, json_type_null)) {
+		if (!json_object_is_type(v, json_type_array)) {
+			snprintf(err, errlen,
+				 "capabilities: an array of strings");
+			return -EINVAL;
+		}
+		for (i = 0; i < json_object_array_length(v); i++)
+			if (!json_object_is_type(json_object_array_get_idx(v, i),
+						 json_type_string)) {
+				snprintf(err, errlen,
+					 "capabilities: an array of strings");
+				return -EINVAL;
+			}
+	} else {
+		v = NULL;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "name", json_object_new_string(name));
+	json_object_object_add(d, "type", json_object_new_string(type));
+	json_object_object_add(d, "sip_uri", json_object_new_string(uri));
+	json_object_object_add(d, "priority", json_object_new_int64(prio));
+	json_object_object_add(d, "capabilities",
+			       v ? json_object_get(v) : json_object_new_array());
+	*out = d;
+	return 0;
 }

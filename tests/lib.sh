@@ -93,6 +93,7 @@ wait_apid_subscribed() {
 # [api] token_file by default) and has curl ($CURL_HOME/.curlrc), wsclient
 # ($HS_API_TOKEN) and holdctl ($HOLDSLAYER_CONF) send it.
 api_token_setup() {
+	mkdir -p "$T/data"
 	if [ ! -s "$T/data/api.token" ]; then
 		(umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$T/data/api.token")
 	fi
@@ -131,6 +132,7 @@ loopback_conf() {
 		echo "[api]"
 		echo "listen = 127.0.0.1:$API"
 	} | write_conf
+	api_token_setup # write_conf ran in a subshell: export here
 }
 
 shared_dir() {

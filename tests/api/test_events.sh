@@ -142,3 +142,16 @@ code=$(curl -s -o "$T/amb.json" -w '%{http_code}' "$API/api/calls/5b1f3a2e")
 [ "$code" = 409 ] || fail "ambiguous prefix: HTTP $code $(cat "$T/amb.json")"
 "$HS_BUILD/holdctl" --api "$API" status "$p" | grep -q "$F" || fail "holdctl status with a prefix"
 ok "call id prefixes: unique -> the call, ambiguous -> 409"
+
+code=$(curl -s -o "$T/tr.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	-d '{"transfer_to":"desk"}' "$API/api/calls/$p/transfer")
+[ "$code" = 409 ] || fail "transfer of an ended call: HTTP $code $(cat "$T/tr.json")"
+code=$(curl -s -o "$T/tr.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	-d '{"to":"desk"}' "$API/api/calls/$p/transfer")
+[ "$code" = 400 ] || fail "transfer with an unknown field: HTTP $code $(cat "$T/tr.json")"
+"$HS_BUILD/holdctl" --api "$API" transfer "$p" desk >"$T/tr.out" 2>&1 && fail "holdctl transfer of an ended call succeeded"
+grep -q "already ended" "$T/tr.out" || fail "holdctl transfer: $(cat "$T/tr.out")"
+"$HS_BUILD/holdctl" --api "$API" history | grep -q "^$F  failed" || fail "holdctl history: $("$HS_BUILD/holdctl" --api "$API" history)"
+"$HS_BUILD/holdctl" --api "$API" --json history --limit 2 | jq -e '.total == 3 and (.calls | length) == 2' >/dev/null ||
+	fail "holdctl --json history"
+ok "transfer of an ended call -> 409, unknown field -> 400; holdctl transfer/history"

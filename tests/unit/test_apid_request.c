@@ -125,6 +125,9 @@ test_routes(void **st)
 			 APID_R_HANGUP);
 	assert_string_equal(id, "3f2a-b1");
 	assert_int_equal(apid_route_parse("/api/calls/3f2a/transfer", id, sizeof(id)),
+			 APID_R_TRANSFER);
+	assert_string_equal(id, "3f2a");
+	assert_int_equal(apid_route_parse("/api/calls/3f2a/park", id, sizeof(id)),
 			 APID_R_NONE);
 	assert_int_equal(apid_route_parse("/api/callsx", id, sizeof(id)), APID_R_NONE);
 	assert_int_equal(apid_route_parse("/api/calls/a%20b", id, sizeof(id)),

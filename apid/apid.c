@@ -197,6 +197,7 @@ apid_event(struct daemon *d, void *state, struct bus_in *in)
 		return;
 	log_debug("event: %s %s from %s", msg_type_name(in->ev.type),
 		  in->ev.call_id, in->ev.src);
+	apid_seed_fields(a, &in->ev);
 	/* ivrd's events may repeat a secret (the digits it pressed). */
 	apid_secrets_scrub(a, in->ev.call_id, in->ev.data);
 	if (apid_db_event_store(a->db, &in->ev) < 0)

@@ -268,6 +268,12 @@ int apid_db_device_put(struct apid_db *db, json_object *dev, bool create,
 		       const char *source);
 int apid_db_device_delete(struct apid_db *db, const char *id);
 void apid_db_devices_seed(struct apid_db *db, const struct conf *c);
+/* The call's number and start (ms since the epoch); -ENOENT for none. */
+int apid_db_call_brief(struct apid_db *db, const char *call_id, char *number,
+		       size_t numlen, int64_t *started_ms);
+/* The data of the call's latest event of type (caller puts it), or NULL. */
+json_object *apid_db_last_data(struct apid_db *db, const char *call_id,
+			       const char *type);
 /* Wall-clock milliseconds since the epoch. */
 int64_t apid_now_ms(void);
 
@@ -279,6 +285,9 @@ void apid_ws_register(struct apid_ws *ws, struct mg_context *ctx);
 void apid_ws_broadcast(struct apid_ws *ws, const struct msg_event *ev);
 /* The bus envelope of ev as a new JSON object (caller puts it). */
 json_object *apid_event_envelope(const struct msg_event *ev);
+
+/* seed.c: the seed API's event field names, added beside ours. */
+void apid_seed_fields(struct apid *a, struct msg_event *ev);
 
 /* http.c: civetweb and the REST routes. */
 int apid_http_start(struct apid *a, const char *listen, long threads);

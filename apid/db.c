@@ -1029,3 +1029,51 @@ apid_db_devices_seed(struct apid_db *db, const struct conf *c)
 		json_object_put(d);
 	}
 }
+
+int
+apid_db_call_brief(struct apid_db *db, const char *call_id, char *number,
+		   size_t numlen, int64_t *started_ms)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -ENOENT;
+
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT number, started_ms FROM calls"
+			       " WHERE call_id = ?",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *n = (const char *)sqlite3_column_text(st, 0);
+			snprintf(number, numlen, "%s", n ? n : "");
+			*started_ms = sqlite3_column_int64(st, 1);
+			r = 0;
+		}
+	} else {
+		r = -EIO;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+json_object *
+apid_db_last_data(struct apid_db *db, const char *call_id, const char *type)
+{
+	sqlite3_stmt *st = NULL;
+	json_object *o = NULL;
+
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT data FROM events WHERE call_id = ? AND"
+			       " type = ? ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			o = db_col_json(st, 0);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&db->mu);
+	return o;
+}

@@ -69,6 +69,8 @@ printf '%s' "$r" | jq -e '.status == "on_hold" and .audio_type == "music" and
 	fail "on hold: $r"
 ok "audio_classified + hold_detected -> on_hold, audio music"
 sleep 1
+hsbus pub classifyd transcript_chunk "$C" '{"leg":"company","text":"hello this is Dana","speaker":"company","is_final":true,"t":8.5,"duration":1}'
+call_is "$C" '.transcript_excerpt == "hello this is Dana"'
 hsbus pub classifyd human_detected "$C" '{"confidence":0.95,"evidence":"speech","t":9,"onset_t":8.5}'
 hsbus pub ivrd transfer_started "$C" '{"device":"phone"}'
 hsbus pub ivrd transfer_complete "$C" '{"device":"phone"}'
@@ -81,10 +83,20 @@ kill "$WS3" 2>/dev/null
 r=$(curl -s "$API/api/calls/$C")
 printf '%s' "$r" | jq -e '.status == "completed" and .ended_at != null and
 	.hold_time >= 1 and .duration > 0 and .failure == null and .intent == "dispute" and
-	([.events[].type] == ["call_connected","call_started","hold_detected",
+	([.events[].type] == ["call_connected","call_started","hold_detected","transcript_chunk",
 	  "human_detected","transfer_started","transfer_complete","call_ended"])' >/dev/null ||
 	fail "completed call: $r"
 ok "events stored in arrival order; completed with hold_time $(printf '%s' "$r" | jq .hold_time)"
+# The seed API's names beside ours.
+printf '%s' "$r" | jq -e --arg c "$C" '
+	(.events[] | select(.type == "hold_detected") | .data |
+		.hold_type == "music" and .audio_type == "music" and .confidence == 0.9) and
+	(.events[] | select(.type == "human_detected") | .data.transcript_excerpt == "hello this is Dana") and
+	(.events[] | select(.type == "transfer_started") | .data.from_call_id == $c and .data.bridge_id == $c) and
+	(.events[] | select(.type == "call_ended") | .data.number == "18005550100" and .data.duration > 0) and
+	.transcript_excerpt == "hello this is Dana" and (.services | index("hold_detection"))' >/dev/null ||
+	fail "seed fields: $(printf '%s' "$r" | jq -c '[.events[] | {type, data}], .services')"
+ok "seed fields: audio_type/confidence, transcript_excerpt, from_call_id/bridge_id, number/duration; services"
 
 code=$(curl -s -o "$T/h.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{}' "$API/api/calls/$C/hangup")
 [ "$code" = 409 ] && jq -e .detail "$T/h.json" >/dev/null || fail "hangup of an ended call: $code"

@@ -186,9 +186,11 @@ http_bus_error(struct mg_connection *conn, int r, json_object *reply,
 {
 	if (r == -EREMOTEIO) {
 		long code = bus_json_int(reply, "code", 0);
-		return http_error(conn, code == 404 ? 404 : code == 400 ? 400
-					: code == 409		     ? 409
-								     : 500,
+		return http_error(conn,
+				  code == 400 || code == 404 || code == 409 ||
+					  code == 422
+				      ? (int)code
+				      : 500,
 				  "%s", err);
 	}
 	if (r == -ETIMEDOUT)
@@ -672,54 +674,6 @@ http_list_flows(struct mg_connection *conn, struct apid *a)
 	return http_reply(conn, 200, o);
 }
 
-/* POST /api/call-flows/learn {call_id}: ivrd learns from the call. */
-static int
-http_learn_flow(struct mg_connection *conn, struct apid *a)
-{
-	json_object *body, *req, *reply = NULL, *v;
-	const char *call_id;
-	char *text = NULL, err[512];
-	size_t len = 0;
-	int r;
-
-	if ((r = http_read_body(conn, &text, &len)) < 0)
-		return http_body_error(conn, r);
-	body = json_tokener_parse(text);
-	free(text);
-	if (body == NULL || !json_object_is_type(body, json_type_object)) {
-		json_object_put(body);
-		return http_error(conn, 400,
-				  "the body must be a JSON object {call_id}");
-	}
-	call_id = json_object_object_get_ex(body, "call_id", &v) &&
-			  json_object_is_type(v, json_type_string)
-		      ? json_object_get_string(v)
-		      : NULL;
-	if (call_id == NULL || !apid_call_id_valid(call_id)) {
-		json_object_put(body);
-		return http_error(conn, 400,
-				  "call_id: a call id string is required");
-	}
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("learn"));
-	json_object_object_add(req, "call_id",
-			       json_object_new_string(call_id));
-	json_object_put(body);
-	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
-		     sizeof(err));
-	json_object_put(req);
-	if (r < 0) {
-		if (r == -EREMOTEIO && bus_json_int(reply, "code", 0) == 422)
-			r = http_error(conn, 422, "%s", err);
-		else
-			r = http_bus_error(conn, r, reply, err);
-		json_object_put(reply);
-		return r;
-	}
-	json_object_object_del(reply, "ok");
-	return http_reply(conn, 201, reply);
-}
-
 /* POST /api/calls/{id}/transfer {transfer_to | device}: ring a device. */
 static int
 http_transfer(struct mg_connection *conn, struct apid *a, const char *id)
@@ -745,11 +699,12 @@ http_transfer(struct mg_connection *conn, struct apid *a, const char *id)
 			(void)val;
 			if (strcmp(k, "transfer_to") != 0 &&
 			    strcmp(k, "device") != 0) {
+				r = http_error(conn, 400,
+					       "%.64s: unknown field "
+					       "(transfer_to or device)",
+					       k);
 				json_object_put(body);
-				return http_error(conn, 400,
-						  "%.64s: unknown field "
-						  "(transfer_to or device)",
-						  k);
+				return r;
 			}
 		}
 	}
@@ -1031,6 +986,91 @@ http_flow(struct mg_connection *conn, struct apid *a, const char *m,
 		json_object_put(reply);
 		return http_flow_get(conn, a, fid, id == NULL ? 201 : 200);
 	}
+}
+
+/*
+ * POST /api/call-flows/learn {call_id, company?}: ivrd builds the learned
+ * flow of a finished call's exploration.  ivrd already counted a call that
+ * reached a person when it ended (and counts it again on every learn), so
+ * apid takes that one back; company, when given, is set on the flow.
+ */
+static int
+http_learn_flow(struct mg_connection *conn, struct apid *a)
+{
+	json_object *body = NULL, *reply = NULL, *flow, *v, *req;
+	char call_id[MSG_CALL_ID_MAX] = "", company[256] = "", status[32] = "";
+	bool fix;
+	int r;
+
+	if ((r = http_json_body(conn, &body)) != 0)
+		return r;
+	{
+		json_object_object_foreach(body, k, val) {
+			if (strcmp(k, "call_id") != 0 && strcmp(k, "company") != 0) {
+				r = http_error(conn, 400,
+					       "%.64s: unknown field (call_id, "
+					       "company)",
+					       k);
+				json_object_put(body);
+				return r;
+			}
+			if (!json_object_is_type(val, json_type_string) ||
+			    json_object_get_string_len(val) >= 255) {
+				r = http_error(conn, 400, "%s: must be a string",
+					       k);
+				json_object_put(body);
+				return r;
+			}
+		}
+	}
+	if (json_object_object_get_ex(body, "call_id", &v))
+		snprintf(call_id, sizeof(call_id), "%s",
+			 json_object_get_string(v));
+	if (json_object_object_get_ex(body, "company", &v))
+		snprintf(company, sizeof(company), "%s",
+			 json_object_get_string(v));
+	json_object_put(body);
+	if (!apid_call_id_valid(call_id))
+		return http_error(conn, 400,
+				  "call_id: a call id string is required");
+	if ((r = http_resolve(conn, a, call_id, sizeof(call_id))) != 0)
+		return r;
+	apid_db_call_status(a->db, call_id, status, sizeof(status));
+	req = http_ivrd_req("learn", "call_id", json_object_new_string(call_id));
+	if ((r = http_ivrd(conn, a, req, &reply)) != 0)
+		return r;
+	json_object_object_del(reply, "ok");
+	fix = company[0] != '\0' || strcmp(status, "completed") == 0;
+	if (fix && json_object_object_get_ex(reply, "flow", &flow) &&
+	    json_object_is_type(flow, json_type_object)) {
+		json_object *copy = NULL, *put_reply = NULL;
+		int64_t n;
+
+		if (json_object_deep_copy(flow, &copy, NULL) != 0) {
+			json_object_put(reply);
+			return http_error(conn, 500, "out of memory");
+		}
+		if (company[0] != '\0')
+			json_object_object_add(copy, "company",
+					       json_object_new_string(company));
+		if (strcmp(status, "completed") == 0 &&
+		    json_object_object_get_ex(copy, "success_count", &v) &&
+		    (n = json_object_get_int64(v)) > 0)
+			json_object_object_add(copy, "success_count",
+					       json_object_new_int64(n - 1));
+		req = http_ivrd_req("flow_put", "flow", json_object_get(copy));
+		json_object_object_add(req, "create", json_object_new_boolean(0));
+		if ((r = http_ivrd(conn, a, req, &put_reply)) != 0) {
+			json_object_put(copy);
+			json_object_put(reply);
+			return r;
+		}
+		json_object_put(put_reply);
+		json_object_object_add(reply, "flow", copy);
+	}
+	log_info("call %s: flow learned%s%s", call_id,
+		 company[0] ? " for " : "", company);
+	return http_reply(conn, 201, reply);
 }
 
 static int

@@ -114,6 +114,9 @@ req POST /api/calls/hold-slayer '{"number":"18005550100","transfer_to":"nobody"}
 want 400 "unknown transfer_to"; has '.detail | test("unknown device")' "unknown transfer_to"
 req POST /api/calls/0b7c9d1e-0000-4000-8000-000000000000/transfer '{"transfer_to":"desk"}'
 want 404 "transfer of an unknown call"
+req POST /api/call-flows/learn '{"call_id":"0b7c9d1e","company":"Bank"}'; want 404 "learn from an unknown call"
+req POST /api/call-flows/learn '{"call_id":"0b7c9d1e","colour":"red"}'; want 400 "learn: unknown field"
+has '.detail | startswith("colour")' "learn: unknown field named"
 "$HS_BUILD/holdctl" --json history | jq -e '.total == 0 and .calls == []' >/dev/null ||
 	fail "calls stored after refusals: $("$HS_BUILD/holdctl" --json history)"
 ok "bogus call_flow_id -> 404, ai_assisted -> 400, unknown transfer_to -> 400, transfer of an unknown call -> 404"

@@ -120,3 +120,21 @@ has '.detail | startswith("colour")' "learn: unknown field named"
 "$HS_BUILD/holdctl" --json history | jq -e '.total == 0 and .calls == []' >/dev/null ||
 	fail "calls stored after refusals: $("$HS_BUILD/holdctl" --json history)"
 ok "bogus call_flow_id -> 404, ai_assisted -> 400, unknown transfer_to -> 400, transfer of an unknown call -> 404"
+
+# A secret info value reaches ivrd only: the stored call, its events and the
+# database files show the mask.  (The company at 127.0.0.1:9 never answers.)
+req POST /api/calls/hold-slayer '{"number":"sip:bank@127.0.0.1:9","intent":"x","call_flow_id":"my-bank","transfer_to":"desk","info":{"pin":{"value":"97531","secret":true},"zip":"90210"}}'
+want 201 "a call with a secret"
+has '.info.pin == "********" and .info.zip == "90210"' "secret in the 201"
+S=$(printf '%s' "$body" | jq -r .call_id)
+wait_for 10 sh -c "curl -sf '$URL/api/calls/$S' | jq -e '[.events[].type] | index(\"call_started\")'" ||
+	fail "no call_started stored: $(curl -s "$URL/api/calls/$S")"
+req GET "/api/calls/$S"
+has '(.events[] | select(.type == "call_started") | .data.info.pin == "********")' "secret in call_started"
+printf '%s' "$body" | grep -q 97531 && fail "the secret is in GET /api/calls/$S"
+grep -q 97531 "$T/apid.log" && fail "the secret is in apid's log"
+for f in "$T/data/holdslayer.db"*; do
+	grep -a -q 97531 "$f" && fail "the secret is in $f"
+done
+curl -sf -X POST -H 'Content-Type: application/json' -d '{}' "$URL/api/calls/$S/hangup" >/dev/null || true
+ok "a secret info value is masked in the reply, the history, call_started and the database"

@@ -37,7 +37,7 @@ struct hc {
 	char token_err[1400];  /* why it could not be read, or "" */
 	bool json;
 	bool wait;
-	const char *intent, *flow, *to, *info;
+	const char *intent, *flow, *to, *info, *info_file, *secret;
 	const char *status, *company, *tag, *type; /* history, flows, devices */
 	long limit, priority;			   /* -1: not given */
 	bool replace;				   /* flows import: PUT */
@@ -57,7 +57,8 @@ usage(FILE *fp)
 		"file] command ...\n"
 		"       holdctl call number [--intent text] [--flow id] "
 		"[--to device]\n"
-		"               [--info key=value,...] [--wait]\n"
+		"               [--info key=value,...] [--info-file file] "
+		"[--secret key,...] [--wait]\n"
 		"       holdctl status [call]\n"
 		"       holdctl watch [call]\n"
 		"       holdctl hangup call\n"
@@ -106,6 +107,9 @@ help(void)
 	       "  --to DEVICE      the device to ring when a person answers\n"
 	       "  --info K=V,...   facts for the phone menu (account "
 	       "numbers...)\n"
+	       "  --info-file F    the same facts from a JSON object in F\n"
+	       "  --secret K,...   these info keys are secret: masked "
+	       "everywhere but the menu\n"
 	       "  --wait           follow the call until it ends\n\n"
 	       "Exit status: 0 on success (a followed call completed), 1 on a "
 	       "failed call\nor an error, 2 on a usage error.  See "
@@ -472,6 +476,65 @@ hc_info(const char *s)
 	return o;
 }
 
+/*
+ * The call's info: the object of --info-file (which keeps values off the
+ * command line, where ps shows them), then --info's pairs; the keys of
+ * --secret become {"value": v, "secret": true} (apid masks them).  NULL
+ * after printing the fault.
+ */
+static json_object *
+hc_info_all(struct hc *h)
+{
+	json_object *info, *more, *v;
+	char *dup, *save = NULL;
+
+	if (h->info_file != NULL) {
+		info = json_object_from_file(h->info_file);
+		if (info == NULL || !json_object_is_type(info, json_type_object)) {
+			fprintf(stderr, "holdctl: --info-file %s: not a JSON "
+					"object%s%s\n",
+				h->info_file, info ? "" : ": ",
+				info ? "" : json_util_get_last_err());
+			json_object_put(info);
+			return NULL;
+		}
+	} else {
+		info = json_object_new_object();
+	}
+	if (h->info != NULL) {
+		if ((more = hc_info(h->info)) == NULL) {
+			json_object_put(info);
+			return NULL;
+		}
+		json_object_object_foreach(more, k, val)
+		    json_object_object_add(info, k, json_object_get(val));
+		json_object_put(more);
+	}
+	if (h->secret == NULL)
+		return info;
+	dup = strdup(h->secret);
+	for (char *key = strtok_r(dup, ",", &save); key;
+	     key = strtok_r(NULL, ",", &save)) {
+		json_object *o;
+		if (!json_object_object_get_ex(info, key, &v)) {
+			fprintf(stderr, "holdctl: --secret: '%s' is not in the "
+					"info\n",
+				key);
+			json_object_put(info);
+			free(dup);
+			return NULL;
+		}
+		if (json_object_is_type(v, json_type_object))
+			continue; /* already {"value", "secret"} */
+		o = json_object_new_object();
+		json_object_object_add(o, "value", json_object_get(v));
+		json_object_object_add(o, "secret", json_object_new_boolean(1));
+		json_object_object_add(info, key, o);
+	}
+	free(dup);
+	return info;
+}
+
 static int
 cmd_call(struct hc *h, const char *number)
 {
@@ -489,8 +552,8 @@ cmd_call(struct hc *h, const char *number)
 	if (h->to)
 		json_object_object_add(body, "device",
 				       json_object_new_string(h->to));
-	if (h->info) {
-		json_object *info = hc_info(h->info);
+	if (h->info || h->info_file) {
+		json_object *info = hc_info_all(h);
 		if (info == NULL) {
 			json_object_put(body);
 			return 2;
@@ -1045,7 +1108,7 @@ main(int argc, char **argv)
 {
 	enum { O_API = 256, O_JSON, O_INTENT, O_FLOW, O_TO, O_INFO, O_WAIT,
 	       O_TOKEN, O_CONF, O_LIMIT, O_STATUS, O_COMPANY, O_TAG, O_REPLACE,
-	       O_TYPE, O_PRIORITY };
+	       O_TYPE, O_PRIORITY, O_INFO_FILE, O_SECRET };
 	static const struct option longopts[] = {
 	    {"api", required_argument, NULL, O_API},
 	    {"token-file", required_argument, NULL, O_TOKEN},
@@ -1055,6 +1118,8 @@ main(int argc, char **argv)
 	    {"flow", required_argument, NULL, O_FLOW},
 	    {"to", required_argument, NULL, O_TO},
 	    {"info", required_argument, NULL, O_INFO},
+	    {"info-file", required_argument, NULL, O_INFO_FILE},
+	    {"secret", required_argument, NULL, O_SECRET},
 	    {"wait", no_argument, NULL, O_WAIT},
 	    {"limit", required_argument, NULL, O_LIMIT},
 	    {"status", required_argument, NULL, O_STATUS},
@@ -1113,6 +1178,12 @@ main(int argc, char **argv)
 			break;
 		case O_INFO:
 			h.info = optarg;
+			break;
+		case O_INFO_FILE:
+			h.info_file = optarg;
+			break;
+		case O_SECRET:
+			h.secret = optarg;
 			break;
 		case O_WAIT:
 			h.wait = true;
@@ -1190,10 +1261,11 @@ main(int argc, char **argv)
 	for (int i = 0; i < nargs; i++)
 		args[i] = argv[optind + 1 + i];
 	if (strcmp(cmd, "call") != 0 &&
-	    (h.intent || h.flow || h.to || h.info || h.wait)) {
+	    (h.intent || h.flow || h.to || h.info || h.info_file || h.secret ||
+	     h.wait)) {
 		fprintf(stderr,
-			"holdctl: --intent, --flow, --to, --info and --wait go "
-			"with call\n");
+			"holdctl: --intent, --flow, --to, --info, --info-file, "
+			"--secret and --wait go with call\n");
 		usage(stderr);
 		return 2;
 	}

@@ -138,3 +138,11 @@ for f in "$T/data/holdslayer.db"*; do
 done
 curl -sf -X POST -H 'Content-Type: application/json' -d '{}' "$URL/api/calls/$S/hangup" >/dev/null || true
 ok "a secret info value is masked in the reply, the history, call_started and the database"
+
+printf '{"pin":"24680","zip":"90210"}' >"$T/info.json"
+out=$("$HS_BUILD/holdctl" --json call sip:bank@127.0.0.1:9 --flow my-bank --to desk \
+	--info-file "$T/info.json" --info member=7 --secret pin) || fail "holdctl call --info-file: $out"
+printf '%s' "$out" | jq -e '.info == {"pin":"********","zip":"90210","member":"7"}' >/dev/null ||
+	fail "holdctl --info-file --secret: $out"
+"$HS_BUILD/holdctl" hangup "$(printf '%s' "$out" | jq -r .call_id)" >/dev/null 2>&1 || true
+ok "holdctl call --info-file --secret: the pin masked, the rest as given"

@@ -158,6 +158,8 @@ enum apid_route apid_route_parse(const char *path, char *id, size_t idlen);
 bool apid_list_has(const char *list, const char *item);
 /* s[0..len) is well-formed UTF-8 (no overlongs, surrogates). */
 bool apid_utf8_valid(const char *s, size_t len);
+/* Replaces each byte of s that is not part of valid UTF-8 with '?'. */
+void apid_utf8_sanitize(char *s);
 /* The host of a sip:/sips: URI (IPv6 without brackets); -EINVAL if none. */
 int apid_sip_host(const char *uri, char *host, size_t hostlen);
 /*

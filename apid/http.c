@@ -76,6 +76,8 @@ http_error(struct mg_connection *conn, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* It may quote the request (a path): keep the reply valid JSON. */
+	apid_utf8_sanitize(buf);
 	json_object_object_add(o, "detail", json_object_new_string(buf));
 	if (status >= 500)
 		log_warnx("http: %d %s", status, buf);

@@ -586,6 +586,28 @@ apid_utf8_valid(const char *s, size_t len)
 	return true;
 }
 
+void
+apid_utf8_sanitize(char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len;) {
+		size_t n = 1;
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80)
+			n = (c & 0xe0) == 0xc0   ? 2
+			    : (c & 0xf0) == 0xe0 ? 3
+			    : (c & 0xf8) == 0xf0 ? 4
+						 : 1;
+		if (i + n > len || !apid_utf8_valid(s + i, n)) {
+			s[i++] = '?';
+			continue;
+		}
+		i += n;
+	}
+}
+
 int
 apid_sip_host(const char *uri, char *host, size_t hostlen)
 {

@@ -78,7 +78,11 @@ jq -e '.detail | test("UTF-8")' "$T/body" >/dev/null || fail "UTF-8 reply is not
 printf '{"number":"123","intent":"\300\257"}' >"$T/bad.json"
 c=$(code -H "$AUTH" -H "$JSON" -X POST --data-binary @"$T/bad.json" "$API/api/calls/hold-slayer")
 [ "$c" = 400 ] || fail "overlong UTF-8: HTTP $c"
-ok "invalid UTF-8 -> 400"
+c=$(code -H "$AUTH" "$API/api/no%ffsuch")
+[ "$c" = 404 ] || fail "a path with invalid UTF-8: HTTP $c"
+python3 -c 'import json,sys; json.loads(open(sys.argv[1],"rb").read().decode("utf-8"))' "$T/body" ||
+	fail "the 404 for an invalid UTF-8 path is not valid JSON: $(od -c "$T/body" | head -3)"
+ok "invalid UTF-8 -> 400; a reply quoting it stays valid JSON"
 
 # Only assert the refusal: this number is never dialled (daemons are down,
 # and the host check comes first).

@@ -249,6 +249,11 @@ test_utf8_and_hosts(void **st)
 	assert_false(apid_utf8_valid("\xc0\xaf", 2));	    /* overlong '/' */
 	assert_false(apid_utf8_valid("\xed\xa0\x80", 3));	    /* surrogate */
 	assert_false(apid_utf8_valid("\xe2\x82", 2));	    /* cut short */
+	{
+		char t[] = "a\xff\xc3\xa9\xe2\x82";
+		apid_utf8_sanitize(t);
+		assert_string_equal(t, "a?\xc3\xa9??");
+	}
 	assert_int_equal(apid_sip_host("sip:evil@10.0.0.1", host, sizeof(host)),
 			 0);
 	assert_string_equal(host, "10.0.0.1");

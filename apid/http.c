@@ -1,5 +1,5 @@
 /*
- * http: the REST routes, served by civetweb.
+ * http: the REST routes, served by civetweb (apid(8) has every field).
  *
  *   POST /api/calls/hold-slayer   start a hold_slayer call      201
  *   POST /api/calls/outbound      start a direct call           201
@@ -7,15 +7,22 @@
  *                                 ?status=all|S ?limit= ?offset= 200
  *   GET  /api/calls/{id}          one call, events included      200
  *   POST /api/calls/{id}/hangup   hang a live call up            200
+ *   POST /api/calls/{id}/transfer ring a device for the call     200
  *   GET  /api/health              ping every daemon, say which
- *                                 subscriptions are live         200
- *   GET  /api/call-flows          the flows ivrd has loaded      200
+ *                                 subscriptions are live (open)  200
+ *   GET  /api/call-flows          ivrd's flows (?company= ?tag=) 200
+ *   POST /api/call-flows          a new flow                     201
+ *   GET|PUT|DELETE /api/call-flows/{id}                 200|200|204
  *   POST /api/call-flows/learn    a flow from a finished call's
- *                                 exploration ({call_id})        201
+ *                                 exploration ({call_id, company}) 201
+ *   GET|POST /api/devices         the devices (SQLite)       200|201
+ *   GET|PUT|DELETE /api/devices/{id}                    200|200|204
  *
- * Bodies are JSON in and out; every error is {"detail":"..."} with 400
- * (bad request, naming the field), 404 (unknown call or flow), 409 (call
- * already ended), 500, or 503 (a daemon is unreachable).
+ * A call {id} may be a unique prefix (http_resolve).  Every request passes
+ * auth.c first (token, Origin; OPTIONS is the CORS preflight) and a POST
+ * or PUT must be application/json.  Bodies are UTF-8 JSON in and out;
+ * every error is {"detail":"..."} with 400 (naming the field), 401, 403,
+ * 404, 405, 409, 413, 415, 422, 500 or 503 (a daemon is unreachable).
  *
  * Threads: every handler here runs on a civetweb worker thread.  They
  * never touch the bus sockets: control requests go through bus_call() on

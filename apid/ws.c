@@ -3,7 +3,9 @@
  * ?call_id=ID&types=a,b and receives every matching bus event as one text
  * message holding the bus envelope unchanged
  * ({"v":1,"type":...,"call_id":...,"ts":...,"src":...,"seq":...,"data":{}}).
- * Messages the client sends are ignored.
+ * Messages the client sends are ignored.  The upgrade needs the API token
+ * (Authorization: Bearer, or ?token= from a browser) and an allowed Origin
+ * (auth.c); a refusal is a plain 401 or 403 answer.
  *
  * Threads: civetweb calls the connect/ready/close handlers on its worker
  * threads (each WebSocket client holds one worker); apid_ws_broadcast runs

@@ -44,6 +44,19 @@ LIBHS := $(BUILD)/libholdslayer.a
 
 include $(sort $(wildcard */module.mk tests/*/module.mk))
 
+# The paths compiled in (HS_SYSCONFDIR, HS_FLOWSDIR, HS_DATAROOT) follow
+# PREFIX and friends: the objects that use them depend on a stamp that
+# changes with them, so `make install PREFIX=/usr` rebuilds what it must
+# instead of installing daemons that read /usr/local/etc.
+PATHS_STAMP := $(BUILD)/paths.stamp
+PATHS_NOW := $(SYSCONFDIR) $(DATAROOT)
+ifneq ($(PATHS_NOW),$(shell cat $(PATHS_STAMP) 2>/dev/null))
+$(shell mkdir -p $(BUILD) && echo '$(PATHS_NOW)' >$(PATHS_STAMP))
+endif
+PATHS_USERS := common/conf.c tests/ivrsim/ivrsim.c \
+	$(shell grep -l '"stt\.h"' classifyd/*.c 2>/dev/null)
+$(patsubst %.c,$(BUILD)/obj/%.o,$(PATHS_USERS)): $(PATHS_STAMP)
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"

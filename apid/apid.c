@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apid.h"
@@ -48,6 +49,45 @@ apid_outbox_push(struct apid *a, const char *call_id, json_object *data)
 	pthread_mutex_unlock(&a->out_mu);
 	if (write(a->out_fd, &one, sizeof(one)) < 0)
 		log_warn("outbox: eventfd");
+}
+
+void
+apid_secrets_add(struct apid *a, const char *call_id, json_object *values)
+{
+	struct apid_secret *s, **pp;
+
+	if (values == NULL || json_object_array_length(values) == 0)
+		return;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_warnx("secrets: out of memory");
+		return;
+	}
+	snprintf(s->call_id, sizeof(s->call_id), "%s", call_id);
+	s->values = json_object_get(values);
+	pthread_mutex_lock(&a->sec_mu);
+	s->next = a->secrets;
+	a->secrets = s;
+	if (++a->nsecrets > APID_SECRETS_MAX) {
+		for (pp = &a->secrets; (*pp)->next; pp = &(*pp)->next)
+			;
+		json_object_put((*pp)->values);
+		free(*pp);
+		*pp = NULL;
+		a->nsecrets--;
+	}
+	pthread_mutex_unlock(&a->sec_mu);
+}
+
+void
+apid_secrets_scrub(struct apid *a, const char *call_id, json_object *data)
+{
+	pthread_mutex_lock(&a->sec_mu);
+	for (struct apid_secret *s = a->secrets; s; s = s->next)
+		if (strcmp(s->call_id, call_id) == 0) {
+			apid_scrub(data, s->values);
+			break;
+		}
+	pthread_mutex_unlock(&a->sec_mu);
 }
 
 /* Main thread: publishes what the workers queued. */
@@ -112,14 +152,23 @@ apid_init(struct daemon *d, void *state)
 		log_warnx("config: %s", err);
 		return -EINVAL;
 	}
+	/* Everything apid writes (history, token) is the user's alone. */
+	umask(077);
+	if ((r = apid_token_load(a, a->wconf->api_token_file, err,
+				 sizeof(err))) < 0) {
+		log_warnx("%s", err);
+		return r;
+	}
 	if ((r = apid_db_open(&a->db, a->wconf->api_db, err, sizeof(err))) < 0) {
 		log_warnx("%s", err);
 		return r;
 	}
 	log_info("db: %s", a->wconf->api_db);
+	apid_db_devices_seed(a->db, a->wconf);
 	if ((r = apid_ws_new(&a->ws)) < 0)
 		return r;
 	pthread_mutex_init(&a->out_mu, NULL);
+	pthread_mutex_init(&a->sec_mu, NULL);
 	a->out_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (a->out_fd < 0) {
 		log_warn("eventfd");
@@ -148,6 +197,9 @@ apid_event(struct daemon *d, void *state, struct bus_in *in)
 		return;
 	log_debug("event: %s %s from %s", msg_type_name(in->ev.type),
 		  in->ev.call_id, in->ev.src);
+	apid_seed_fields(a, &in->ev);
+	/* ivrd's events may repeat a secret (the digits it pressed). */
+	apid_secrets_scrub(a, in->ev.call_id, in->ev.data);
 	if (apid_db_event_store(a->db, &in->ev) < 0)
 		log_warnx("db: %s event for %s not stored",
 			  msg_type_name(in->ev.type), in->ev.call_id);
@@ -174,6 +226,11 @@ apid_reload(struct daemon *d, void *state, const struct conf *old)
 	(void)state;
 	if (strcmp(old->api_listen, nc->api_listen) != 0 ||
 	    strcmp(old->api_db, nc->api_db) != 0 ||
+	    strcmp(old->api_token_file, nc->api_token_file) != 0 ||
+	    strcmp(old->api_allowed_origins, nc->api_allowed_origins) != 0 ||
+	    strcmp(old->api_allowed_sip_hosts, nc->api_allowed_sip_hosts) != 0 ||
+	    old->api_loopback_trusted != nc->api_loopback_trusted ||
+	    old->api_request_timeout_ms != nc->api_request_timeout_ms ||
 	    old->api_threads != nc->api_threads)
 		log_notice("reload: [api] changes take effect on restart");
 }
@@ -192,6 +249,13 @@ apid_fini(struct daemon *d, void *state)
 	apid_db_close(a->db);
 	conf_free(a->wconf);
 	pthread_mutex_destroy(&a->out_mu);
+	while (a->secrets) {
+		struct apid_secret *s = a->secrets;
+		a->secrets = s->next;
+		json_object_put(s->values);
+		free(s);
+	}
+	pthread_mutex_destroy(&a->sec_mu);
 }
 
 int

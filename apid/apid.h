@@ -60,11 +60,48 @@ struct apid {
 	/* Written by the main thread: the SUB socket's connection to
 	 * apid_sources[i] is up (events from it are not lost). */
 	atomic_bool subscribed[APID_NSOURCES];
+	char token[129]; /* the bearer token; read-only once civetweb runs */
+	/* The secret info values of recent calls (apid_secrets_*). */
+	pthread_mutex_t sec_mu;
+	struct apid_secret *secrets;
+	size_t nsecrets;
 };
 
 /* apid.c */
+/* One call's secret info values, newest first. */
+struct apid_secret {
+	char call_id[MSG_CALL_ID_MAX];
+	json_object *values; /* owned; array of strings */
+	struct apid_secret *next;
+};
+#define APID_SECRETS_MAX 512 /* calls remembered; the oldest is forgotten */
+/* Remembers call_id's secrets (array, borrowed; nothing if empty). */
+void apid_secrets_add(struct apid *a, const char *call_id,
+		      json_object *values);
+/* Masks call_id's secrets in data, in place. */
+void apid_secrets_scrub(struct apid *a, const char *call_id,
+			json_object *data);
 /* Queues a call_started event for the main thread (data consumed). */
 void apid_outbox_push(struct apid *a, const char *call_id, json_object *data);
+
+/* auth.c: the bearer token, Origin and CORS checks. */
+struct mg_connection;
+/*
+ * Reads the token from path, or makes a new random one there (mode 0600,
+ * directories 0700).  -errno with err saying why.
+ */
+int apid_token_load(struct apid *a, const char *path, char *err,
+		    size_t errlen);
+/* origin (NULL: none sent, not a browser) may use the API. */
+bool apid_origin_allowed(const struct conf *c, const char *origin);
+/*
+ * Checks the request's Origin and, if need_token, its bearer token.
+ * Returns 0, or 401/403 with detail saying why.
+ */
+int apid_auth_check(struct apid *a, const struct mg_connection *conn,
+		    bool need_token, char *detail, size_t len);
+/* Adds Access-Control-Allow-Origin for an allowed Origin, else nothing. */
+void apid_cors_headers(const struct mg_connection *conn, const struct conf *c);
 
 /* request.c: pure request parsing, shared by http.c and ws.c. */
 struct apid_call_req {
@@ -72,9 +109,26 @@ struct apid_call_req {
 	char uri[256];	    /* "" when unknown */
 	char intent[1024];
 	char flow_id[128];  /* "" for none */
-	char device[64];    /* "" for none */
+	char device[256];   /* "" for none; a device name or a sip: URI */
+	char mode[16];	    /* "hold_slayer" or "direct" */
 	json_object *info;  /* owned; an object, never NULL after success */
+	json_object *info_masked; /* owned; info with secrets masked */
+	json_object *secrets;	  /* owned; array of the secret values */
 };
+/*
+ * An info value is a scalar or {"value": scalar, "secret": true}; a secret
+ * value reaches ivrd only: events, the history, API replies and logs show
+ * APID_SECRET_MASK instead (a value shorter than APID_SECRET_MIN is masked
+ * in info but not searched for elsewhere: it would mask every "1").
+ */
+#define APID_SECRET_MASK "********"
+#define APID_SECRET_MIN 2
+/*
+ * Replaces every occurrence of a string of secrets (array) inside the
+ * string and number values of o, recursively.  Returns how many values
+ * changed.
+ */
+int apid_scrub(json_object *o, json_object *secrets);
 /*
  * Parses and checks a POST body for mode "hold_slayer" (direct false) or
  * "direct".  Returns 0, or -EINVAL with err naming the problem ("malformed
@@ -95,10 +149,34 @@ enum apid_route {
 	APID_R_CALLS,	   /* /api/calls */
 	APID_R_CALL,	   /* /api/calls/{id} */
 	APID_R_HANGUP,	   /* /api/calls/{id}/hangup */
+	APID_R_TRANSFER,   /* /api/calls/{id}/transfer */
 	APID_R_HEALTH,	   /* /api/health */
 };
-/* Maps a path to a route; id receives {id} for APID_R_CALL/HANGUP. */
+/* Maps a path to a route; id receives {id} for the per-call routes. */
 enum apid_route apid_route_parse(const char *path, char *id, size_t idlen);
+/* item is in list (separated by spaces or commas), ignoring case. */
+bool apid_list_has(const char *list, const char *item);
+/* s[0..len) is well-formed UTF-8 (no overlongs, surrogates). */
+bool apid_utf8_valid(const char *s, size_t len);
+/* Replaces each byte of s that is not part of valid UTF-8 with '?'. */
+void apid_utf8_sanitize(char *s);
+/* The host of a sip:/sips: URI (IPv6 without brackets); -EINVAL if none. */
+int apid_sip_host(const char *uri, char *host, size_t hostlen);
+/*
+ * uri's host is one apid may dial: [api] allowed_sip_hosts, or by default
+ * loopback, the [trunk] proxy's host and [sip] listen's host.
+ */
+bool apid_sip_host_allowed(const struct conf *c, const char *uri);
+/* s is 1..max characters of [A-Za-z0-9._-] (a flow or device name). */
+bool apid_name_valid(const char *s, size_t max);
+/*
+ * Checks a device body (POST, or PUT with id from the path) and returns a
+ * new normalised device {name, type, sip_uri, priority, capabilities} in
+ * *out.  -EINVAL with err naming the field.  The sip_uri host is not
+ * checked here (see apid_sip_host_allowed).
+ */
+int apid_device_parse(json_object *body, const char *id, json_object **out,
+		      char *err, size_t errlen);
 /* A call id is 1..39 characters of [A-Za-z0-9._-]. */
 bool apid_call_id_valid(const char *id);
 
@@ -163,12 +241,41 @@ int apid_db_event_store(struct apid_db *db, const struct msg_event *ev);
 /* The call as JSON (full: with events and classification history). */
 int apid_db_call_get(struct apid_db *db, const char *call_id, bool full,
 		     json_object **out);
-/* Calls newest first, optionally only those with status. */
+/*
+ * Calls newest first: every call (status NULL), the live ones ("active")
+ * or those with one status; limit and offset page them, *total counts
+ * them all.
+ */
 int apid_db_call_list(struct apid_db *db, const char *status, int limit,
-		      json_object **out);
+		      int offset, json_object **out, long *total);
+/*
+ * The call whose id is prefix, or the one call whose id starts with it.
+ * 0 with the id in out, -ENOENT for none, -EEXIST when several match.
+ */
+int apid_db_call_resolve(struct apid_db *db, const char *prefix, char *out,
+			 size_t outlen);
 /* Copies the call's status; -ENOENT for an unknown call. */
 int apid_db_call_status(struct apid_db *db, const char *call_id, char *out,
 			size_t outlen);
+/*
+ * Devices ({id, name, type, sip_uri, priority, capabilities, is_online,
+ * source, created_at}; id is the name).  get finds by id or name, -ENOENT
+ * for none.  put inserts (create; -EEXIST if the name is taken) or updates
+ * (-ENOENT) a device checked by apid_device_parse.  seed adds the
+ * [devices] of c (source "config"; their URIs follow the file).
+ */
+int apid_db_device_list(struct apid_db *db, json_object **out);
+int apid_db_device_get(struct apid_db *db, const char *id, json_object **out);
+int apid_db_device_put(struct apid_db *db, json_object *dev, bool create,
+		       const char *source);
+int apid_db_device_delete(struct apid_db *db, const char *id);
+void apid_db_devices_seed(struct apid_db *db, const struct conf *c);
+/* The call's number and start (ms since the epoch); -ENOENT for none. */
+int apid_db_call_brief(struct apid_db *db, const char *call_id, char *number,
+		       size_t numlen, int64_t *started_ms);
+/* The data of the call's latest event of type (caller puts it), or NULL. */
+json_object *apid_db_last_data(struct apid_db *db, const char *call_id,
+			       const char *type);
 /* Wall-clock milliseconds since the epoch. */
 int64_t apid_now_ms(void);
 
@@ -180,6 +287,9 @@ void apid_ws_register(struct apid_ws *ws, struct mg_context *ctx);
 void apid_ws_broadcast(struct apid_ws *ws, const struct msg_event *ev);
 /* The bus envelope of ev as a new JSON object (caller puts it). */
 json_object *apid_event_envelope(const struct msg_event *ev);
+
+/* seed.c: the seed API's event field names, added beside ours. */
+void apid_seed_fields(struct apid *a, struct msg_event *ev);
 
 /* http.c: civetweb and the REST routes. */
 int apid_http_start(struct apid *a, const char *listen, long threads);

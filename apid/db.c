@@ -15,11 +15,13 @@
  *          received_ms)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -84,7 +86,16 @@ static const char db_schema[] =
     " ts TEXT NOT NULL,"
     " data TEXT NOT NULL,"
     " received_ms INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS events_call ON events(call_id, type, id);";
+    "CREATE INDEX IF NOT EXISTS events_call ON events(call_id, type, id);"
+    "CREATE TABLE IF NOT EXISTS devices ("
+    " id TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " type TEXT NOT NULL,"
+    " sip_uri TEXT NOT NULL,"
+    " priority INTEGER NOT NULL DEFAULT 0,"
+    " capabilities TEXT NOT NULL DEFAULT '[]',"
+    " source TEXT NOT NULL DEFAULT 'api',"
+    " created_at TEXT NOT NULL);";
 
 int64_t
 apid_now_ms(void)
@@ -129,6 +140,19 @@ apid_db_open(struct apid_db **out, const char *path, char *err, size_t errlen)
 	*out = NULL;
 	if ((r = db_mkdirs(path, err, errlen)) < 0)
 		return r;
+	/* Account numbers live here: the file is the user's alone (SQLite
+	 * gives its -wal and -shm files the same mode). */
+	{
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			snprintf(err, errlen, "db: cannot open %s: %s", path,
+				 strerror(errno));
+			return -errno;
+		}
+		if (fchmod(fd, 0600) < 0)
+			log_warn("db: chmod %s", path);
+		close(fd);
+	}
 	db = calloc(1, sizeof(*db));
 	if (db == NULL)
 		return -ENOMEM;
@@ -567,6 +591,8 @@ db_call_json(sqlite3_stmt *st, int64_t now)
 	return o;
 }
 
+static void db_call_extras_locked(struct apid_db *db, json_object *o);
+
 /* Adds events[] and classification_history[]; db->mu held. */
 static int
 db_call_details_locked(struct apid_db *db, const char *call_id,
@@ -645,6 +671,8 @@ apid_db_call_get(struct apid_db *db, const char *call_id, bool full,
 		r = 0;
 	}
 	sqlite3_finalize(st);
+	if (r == 0)
+		db_call_extras_locked(db, *out);
 	if (r == 0 && full && db_call_details_locked(db, call_id, *out) < 0) {
 		log_warnx("db: %s", sqlite3_errmsg(db->h));
 		json_object_put(*out);
@@ -656,20 +684,104 @@ out:
 	return r;
 }
 
+/*
+ * Adds the seed API's derived fields to a call: transcript_excerpt (the
+ * last final transcript chunks, at most DB_EXCERPT_MAX bytes, or null) and
+ * services (what Hold Slayer does on the call).  db->mu held.
+ */
+#define DB_EXCERPT_CHUNKS 4
+#define DB_EXCERPT_MAX 280
+static void
+db_call_extras_locked(struct apid_db *db, json_object *o)
+{
+	static const char *const hs[] = {"ivr_navigation", "hold_detection",
+					 "human_detection", "transcription",
+					 "transfer"};
+	json_object *v, *svc = json_object_new_array();
+	const char *id = NULL, *mode = NULL;
+	sqlite3_stmt *st = NULL;
+	char ex[DB_EXCERPT_MAX * 2 + 8] = "";
+	char *chunks[DB_EXCERPT_CHUNKS] = {0};
+	int n = 0;
+
+	if (json_object_object_get_ex(o, "call_id", &v))
+		id = json_object_get_string(v);
+	if (json_object_object_get_ex(o, "mode", &v))
+		mode = json_object_get_string(v);
+	if (mode != NULL && strcmp(mode, "hold_slayer") == 0)
+		for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+			json_object_array_add(svc, json_object_new_string(hs[i]));
+	else
+		json_object_array_add(svc, json_object_new_string("transfer"));
+	if (json_object_object_get_ex(o, "recording", &v) && v != NULL)
+		json_object_array_add(svc, json_object_new_string("recording"));
+	json_object_object_add(o, "services", svc);
+	if (id != NULL &&
+	    sqlite3_prepare_v2(db->h,
+			       "SELECT data FROM events WHERE call_id = ? AND"
+			       " type = 'transcript_chunk' ORDER BY id DESC"
+			       " LIMIT ?",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 2, DB_EXCERPT_CHUNKS * 4);
+		while (n < DB_EXCERPT_CHUNKS && sqlite3_step(st) == SQLITE_ROW) {
+			json_object *d = db_col_json(st, 0), *t, *f;
+			if (json_object_object_get_ex(d, "text", &t) &&
+			    json_object_is_type(t, json_type_string) &&
+			    (!json_object_object_get_ex(d, "is_final", &f) ||
+			     json_object_get_boolean(f)))
+				chunks[n++] = strdup(json_object_get_string(t));
+			json_object_put(d);
+		}
+	}
+	sqlite3_finalize(st);
+	for (int i = n - 1; i >= 0; i--) {
+		size_t l = strlen(ex);
+		if (chunks[i] != NULL && l < sizeof(ex) - 1)
+			snprintf(ex + l, sizeof(ex) - l, "%s%s", l ? " " : "",
+				 chunks[i]);
+		free(chunks[i]);
+	}
+	if (strlen(ex) > DB_EXCERPT_MAX) {
+		/* The end of the text, cut on a UTF-8 character boundary. */
+		const char *p = ex + strlen(ex) - DB_EXCERPT_MAX;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+		memmove(ex, p, strlen(p) + 1);
+	}
+	json_object_object_add(o, "transcript_excerpt",
+			       ex[0] ? json_object_new_string(ex) : NULL);
+}
+
 int
 apid_db_call_list(struct apid_db *db, const char *status, int limit,
-		  json_object **out)
+		  int offset, json_object **out, long *total)
 {
+/* ?1: NULL every call, 'active' the live ones, else one status. */
+#define DB_LIST_WHERE                                                          \
+	" WHERE ?1 IS NULL OR (?1 = 'active' AND status NOT IN"               \
+	" ('completed', 'failed')) OR status = ?1"
 	sqlite3_stmt *st = NULL;
 	int64_t now = apid_now_ms();
 	int r = 0;
 
 	*out = NULL;
+	*total = 0;
 	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM calls" DB_LIST_WHERE,
+			       -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+	db_bind_text(st, 1, status);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*total = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db->h,
-			       "SELECT " DB_CALL_COLS " FROM calls"
-			       " WHERE ?1 IS NULL OR status = ?1"
-			       " ORDER BY started_ms DESC, rowid DESC LIMIT ?2",
+			       "SELECT " DB_CALL_COLS " FROM calls" DB_LIST_WHERE
+			       " ORDER BY started_ms DESC, rowid DESC"
+			       " LIMIT ?2 OFFSET ?3",
 			       -1, &st, NULL) != SQLITE_OK) {
 		log_warnx("db: %s", sqlite3_errmsg(db->h));
 		r = -EIO;
@@ -677,11 +789,291 @@ apid_db_call_list(struct apid_db *db, const char *status, int limit,
 	}
 	db_bind_text(st, 1, status);
 	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int(st, 3, offset);
 	*out = json_object_new_array();
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_object_array_add(*out, db_call_json(st, now));
 	sqlite3_finalize(st);
+	for (size_t i = 0; i < json_object_array_length(*out); i++)
+		db_call_extras_locked(db, json_object_array_get_idx(*out, i));
 out:
 	pthread_mutex_unlock(&db->mu);
 	return r;
+}
+
+int
+apid_db_call_resolve(struct apid_db *db, const char *prefix, char *out,
+		     size_t outlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -ENOENT, n = 0;
+
+	pthread_mutex_lock(&db->mu);
+	/* An exact id wins over longer ids it is a prefix of. */
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT call_id FROM calls WHERE call_id = ?1"
+			       " UNION ALL SELECT * FROM (SELECT call_id FROM"
+			       " calls WHERE substr(call_id, 1, length(?1)) = ?1"
+			       " AND call_id != ?1 LIMIT 2)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (n++ == 0) {
+			snprintf(out, outlen, "%s", id ? id : "");
+			r = 0;
+			if (id != NULL && strcmp(id, prefix) == 0)
+				break;
+		} else {
+			r = -EEXIST;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+/* Devices: the user's phones, seeded from [devices], changed by the API. */
+
+static json_object *
+db_device_json(sqlite3_stmt *st)
+{
+	json_object *o = json_object_new_object(), *caps;
+
+	json_object_object_add(o, "id", db_col_str(st, 0));
+	json_object_object_add(o, "name", db_col_str(st, 1));
+	json_object_object_add(o, "type", db_col_str(st, 2));
+	json_object_object_add(o, "sip_uri", db_col_str(st, 3));
+	json_object_object_add(
+	    o, "priority", json_object_new_int64(sqlite3_column_int64(st, 4)));
+	caps = NULL;
+	if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		caps = json_tokener_parse((const char *)sqlite3_column_text(st, 5));
+	json_object_object_add(o, "capabilities",
+			       caps ? caps : json_object_new_array());
+	/* Registration state is not known to apid (see apid(8)). */
+	json_object_object_add(o, "is_online", NULL);
+	json_object_object_add(o, "source", db_col_str(st, 6));
+	json_object_object_add(o, "created_at", db_col_str(st, 7));
+	return o;
+}
+
+#define DB_DEVICE_COLS                                                         \
+	"id, name, type, sip_uri, priority, capabilities, source, created_at"
+
+int
+apid_db_device_list(struct apid_db *db, json_object **out)
+{
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT " DB_DEVICE_COLS " FROM devices"
+			       " ORDER BY priority DESC, name",
+			       -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+	*out = json_object_new_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_array_add(*out, db_device_json(st));
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+int
+apid_db_device_get(struct apid_db *db, const char *id, json_object **out)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -ENOENT;
+
+	*out = NULL;
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT " DB_DEVICE_COLS " FROM devices"
+			       " WHERE id = ?1 OR name = ?1 LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = db_device_json(st);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+int
+apid_db_device_put(struct apid_db *db, json_object *dev, bool create,
+		   const char *source)
+{
+	sqlite3_stmt *st = NULL;
+	json_object *v;
+	const char *caps;
+	char now[40];
+	int r = 0;
+
+	msg_now_rfc3339(now, sizeof(now));
+	caps = json_object_object_get_ex(dev, "capabilities", &v)
+		   ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)
+		   : "[]";
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(
+		db->h,
+		create ? "INSERT INTO devices (" DB_DEVICE_COLS ")"
+			 " VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		       : "UPDATE devices SET type = ?2, sip_uri = ?3,"
+			 " priority = ?4, capabilities = ?5 WHERE id = ?1",
+		-1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+		goto out;
+	}
+#define DEV_STR(k)                                                             \
+	(json_object_object_get_ex(dev, k, &v) ? json_object_get_string(v) : "")
+	sqlite3_bind_text(st, 1, DEV_STR("name"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, DEV_STR("type"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, DEV_STR("sip_uri"), -1, SQLITE_TRANSIENT);
+#undef DEV_STR
+	sqlite3_bind_int64(st, 4,
+			   json_object_object_get_ex(dev, "priority", &v)
+			       ? json_object_get_int64(v)
+			       : 0);
+	sqlite3_bind_text(st, 5, caps, -1, SQLITE_TRANSIENT);
+	if (create) {
+		sqlite3_bind_text(st, 6, source, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, now, -1, SQLITE_TRANSIENT);
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_CONSTRAINT)
+		r = -EEXIST;
+	else if (r != SQLITE_DONE) {
+		log_warnx("db: device: %s", sqlite3_errmsg(db->h));
+		r = -EIO;
+	} else {
+		r = !create && sqlite3_changes(db->h) == 0 ? -ENOENT : 0;
+	}
+	sqlite3_finalize(st);
+out:
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+int
+apid_db_device_delete(struct apid_db *db, const char *id)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -EIO;
+
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h, "DELETE FROM devices WHERE id = ?", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			r = sqlite3_changes(db->h) ? 0 : -ENOENT;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+void
+apid_db_devices_seed(struct apid_db *db, const struct conf *c)
+{
+	for (size_t i = 0; i < c->ndevices; i++) {
+		json_object *d = json_object_new_object();
+		int r;
+
+		json_object_object_add(d, "name",
+				       json_object_new_string(c->devices[i].name));
+		json_object_object_add(d, "type", json_object_new_string("sip"));
+		json_object_object_add(d, "sip_uri",
+				       json_object_new_string(c->devices[i].uri));
+		r = apid_db_device_put(db, d, true, "config");
+		if (r == -EEXIST) {
+			/* The file is the truth for its own devices. */
+			sqlite3_stmt *st = NULL;
+			pthread_mutex_lock(&db->mu);
+			if (sqlite3_prepare_v2(db->h,
+					       "UPDATE devices SET sip_uri = ?2"
+					       " WHERE id = ?1 AND source ="
+					       " 'config'",
+					       -1, &st, NULL) == SQLITE_OK) {
+				sqlite3_bind_text(st, 1, c->devices[i].name, -1,
+						  SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, 2, c->devices[i].uri, -1,
+						  SQLITE_TRANSIENT);
+				sqlite3_step(st);
+			}
+			sqlite3_finalize(st);
+			pthread_mutex_unlock(&db->mu);
+		} else if (r < 0) {
+			log_warnx("db: device %s from [devices] not stored",
+				  c->devices[i].name);
+		}
+		json_object_put(d);
+	}
+}
+
+int
+apid_db_call_brief(struct apid_db *db, const char *call_id, char *number,
+		   size_t numlen, int64_t *started_ms)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -ENOENT;
+
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT number, started_ms FROM calls"
+			       " WHERE call_id = ?",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *n = (const char *)sqlite3_column_text(st, 0);
+			snprintf(number, numlen, "%s", n ? n : "");
+			*started_ms = sqlite3_column_int64(st, 1);
+			r = 0;
+		}
+	} else {
+		r = -EIO;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&db->mu);
+	return r;
+}
+
+json_object *
+apid_db_last_data(struct apid_db *db, const char *call_id, const char *type)
+{
+	sqlite3_stmt *st = NULL;
+	json_object *o = NULL;
+
+	pthread_mutex_lock(&db->mu);
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT data FROM events WHERE call_id = ? AND"
+			       " type = ? ORDER BY id DESC LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			o = db_col_json(st, 0);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&db->mu);
+	return o;
 }

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
+
 #ifndef HS_VERSION
 #define HS_VERSION "0.1.0"
 #endif
@@ -28,9 +30,17 @@
 
 struct hc {
 	const char *api;
+	char apibuf[320];
+	const char *conf_path; /* --conf, else $HOLDSLAYER_CONF, else default */
+	char token[256];       /* "" when none was found */
+	char token_file[1024]; /* where it was looked for */
+	char token_err[1400];  /* why it could not be read, or "" */
 	bool json;
 	bool wait;
-	const char *intent, *flow, *to, *info;
+	const char *intent, *flow, *to, *info, *info_file, *secret;
+	const char *status, *company, *tag, *type; /* history, flows, devices */
+	long limit, priority;			   /* -1: not given */
+	bool replace;				   /* flows import: PUT */
 	CURL *curl;
 };
 
@@ -43,12 +53,25 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: holdctl [--json] [--api url] call number [--intent text] "
-		"[--flow id]\n"
-		"               [--to device] [--info key=value,...] [--wait]\n"
-		"       holdctl [--json] [--api url] status [call]\n"
-		"       holdctl [--json] [--api url] watch [call]\n"
-		"       holdctl [--json] [--api url] hangup call\n"
+		"usage: holdctl [--json] [--api url] [--conf file] [--token-file "
+		"file] command ...\n"
+		"       holdctl call number [--intent text] [--flow id] "
+		"[--to device]\n"
+		"               [--info key=value,...] [--info-file file] "
+		"[--secret key,...] [--wait]\n"
+		"       holdctl status [call]\n"
+		"       holdctl watch [call]\n"
+		"       holdctl hangup call\n"
+		"       holdctl transfer call device\n"
+		"       holdctl history [--limit n] [--status status]\n"
+		"       holdctl flows [list] [--company name] [--tag tag]\n"
+		"       holdctl flows show id | delete id | import file "
+		"[--replace]\n"
+		"       holdctl devices [list]\n"
+		"       holdctl devices add name uri [--type type] [--priority "
+		"n]\n"
+		"       holdctl devices remove name\n"
+		"       holdctl token\n"
 		"       holdctl --help | --version\n");
 }
 
@@ -57,21 +80,40 @@ help(void)
 {
 	usage(stdout);
 	printf("\nDrive Hold Slayer through apid's REST API.\n\n"
-	       "  call NUMBER   start a hold_slayer call to NUMBER\n"
-	       "  status [CALL] show one call, or list recent calls\n"
-	       "  watch [CALL]  follow a call (default: the newest) until it "
-	       "ends\n"
-	       "  hangup CALL   hang a call up\n\n"
-	       "  --api URL      apid's address (default $HOLDCTL_API, else "
-	       "%s)\n"
-	       "  --json         print apid's JSON replies\n"
-	       "  --intent TEXT  what the call is for\n"
-	       "  --flow ID      use this call flow\n"
-	       "  --to DEVICE    the device to ring when a person answers\n"
-	       "  --info K=V,... facts for the phone menu (account numbers...)\n"
-	       "  --wait         follow the call until it ends\n\n"
+	       "  call NUMBER      start a hold_slayer call to NUMBER\n"
+	       "  status [CALL]    show one call, or list the calls in "
+	       "progress\n"
+	       "  watch [CALL]     follow a call (default: the newest) until "
+	       "it ends\n"
+	       "  hangup CALL      hang a call up\n"
+	       "  transfer CALL D  ring device D (a name or sip: URI) for the "
+	       "call now\n"
+	       "  history          every call, newest first\n"
+	       "  flows ...        list, show, import or delete call flows\n"
+	       "  devices ...      list, add or remove devices\n"
+	       "  token            print the API token holdctl uses\n\n"
+	       "  A CALL may be a unique prefix of its id.\n\n"
+	       "  --api URL        apid's address (default $HOLDCTL_API, else "
+	       "[api] listen,\n"
+	       "                   else %s)\n"
+	       "  --conf FILE      the configuration apid reads (default "
+	       "$HOLDSLAYER_CONF)\n"
+	       "  --token-file F   read the token from F (default [api] "
+	       "token_file;\n"
+	       "                   $HOLDCTL_TOKEN overrides both)\n"
+	       "  --json           print apid's JSON replies\n"
+	       "  --intent TEXT    what the call is for\n"
+	       "  --flow ID        use this call flow\n"
+	       "  --to DEVICE      the device to ring when a person answers\n"
+	       "  --info K=V,...   facts for the phone menu (account "
+	       "numbers...)\n"
+	       "  --info-file F    the same facts from a JSON object in F\n"
+	       "  --secret K,...   these info keys are secret: masked "
+	       "everywhere but the menu\n"
+	       "  --wait           follow the call until it ends\n\n"
 	       "Exit status: 0 on success (a followed call completed), 1 on a "
-	       "failed call\nor an error, 2 on a usage error.  See holdctl(1).\n",
+	       "failed call\nor an error, 2 on a usage error.  See "
+	       "holdctl(1).\n",
 	       HC_DEFAULT_API);
 }
 
@@ -121,11 +163,19 @@ hc_request(struct hc *h, const char *method, const char *path,
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, hc_write);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b);
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
-	if (body != NULL) {
+	if (h->token[0] != '\0') {
+		char auth[300];
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	if (body != NULL || strcmp(method, "POST") == 0 ||
+	    strcmp(method, "PUT") == 0) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(h->curl, CURLOPT_COPYPOSTFIELDS,
-				 json_object_to_json_string_ext(
-				     body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+				 body ? json_object_to_json_string_ext(
+					    body, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE)
+				      : "{}");
 	}
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	cc = curl_easy_perform(h->curl);
@@ -146,6 +196,11 @@ hc_request(struct hc *h, const char *method, const char *path,
 		return -1;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 401 && h->token[0] == '\0')
+		fprintf(stderr,
+			"holdctl: apid wants its token and none was found: %s "
+			"(or use --token-file or $HOLDCTL_TOKEN)\n",
+			h->token_err[0] ? h->token_err : "no token file");
 	if (b.data != NULL)
 		*out = json_tokener_parse(b.data);
 	free(b.data);
@@ -421,6 +476,65 @@ hc_info(const char *s)
 	return o;
 }
 
+/*
+ * The call's info: the object of --info-file (which keeps values off the
+ * command line, where ps shows them), then --info's pairs; the keys of
+ * --secret become {"value": v, "secret": true} (apid masks them).  NULL
+ * after printing the fault.
+ */
+static json_object *
+hc_info_all(struct hc *h)
+{
+	json_object *info, *more, *v;
+	char *dup, *save = NULL;
+
+	if (h->info_file != NULL) {
+		info = json_object_from_file(h->info_file);
+		if (info == NULL || !json_object_is_type(info, json_type_object)) {
+			fprintf(stderr, "holdctl: --info-file %s: not a JSON "
+					"object%s%s\n",
+				h->info_file, info ? "" : ": ",
+				info ? "" : json_util_get_last_err());
+			json_object_put(info);
+			return NULL;
+		}
+	} else {
+		info = json_object_new_object();
+	}
+	if (h->info != NULL) {
+		if ((more = hc_info(h->info)) == NULL) {
+			json_object_put(info);
+			return NULL;
+		}
+		json_object_object_foreach(more, k, val)
+		    json_object_object_add(info, k, json_object_get(val));
+		json_object_put(more);
+	}
+	if (h->secret == NULL)
+		return info;
+	dup = strdup(h->secret);
+	for (char *key = strtok_r(dup, ",", &save); key;
+	     key = strtok_r(NULL, ",", &save)) {
+		json_object *o;
+		if (!json_object_object_get_ex(info, key, &v)) {
+			fprintf(stderr, "holdctl: --secret: '%s' is not in the "
+					"info\n",
+				key);
+			json_object_put(info);
+			free(dup);
+			return NULL;
+		}
+		if (json_object_is_type(v, json_type_object))
+			continue; /* already {"value", "secret"} */
+		o = json_object_new_object();
+		json_object_object_add(o, "value", json_object_get(v));
+		json_object_object_add(o, "secret", json_object_new_boolean(1));
+		json_object_object_add(info, key, o);
+	}
+	free(dup);
+	return info;
+}
+
 static int
 cmd_call(struct hc *h, const char *number)
 {
@@ -438,8 +552,8 @@ cmd_call(struct hc *h, const char *number)
 	if (h->to)
 		json_object_object_add(body, "device",
 				       json_object_new_string(h->to));
-	if (h->info) {
-		json_object *info = hc_info(h->info);
+	if (h->info || h->info_file) {
+		json_object *info = hc_info_all(h);
 		if (info == NULL) {
 			json_object_put(body);
 			return 2;
@@ -537,50 +651,106 @@ out:
 	json_object_put(health);
 }
 
+/* Prints reply (consumed) as JSON with --json; returns 0. */
+static int
+hc_print_json(json_object *reply)
+{
+	printf("%s\n", json_object_to_json_string_ext(
+			   reply, JSON_C_TO_STRING_PLAIN |
+				      JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(reply);
+	return 0;
+}
+
+/*
+ * GETs path, expecting 200.  Returns the reply (caller puts it), or NULL
+ * after printing why.
+ */
+static json_object *
+hc_get(struct hc *h, const char *path)
+{
+	json_object *reply = NULL;
+	int st = hc_request(h, "GET", path, NULL, &reply);
+
+	if (st < 0)
+		return NULL;
+	if (st != 200 || reply == NULL) {
+		hc_http_error(h, st, reply);
+		json_object_put(reply);
+		return NULL;
+	}
+	return reply;
+}
+
+/* The calls table of a {calls, total} reply. */
+static void
+hc_print_calls(json_object *reply, const char *none)
+{
+	json_object *calls;
+	size_t n;
+
+	if (!json_object_object_get_ex(reply, "calls", &calls) ||
+	    !json_object_is_type(calls, json_type_array) ||
+	    (n = json_object_array_length(calls)) == 0) {
+		printf("%s\n", none);
+		return;
+	}
+	printf("%-36s  %-14s  %-16s  %-24s  %s\n", "CALL", "STATUS", "NUMBER",
+	       "STARTED", "HOLD");
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(calls, i);
+		char hold[32];
+		printf("%-36s  %-14s  %-16s  %-24s  %s\n",
+		       hc_str(c, "call_id") ? hc_str(c, "call_id") : "?",
+		       hc_str(c, "status") ? hc_str(c, "status") : "?",
+		       hc_str(c, "number") ? hc_str(c, "number") : "?",
+		       hc_str(c, "started_at") ? hc_str(c, "started_at") : "?",
+		       hc_dur(c, "hold_time", hold, sizeof(hold)));
+	}
+	if (json_object_object_get_ex(reply, "total", &calls) &&
+	    json_object_get_int64(calls) > (int64_t)n)
+		printf("(%zu of %lld)\n", n,
+		       (long long)json_object_get_int64(calls));
+}
+
 static int
 cmd_status(struct hc *h, const char *id)
 {
 	char path[256];
-	json_object *reply = NULL;
-	int st;
+	json_object *reply;
 
 	if (id)
 		snprintf(path, sizeof(path), "/api/calls/%s", id);
 	else
-		snprintf(path, sizeof(path), "/api/calls?limit=20");
-	st = hc_request(h, "GET", path, NULL, &reply);
-	if (st < 0)
+		snprintf(path, sizeof(path), "/api/calls?limit=100");
+	if ((reply = hc_get(h, path)) == NULL)
 		return 1;
-	if (st != 200 || reply == NULL) {
-		hc_http_error(h, st, reply);
-		json_object_put(reply);
-		return 1;
-	}
-	if (h->json) {
-		printf("%s\n", json_object_to_json_string_ext(
-				   reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else if (id) {
+	if (h->json)
+		return hc_print_json(reply);
+	if (id)
 		hc_print_call(reply);
-	} else if (json_object_is_type(reply, json_type_array)) {
-		size_t n = json_object_array_length(reply);
+	else {
 		hc_print_registration(h);
-		if (n == 0)
-			printf("no calls\n");
-		else
-			printf("%-36s  %-14s  %-16s  %-24s  %s\n", "CALL",
-			       "STATUS", "NUMBER", "STARTED", "HOLD");
-		for (size_t i = 0; i < n; i++) {
-			json_object *c = json_object_array_get_idx(reply, i);
-			char hold[32];
-			printf("%-36s  %-14s  %-16s  %-24s  %s\n",
-			       hc_str(c, "call_id") ? hc_str(c, "call_id") : "?",
-			       hc_str(c, "status") ? hc_str(c, "status") : "?",
-			       hc_str(c, "number") ? hc_str(c, "number") : "?",
-			       hc_str(c, "started_at") ? hc_str(c, "started_at")
-						       : "?",
-			       hc_dur(c, "hold_time", hold, sizeof(hold)));
-		}
+		hc_print_calls(reply, "no calls in progress");
 	}
+	json_object_put(reply);
+	return 0;
+}
+
+/* holdctl history: every call, newest first. */
+static int
+cmd_history(struct hc *h)
+{
+	char path[256];
+	json_object *reply;
+
+	snprintf(path, sizeof(path), "/api/calls?status=%s&limit=%ld",
+		 h->status ? h->status : "all", h->limit);
+	if ((reply = hc_get(h, path)) == NULL)
+		return 1;
+	if (h->json)
+		return hc_print_json(reply);
+	hc_print_calls(reply, "no calls");
 	json_object_put(reply);
 	return 0;
 }
@@ -589,32 +759,245 @@ static int
 cmd_watch(struct hc *h, const char *id)
 {
 	char buf[64];
-	json_object *reply = NULL;
-	int st;
+	json_object *reply, *calls;
 
 	if (id == NULL) {
-		st = hc_request(h, "GET", "/api/calls?limit=1", NULL, &reply);
-		if (st < 0)
+		if ((reply = hc_get(h, "/api/calls?status=all&limit=1")) == NULL)
 			return 1;
-		if (st != 200 || !json_object_is_type(reply, json_type_array)) {
-			hc_http_error(h, st, reply);
-			json_object_put(reply);
-			return 1;
-		}
-		if (json_object_array_length(reply) == 0) {
+		if (!json_object_object_get_ex(reply, "calls", &calls) ||
+		    json_object_array_length(calls) == 0) {
 			fprintf(stderr, "holdctl: there are no calls to watch\n");
 			json_object_put(reply);
 			return 1;
 		}
 		snprintf(buf, sizeof(buf), "%s",
-			 hc_str(json_object_array_get_idx(reply, 0), "call_id")
-			     ? hc_str(json_object_array_get_idx(reply, 0),
+			 hc_str(json_object_array_get_idx(calls, 0), "call_id")
+			     ? hc_str(json_object_array_get_idx(calls, 0),
 				      "call_id")
 			     : "");
 		json_object_put(reply);
 		id = buf;
 	}
 	return hc_follow(h, id);
+}
+
+/* Sends a POST/PUT/DELETE; prints the reply or the error. */
+static int
+hc_change(struct hc *h, const char *method, const char *path,
+	  json_object *body, const char *done)
+{
+	json_object *reply = NULL;
+	int st = hc_request(h, method, path, body, &reply);
+
+	if (st < 0)
+		return 1;
+	if (st < 200 || st > 299) {
+		hc_http_error(h, st, reply);
+		json_object_put(reply);
+		return 1;
+	}
+	if (h->json && reply != NULL)
+		return hc_print_json(reply);
+	printf("%s\n", done);
+	json_object_put(reply);
+	return 0;
+}
+
+static int
+cmd_transfer(struct hc *h, const char *id, const char *to)
+{
+	char path[256], done[512];
+	json_object *body = json_object_new_object();
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/calls/%s/transfer", id);
+	json_object_object_add(body, "transfer_to", json_object_new_string(to));
+	snprintf(done, sizeof(done), "call %s: transfer to %s requested", id, to);
+	rc = hc_change(h, "POST", path, body, done);
+	json_object_put(body);
+	return rc;
+}
+
+/* Appends ?k=v (URL-encoded) to path. */
+static void
+hc_query(struct hc *h, char *path, size_t len, const char *k, const char *v)
+{
+	char *e;
+
+	if (v == NULL)
+		return;
+	e = curl_easy_escape(h->curl, v, 0);
+	snprintf(path + strlen(path), len - strlen(path), "%s%s=%s",
+		 strchr(path, '?') ? "&" : "?", k, e ? e : "");
+	curl_free(e);
+}
+
+static int
+cmd_flows(struct hc *h, const char *sub, const char *arg)
+{
+	char path[1024] = "/api/call-flows", done[512];
+	json_object *reply, *flows, *body;
+	int rc;
+
+	if (sub == NULL || strcmp(sub, "list") == 0) {
+		hc_query(h, path, sizeof(path), "company", h->company);
+		hc_query(h, path, sizeof(path), "tag", h->tag);
+		if ((reply = hc_get(h, path)) == NULL)
+			return 1;
+		if (h->json)
+			return hc_print_json(reply);
+		if (!json_object_object_get_ex(reply, "flows", &flows) ||
+		    json_object_array_length(flows) == 0)
+			printf("no flows\n");
+		else
+			printf("%-24s  %-20s  %-14s  %5s  %4s  %4s  %s\n", "FLOW",
+			       "COMPANY", "NUMBER", "STEPS", "OK", "FAIL",
+			       "TAGS");
+		for (size_t i = 0; flows && i < json_object_array_length(flows);
+		     i++) {
+			json_object *f = json_object_array_get_idx(flows, i), *v;
+			char tags[256] = "";
+			if (json_object_object_get_ex(f, "tags", &v) &&
+			    json_object_is_type(v, json_type_array))
+				for (size_t j = 0; j < json_object_array_length(v);
+				     j++)
+					snprintf(tags + strlen(tags),
+						 sizeof(tags) - strlen(tags), "%s%s",
+						 j ? "," : "",
+						 json_object_get_string(
+						     json_object_array_get_idx(v, j)));
+#define HC_INT(k)                                                              \
+	(json_object_object_get_ex(f, k, &v) ? (long)json_object_get_int64(v) : 0)
+			printf("%-24s  %-20s  %-14s  %5ld  %4ld  %4ld  %s\n",
+			       hc_str(f, "id") ? hc_str(f, "id") : "?",
+			       hc_str(f, "company") ? hc_str(f, "company") : "-",
+			       hc_str(f, "phone_number") ? hc_str(f, "phone_number")
+							 : "-",
+			       HC_INT("step_count"), HC_INT("success_count"),
+			       HC_INT("fail_count"), tags[0] ? tags : "-");
+#undef HC_INT
+		}
+		json_object_put(reply);
+		return 0;
+	}
+	if (arg == NULL) {
+		fprintf(stderr, "holdctl: flows %s needs %s\n", sub,
+			strcmp(sub, "import") == 0 ? "a file" : "a flow id");
+		return 2;
+	}
+	if (strcmp(sub, "show") == 0) {
+		snprintf(path, sizeof(path), "/api/call-flows/%s", arg);
+		if ((reply = hc_get(h, path)) == NULL)
+			return 1;
+		/* A flow is JSON either way: pretty unless --json. */
+		printf("%s\n", json_object_to_json_string_ext(
+				   reply, h->json ? JSON_C_TO_STRING_PLAIN
+						  : JSON_C_TO_STRING_PRETTY |
+							JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(reply);
+		return 0;
+	}
+	if (strcmp(sub, "delete") == 0) {
+		snprintf(path, sizeof(path), "/api/call-flows/%s", arg);
+		snprintf(done, sizeof(done), "flow %s deleted", arg);
+		return hc_change(h, "DELETE", path, NULL, done);
+	}
+	if (strcmp(sub, "import") == 0) {
+		const char *id;
+		body = strcmp(arg, "-") == 0 ? NULL : json_object_from_file(arg);
+		if (body == NULL || !json_object_is_type(body, json_type_object)) {
+			fprintf(stderr, "holdctl: %s: not a JSON flow object%s%s\n",
+				arg, body ? "" : ": ",
+				body ? "" : json_util_get_last_err());
+			json_object_put(body);
+			return 1;
+		}
+		id = hc_str(body, "id");
+		snprintf(done, sizeof(done), "flow %s imported", id ? id : "?");
+		if (h->replace && id != NULL) {
+			snprintf(path, sizeof(path), "/api/call-flows/%s", id);
+			rc = hc_change(h, "PUT", path, body, done);
+		} else {
+			rc = hc_change(h, "POST", "/api/call-flows", body, done);
+		}
+		json_object_put(body);
+		return rc;
+	}
+	fprintf(stderr, "holdctl: unknown flows command '%s' (list, show, "
+			"import, delete)\n",
+		sub);
+	return 2;
+}
+
+static int
+cmd_devices(struct hc *h, const char *sub, const char *name, const char *uri)
+{
+	char path[512], done[512];
+	json_object *reply, *devs, *body;
+	int rc;
+
+	if (sub == NULL || strcmp(sub, "list") == 0) {
+		if ((reply = hc_get(h, "/api/devices")) == NULL)
+			return 1;
+		if (h->json)
+			return hc_print_json(reply);
+		if (!json_object_object_get_ex(reply, "devices", &devs) ||
+		    json_object_array_length(devs) == 0)
+			printf("no devices\n");
+		else
+			printf("%-16s  %-8s  %-40s  %4s  %s\n", "DEVICE", "TYPE",
+			       "SIP URI", "PRIO", "ONLINE");
+		for (size_t i = 0; devs && i < json_object_array_length(devs);
+		     i++) {
+			json_object *d = json_object_array_get_idx(devs, i), *v;
+			const char *online = "-";
+			if (json_object_object_get_ex(d, "is_online", &v) && v)
+				online = json_object_get_boolean(v) ? "yes" : "no";
+			printf("%-16s  %-8s  %-40s  %4ld  %s\n",
+			       hc_str(d, "name") ? hc_str(d, "name") : "?",
+			       hc_str(d, "type") ? hc_str(d, "type") : "?",
+			       hc_str(d, "sip_uri") ? hc_str(d, "sip_uri") : "?",
+			       json_object_object_get_ex(d, "priority", &v)
+				   ? (long)json_object_get_int64(v)
+				   : 0,
+			       online);
+		}
+		json_object_put(reply);
+		return 0;
+	}
+	if (name == NULL) {
+		fprintf(stderr, "holdctl: devices %s needs a device name\n", sub);
+		return 2;
+	}
+	if (strcmp(sub, "remove") == 0) {
+		snprintf(path, sizeof(path), "/api/devices/%s", name);
+		snprintf(done, sizeof(done), "device %s removed", name);
+		return hc_change(h, "DELETE", path, NULL, done);
+	}
+	if (strcmp(sub, "add") == 0) {
+		if (uri == NULL) {
+			fprintf(stderr, "holdctl: devices add needs a name and a "
+					"sip: URI or number\n");
+			return 2;
+		}
+		body = json_object_new_object();
+		json_object_object_add(body, "name", json_object_new_string(name));
+		json_object_object_add(body, "sip_uri", json_object_new_string(uri));
+		if (h->type)
+			json_object_object_add(body, "type",
+					       json_object_new_string(h->type));
+		if (h->priority >= 0)
+			json_object_object_add(body, "priority",
+					       json_object_new_int64(h->priority));
+		snprintf(done, sizeof(done), "device %s added", name);
+		rc = hc_change(h, "POST", "/api/devices", body, done);
+		json_object_put(body);
+		return rc;
+	}
+	fprintf(stderr,
+		"holdctl: unknown devices command '%s' (list, add, remove)\n",
+		sub);
+	return 2;
 }
 
 static int
@@ -642,6 +1025,98 @@ cmd_hangup(struct hc *h, const char *id)
 	return 0;
 }
 
+/*
+ * Finds apid and its token from the configuration apid reads (--conf,
+ * $HOLDSLAYER_CONF or the default file; built-in defaults when there is
+ * none): the address from [api] listen unless --api or $HOLDCTL_API says
+ * otherwise, the token from $HOLDCTL_TOKEN, else the file --token-file or
+ * [api] token_file names (never from the command line: ps shows that).
+ */
+static void
+hc_setup(struct hc *h, const char *token_file)
+{
+	struct conf *c = NULL;
+	char err[512];
+	const char *path = h->conf_path ? h->conf_path : conf_default_path();
+	const char *env = getenv("HOLDCTL_TOKEN");
+	FILE *fp;
+
+	if (conf_load(&c, path, err, sizeof(err)) < 0) {
+		if (h->conf_path != NULL)
+			fprintf(stderr, "holdctl: %s\n", err);
+		if (conf_load(&c, NULL, err, sizeof(err)) < 0)
+			c = NULL;
+	}
+	if (h->api == NULL && c != NULL) {
+		const char *l = c->api_listen;
+		if (strncmp(l, "0.0.0.0:", 8) == 0)
+			snprintf(h->apibuf, sizeof(h->apibuf), "http://127.0.0.1%s",
+				 l + 7);
+		else if (strncmp(l, "[::]:", 5) == 0)
+			snprintf(h->apibuf, sizeof(h->apibuf), "http://[::1]%s",
+				 l + 4);
+		else
+			snprintf(h->apibuf, sizeof(h->apibuf), "http://%s", l);
+		h->api = h->apibuf;
+	}
+	if (h->api == NULL)
+		h->api = HC_DEFAULT_API;
+	if (token_file != NULL)
+		snprintf(h->token_file, sizeof(h->token_file), "%s", token_file);
+	else if (c != NULL)
+		snprintf(h->token_file, sizeof(h->token_file), "%s",
+			 c->api_token_file);
+	conf_free(c);
+	if (env != NULL && env[0] != '\0') {
+		snprintf(h->token, sizeof(h->token), "%s", env);
+		return;
+	}
+	if (h->token_file[0] == '\0') {
+		snprintf(h->token_err, sizeof(h->token_err),
+			 "no configuration names a token file");
+		return;
+	}
+	if ((fp = fopen(h->token_file, "r")) == NULL) {
+		snprintf(h->token_err, sizeof(h->token_err), "%s: %s",
+			 h->token_file, strerror(errno));
+		return;
+	}
+	if (fgets(h->token, sizeof(h->token), fp) == NULL)
+		h->token[0] = '\0';
+	fclose(fp);
+	h->token[strcspn(h->token, " \t\r\n")] = '\0';
+	if (h->token[0] == '\0')
+		snprintf(h->token_err, sizeof(h->token_err), "%s is empty",
+			 h->token_file);
+}
+
+/* holdctl token: the token holdctl would send, and where it came from. */
+static int
+cmd_token(struct hc *h)
+{
+	if (h->token[0] == '\0') {
+		fprintf(stderr, "holdctl: no token: %s\n",
+			h->token_err[0] ? h->token_err : "none found");
+		return 1;
+	}
+	if (h->json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "token",
+				       json_object_new_string(h->token));
+		json_object_object_add(o, "file",
+				       h->token_file[0] ? json_object_new_string(
+							      h->token_file)
+							: NULL);
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PLAIN |
+					  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("%s\n", h->token);
+	}
+	return 0;
+}
+
 /* A call id goes into a URL path: keep it to [A-Za-z0-9._-]. */
 static bool
 hc_id_ok(const char *id)
@@ -658,29 +1133,63 @@ hc_id_ok(const char *id)
 int
 main(int argc, char **argv)
 {
-	enum { O_API = 256, O_JSON, O_INTENT, O_FLOW, O_TO, O_INFO, O_WAIT };
+	enum { O_API = 256, O_JSON, O_INTENT, O_FLOW, O_TO, O_INFO, O_WAIT,
+	       O_TOKEN, O_CONF, O_LIMIT, O_STATUS, O_COMPANY, O_TAG, O_REPLACE,
+	       O_TYPE, O_PRIORITY, O_INFO_FILE, O_SECRET };
 	static const struct option longopts[] = {
 	    {"api", required_argument, NULL, O_API},
+	    {"token-file", required_argument, NULL, O_TOKEN},
+	    {"conf", required_argument, NULL, O_CONF},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"intent", required_argument, NULL, O_INTENT},
 	    {"flow", required_argument, NULL, O_FLOW},
 	    {"to", required_argument, NULL, O_TO},
 	    {"info", required_argument, NULL, O_INFO},
+	    {"info-file", required_argument, NULL, O_INFO_FILE},
+	    {"secret", required_argument, NULL, O_SECRET},
 	    {"wait", no_argument, NULL, O_WAIT},
+	    {"limit", required_argument, NULL, O_LIMIT},
+	    {"status", required_argument, NULL, O_STATUS},
+	    {"company", required_argument, NULL, O_COMPANY},
+	    {"tag", required_argument, NULL, O_TAG},
+	    {"replace", no_argument, NULL, O_REPLACE},
+	    {"type", required_argument, NULL, O_TYPE},
+	    {"priority", required_argument, NULL, O_PRIORITY},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
-	struct hc h = {0};
-	const char *cmd, *arg = NULL;
+	/* The commands, how many arguments each takes, and which is an id. */
+	static const struct {
+		const char *name;
+		int min, max;
+		int id_arg; /* index of the call id argument, or -1 */
+	} cmds[] = {
+	    {"call", 1, 1, -1},	   {"status", 0, 1, 0}, {"watch", 0, 1, 0},
+	    {"hangup", 1, 1, 0},   {"transfer", 2, 2, 0},
+	    {"history", 0, 0, -1}, {"flows", 0, 2, -1},
+	    {"devices", 0, 3, -1}, {"token", 0, 0, -1},
+	};
+	static struct hc h;
+	const char *cmd, *args[3] = {NULL, NULL, NULL}, *token_file = NULL;
 	int c, rc = 1, nargs;
+	size_t ci;
+	char *end;
 
+	h.limit = 20;
+	h.priority = -1;
 	h.api = getenv("HOLDCTL_API");
-	if (h.api == NULL || h.api[0] == '\0')
-		h.api = HC_DEFAULT_API;
+	if (h.api != NULL && h.api[0] == '\0')
+		h.api = NULL;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_API:
 			h.api = optarg;
+			break;
+		case O_TOKEN:
+			token_file = optarg;
+			break;
+		case O_CONF:
+			h.conf_path = optarg;
 			break;
 		case O_JSON:
 			h.json = true;
@@ -697,8 +1206,44 @@ main(int argc, char **argv)
 		case O_INFO:
 			h.info = optarg;
 			break;
+		case O_INFO_FILE:
+			h.info_file = optarg;
+			break;
+		case O_SECRET:
+			h.secret = optarg;
+			break;
 		case O_WAIT:
 			h.wait = true;
+			break;
+		case O_LIMIT:
+			h.limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || h.limit < 1 || h.limit > 1000) {
+				fprintf(stderr, "holdctl: --limit: 1 to 1000\n");
+				return 2;
+			}
+			break;
+		case O_STATUS:
+			h.status = optarg;
+			break;
+		case O_COMPANY:
+			h.company = optarg;
+			break;
+		case O_TAG:
+			h.tag = optarg;
+			break;
+		case O_REPLACE:
+			h.replace = true;
+			break;
+		case O_TYPE:
+			h.type = optarg;
+			break;
+		case O_PRIORITY:
+			h.priority = strtol(optarg, &end, 10);
+			if (*end != '\0' || h.priority < 0 || h.priority > 1000) {
+				fprintf(stderr,
+					"holdctl: --priority: 0 to 1000\n");
+				return 2;
+			}
 			break;
 		case 'h':
 			help();
@@ -717,51 +1262,77 @@ main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind];
-	if (nargs > 2) {
+	for (ci = 0; ci < sizeof(cmds) / sizeof(cmds[0]); ci++)
+		if (strcmp(cmd, cmds[ci].name) == 0)
+			break;
+	if (ci == sizeof(cmds) / sizeof(cmds[0])) {
+		fprintf(stderr, "holdctl: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	}
+	nargs--;
+	if (nargs > cmds[ci].max) {
 		fprintf(stderr, "holdctl: unexpected argument '%s'\n",
-			argv[optind + 2]);
+			argv[optind + 1 + cmds[ci].max]);
 		usage(stderr);
 		return 2;
 	}
-	if (nargs == 2)
-		arg = argv[optind + 1];
-	if (strcmp(cmd, "call") != 0 &&
-	    (h.intent || h.flow || h.to || h.info || h.wait)) {
-		fprintf(stderr,
-			"holdctl: --intent, --flow, --to, --info and --wait go "
-			"with call\n");
-		usage(stderr);
-		return 2;
-	}
-	if ((strcmp(cmd, "call") == 0 || strcmp(cmd, "hangup") == 0) &&
-	    arg == NULL) {
+	if (nargs < cmds[ci].min) {
 		fprintf(stderr, "holdctl: %s needs %s\n", cmd,
-			strcmp(cmd, "call") == 0 ? "a number" : "a call id");
+			strcmp(cmd, "call") == 0       ? "a number"
+			: strcmp(cmd, "transfer") == 0 ? "a call id and a device"
+						       : "a call id");
 		usage(stderr);
 		return 2;
 	}
-	if (arg != NULL && strcmp(cmd, "call") != 0 && !hc_id_ok(arg)) {
-		fprintf(stderr, "holdctl: '%s' is not a call id\n", arg);
+	for (int i = 0; i < nargs; i++)
+		args[i] = argv[optind + 1 + i];
+	if (strcmp(cmd, "call") != 0 &&
+	    (h.intent || h.flow || h.to || h.info || h.info_file || h.secret ||
+	     h.wait)) {
+		fprintf(stderr,
+			"holdctl: --intent, --flow, --to, --info, --info-file, "
+			"--secret and --wait go with call\n");
+		usage(stderr);
 		return 2;
 	}
+	if (cmds[ci].id_arg >= 0 && args[cmds[ci].id_arg] != NULL &&
+	    !hc_id_ok(args[cmds[ci].id_arg])) {
+		fprintf(stderr, "holdctl: '%s' is not a call id\n",
+			args[cmds[ci].id_arg]);
+		return 2;
+	}
+	/* Flow and device names go in URL paths too. */
+	if ((strcmp(cmd, "flows") == 0 && args[0] &&
+	     strcmp(args[0], "import") != 0 && args[1] && !hc_id_ok(args[1])) ||
+	    (strcmp(cmd, "devices") == 0 && args[1] && !hc_id_ok(args[1]))) {
+		fprintf(stderr, "holdctl: '%s' is not a valid name\n", args[1]);
+		return 2;
+	}
+	hc_setup(&h, token_file);
+	if (strcmp(cmd, "token") == 0)
+		return cmd_token(&h);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    (h.curl = curl_easy_init()) == NULL) {
 		fprintf(stderr, "holdctl: cannot initialise libcurl\n");
 		return 1;
 	}
 	if (strcmp(cmd, "call") == 0)
-		rc = cmd_call(&h, arg);
+		rc = cmd_call(&h, args[0]);
 	else if (strcmp(cmd, "status") == 0)
-		rc = cmd_status(&h, arg);
+		rc = cmd_status(&h, args[0]);
 	else if (strcmp(cmd, "watch") == 0)
-		rc = cmd_watch(&h, arg);
+		rc = cmd_watch(&h, args[0]);
 	else if (strcmp(cmd, "hangup") == 0)
-		rc = cmd_hangup(&h, arg);
-	else {
-		fprintf(stderr, "holdctl: unknown command '%s'\n", cmd);
-		usage(stderr);
-		rc = 2;
-	}
+		rc = cmd_hangup(&h, args[0]);
+	else if (strcmp(cmd, "transfer") == 0)
+		rc = cmd_transfer(&h, args[0], args[1]);
+	else if (strcmp(cmd, "history") == 0)
+		rc = cmd_history(&h);
+	else if (strcmp(cmd, "flows") == 0)
+		rc = cmd_flows(&h, args[0], args[1]);
+	else if (strcmp(cmd, "devices") == 0)
+		rc = cmd_devices(&h, args[0], args[1], args[2]);
 	curl_easy_cleanup(h.curl);
 	curl_global_cleanup();
 	return rc;

@@ -1,20 +1,28 @@
 /*
- * http: the REST routes, served by civetweb.
+ * http: the REST routes, served by civetweb (apid(8) has every field).
  *
  *   POST /api/calls/hold-slayer   start a hold_slayer call      201
  *   POST /api/calls/outbound      start a direct call           201
- *   GET  /api/calls               list calls (?status= ?limit=) 200
+ *   GET  /api/calls               {calls, total}: live calls, or
+ *                                 ?status=all|S ?limit= ?offset= 200
  *   GET  /api/calls/{id}          one call, events included      200
  *   POST /api/calls/{id}/hangup   hang a live call up            200
+ *   POST /api/calls/{id}/transfer ring a device for the call     200
  *   GET  /api/health              ping every daemon, say which
- *                                 subscriptions are live         200
- *   GET  /api/call-flows          the flows ivrd has loaded      200
+ *                                 subscriptions are live (open)  200
+ *   GET  /api/call-flows          ivrd's flows (?company= ?tag=) 200
+ *   POST /api/call-flows          a new flow                     201
+ *   GET|PUT|DELETE /api/call-flows/{id}                 200|200|204
  *   POST /api/call-flows/learn    a flow from a finished call's
- *                                 exploration ({call_id})        201
+ *                                 exploration ({call_id, company}) 201
+ *   GET|POST /api/devices         the devices (SQLite)       200|201
+ *   GET|PUT|DELETE /api/devices/{id}                    200|200|204
  *
- * Bodies are JSON in and out; every error is {"detail":"..."} with 400
- * (bad request, naming the field), 404 (unknown call or flow), 409 (call
- * already ended), 500, or 503 (a daemon is unreachable).
+ * A call {id} may be a unique prefix (http_resolve).  Every request passes
+ * auth.c first (token, Origin; OPTIONS is the CORS preflight) and a POST
+ * or PUT must be application/json.  Bodies are UTF-8 JSON in and out;
+ * every error is {"detail":"..."} with 400 (naming the field), 401, 403,
+ * 404, 405, 409, 413, 415, 422, 500 or 503 (a daemon is unreachable).
  *
  * Threads: every handler here runs on a civetweb worker thread.  They
  * never touch the bus sockets: control requests go through bus_call() on
@@ -26,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <civetweb.h>
@@ -47,6 +56,12 @@ http_reply(struct mg_connection *conn, int status, json_object *o)
 	mg_response_header_add(conn, "Content-Type", "application/json", -1);
 	mg_response_header_add(conn, "Content-Length", clen, -1);
 	mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+	apid_cors_headers(conn,
+			  ((struct apid *)mg_get_user_data(mg_get_context(conn)))
+			      ->wconf);
+	if (status == 401)
+		mg_response_header_add(conn, "WWW-Authenticate",
+				       "Bearer realm=\"holdslayer\"", -1);
 	mg_response_header_send(conn);
 	mg_write(conn, s, len);
 	mg_write(conn, "\n", 1);
@@ -68,6 +83,8 @@ http_error(struct mg_connection *conn, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* It may quote the request (a path): keep the reply valid JSON. */
+	apid_utf8_sanitize(buf);
 	json_object_object_add(o, "detail", json_object_new_string(buf));
 	if (status >= 500)
 		log_warnx("http: %d %s", status, buf);
@@ -98,9 +115,26 @@ http_read_body(struct mg_connection *conn, char **out, size_t *outlen)
 		return -E2BIG;
 	}
 	buf[len] = '\0';
+	if (!apid_utf8_valid(buf, len)) {
+		free(buf);
+		return -EILSEQ;
+	}
 	*out = buf;
 	*outlen = len;
 	return 0;
+}
+
+/* Answers a failed http_read_body. */
+static int
+http_body_error(struct mg_connection *conn, int rc)
+{
+	if (rc == -E2BIG)
+		return http_error(conn, 413, "the body is larger than %d bytes",
+				  APID_BODY_MAX);
+	if (rc == -EILSEQ)
+		return http_error(conn, 400,
+				  "the body is not valid UTF-8 text");
+	return http_error(conn, 500, "out of memory");
 }
 
 /*
@@ -161,9 +195,11 @@ http_bus_error(struct mg_connection *conn, int r, json_object *reply,
 {
 	if (r == -EREMOTEIO) {
 		long code = bus_json_int(reply, "code", 0);
-		return http_error(conn, code == 404 ? 404 : code == 400 ? 400
-					: code == 409		     ? 409
-								     : 500,
+		return http_error(conn,
+				  code == 400 || code == 404 || code == 409 ||
+					  code == 422
+				      ? (int)code
+				      : 500,
 				  "%s", err);
 	}
 	if (r == -ETIMEDOUT)
@@ -220,6 +256,71 @@ http_wait_subscribed(struct apid *a, const char *const *names, size_t n,
 	}
 }
 
+/*
+ * Finds the device a call or transfer names (field names it in errors):
+ * a device of /api/devices by id or name (a pstn device through the
+ * trunk), or a sip: URI apid may call.  Returns 0 with the device's name
+ * and URI, or the status of the error it sent.
+ */
+static int
+http_device_resolve(struct mg_connection *conn, struct apid *a,
+		    const char *want, const char *field, char *name,
+		    size_t namelen, char *uri, size_t urilen)
+{
+	json_object *d = NULL, *v;
+	const char *type, *su;
+	int r;
+
+	if (strncmp(want, "sip:", 4) == 0 || strncmp(want, "sips:", 5) == 0) {
+		if (!apid_sip_host_allowed(a->wconf, want))
+			return http_error(conn, 400,
+					  "%s: the host of '%s' is not one apid "
+					  "may call ([api] allowed_sip_hosts)",
+					  field, want);
+		snprintf(name, namelen, "%s", want);
+		snprintf(uri, urilen, "%s", want);
+		return 0;
+	}
+	r = apid_db_device_get(a->db, want, &d);
+	if (r == -ENOENT) {
+		/* A [devices] entry removed through the API is still in the
+		 * file ivrd reads. */
+		if (conf_device_uri(a->wconf, want) != NULL) {
+			snprintf(name, namelen, "%s", want);
+			snprintf(uri, urilen, "%s",
+				 conf_device_uri(a->wconf, want));
+			return 0;
+		}
+		return http_error(conn, 400,
+				  "%s: unknown device '%s' (see GET "
+				  "/api/devices)",
+				  field, want);
+	}
+	if (r < 0)
+		return http_error(conn, 500, "cannot read the devices");
+	type = json_object_object_get_ex(d, "type", &v)
+		   ? json_object_get_string(v)
+		   : "sip";
+	su = json_object_object_get_ex(d, "sip_uri", &v)
+		 ? json_object_get_string(v)
+		 : "";
+	snprintf(name, namelen, "%s", want);
+	if (strcmp(type, "pstn") == 0) {
+		apid_number_uri(su, a->wconf->trunk_proxy, uri, urilen);
+		if (uri[0] == '\0') {
+			json_object_put(d);
+			return http_error(conn, 400,
+					  "%s: device '%s' is a phone number and "
+					  "[trunk] proxy is not set",
+					  field, want);
+		}
+	} else {
+		snprintf(uri, urilen, "%s", su);
+	}
+	json_object_put(d);
+	return 0;
+}
+
 static int
 http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 {
@@ -235,20 +336,29 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 	int rc;
 
 	if ((rc = http_read_body(conn, &body, &len)) < 0)
-		return rc == -E2BIG ? http_error(conn, 413,
-						 "the body is larger than "
-						 "%d bytes",
-						 APID_BODY_MAX)
-				    : http_error(conn, 500, "out of memory");
+		return http_body_error(conn, rc);
 	rc = apid_call_req_parse(&r, body, len, direct, err, sizeof(err));
 	free(body);
 	if (rc < 0)
 		return http_error(conn, 400, "%s", err);
-	if (r.device[0] != '\0' && conf_device_uri(a->wconf, r.device) == NULL) {
+	if (strncmp(r.number, "sip", 3) == 0 &&
+	    !apid_sip_host_allowed(a->wconf, r.number)) {
 		rc = http_error(conn, 400,
-				"device: unknown device '%s' (see [devices])",
-				r.device);
+				"number: the host of '%s' is not one apid "
+				"may call ([api] allowed_sip_hosts)",
+				r.number);
 		goto out;
+	}
+	if (r.device[0] != '\0') {
+		char dname[256], duri[256];
+		if ((rc = http_device_resolve(conn, a, r.device, "device", dname,
+					      sizeof(dname), duri,
+					      sizeof(duri))) != 0)
+			goto out;
+		/* ivrd knows the [devices] of the file by name; any other
+		 * device goes to it as its URI. */
+		if (conf_device_uri(a->wconf, r.device) == NULL)
+			snprintf(r.device, sizeof(r.device), "%s", duri);
 	}
 	for (size_t i = 0; i < NNEEDED; i++)
 		jobs[i].daemon = needed[i];
@@ -278,7 +388,7 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 		    .intent = r.intent,
 		    .flow_id = r.flow_id,
 		    .device = r.device,
-		    .info = r.info,
+		    .info = r.info_masked,
 		};
 		/* Before ivrd starts: its first events must find the row. */
 		if (apid_db_call_insert(a->db, &c) < 0) {
@@ -294,12 +404,15 @@ http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
 	json_object_object_add(data, "intent", json_object_new_string(r.intent));
 	json_object_object_add(data, "flow_id", STR_OR_NULL(r.flow_id));
 	json_object_object_add(data, "device", STR_OR_NULL(r.device));
-	json_object_object_add(data, "info", json_object_get(r.info));
+	json_object_object_add(data, "info", json_object_get(r.info_masked));
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("start"));
 	json_object_object_add(req, "call_id", json_object_new_string(id));
 	json_object_object_foreach(data, k, v)
 	    json_object_object_add(req, k, json_object_get(v));
+	/* Only ivrd sees the secrets; apid masks them in what follows. */
+	json_object_object_add(req, "info", json_object_get(r.info));
+	apid_secrets_add(a, id, r.secrets);
 	rc = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
 		      sizeof(err));
 	if (rc < 0) {
@@ -331,37 +444,91 @@ out:
 	return rc;
 }
 
+/* Reads ?name= as an integer in [min, max]; -1 if absent, -2 if bad. */
+static long
+http_query_long(const char *qs, const char *name, long min, long max)
+{
+	char buf[32], *end;
+	long v;
+	int n = mg_get_var(qs, strlen(qs), name, buf, sizeof(buf));
+
+	if (n == -1)
+		return -1;
+	if (n < 0)
+		return -2;
+	v = strtol(buf, &end, 10);
+	if (buf[0] == '\0' || *end != '\0' || v < min || v > max)
+		return -2;
+	return v;
+}
+
+/*
+ * GET /api/calls: {"calls":[...],"total":N,"limit":L,"offset":O}, the live
+ * calls by default; ?status=all for the whole history, or one status.
+ */
 static int
 http_list_calls(struct mg_connection *conn, struct apid *a)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *qs = ri->query_string ? ri->query_string : "";
-	char status[32] = "", lim[32] = "";
-	long limit = APID_LIST_DEFAULT;
-	json_object *list;
+	char status[32] = "";
+	long limit, offset, total = 0;
+	json_object *list, *o;
 
 	if (mg_get_var(qs, strlen(qs), "status", status, sizeof(status)) == -2 ||
-	    (status[0] && !apid_status_known(status)))
+	    (status[0] && !apid_status_known(status) &&
+	     strcmp(status, "active") != 0 && strcmp(status, "all") != 0))
 		return http_error(conn, 400,
-				  "status: unknown status (one of trying, "
-				  "ringing, ivr, connected, on_hold, "
-				  "human_detected, transferring, bridged, "
-				  "completed, failed)");
-	if (mg_get_var(qs, strlen(qs), "limit", lim, sizeof(lim)) == -2)
-		lim[0] = 'x';
-	if (lim[0]) {
-		char *end;
-		limit = strtol(lim, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > APID_LIST_MAX)
-			return http_error(conn, 400,
-					  "limit: must be an integer from 1 "
-					  "to %d",
-					  APID_LIST_MAX);
-	}
-	if (apid_db_call_list(a->db, status[0] ? status : NULL, (int)limit,
-			      &list) < 0)
+				  "status: unknown status (active, all, or one "
+				  "of trying, ringing, ivr, connected, "
+				  "on_hold, human_detected, transferring, "
+				  "bridged, completed, failed)");
+	if ((limit = http_query_long(qs, "limit", 1, APID_LIST_MAX)) == -2)
+		return http_error(conn, 400,
+				  "limit: must be an integer from 1 to %d",
+				  APID_LIST_MAX);
+	if ((offset = http_query_long(qs, "offset", 0, 1L << 30)) == -2)
+		return http_error(conn, 400,
+				  "offset: must be a non-negative integer");
+	if (limit < 0)
+		limit = APID_LIST_DEFAULT;
+	if (offset < 0)
+		offset = 0;
+	if (status[0] == '\0')
+		snprintf(status, sizeof(status), "active");
+	if (apid_db_call_list(a->db, strcmp(status, "all") == 0 ? NULL : status,
+			      (int)limit, (int)offset, &list, &total) < 0)
 		return http_error(conn, 500, "cannot read the call history");
-	return http_reply(conn, 200, list);
+	o = json_object_new_object();
+	json_object_object_add(o, "calls", list);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "limit", json_object_new_int64(limit));
+	json_object_object_add(o, "offset", json_object_new_int64(offset));
+	return http_reply(conn, 200, o);
+}
+
+/*
+ * Resolves {id} (a whole call id or a unique prefix of one) in place.
+ * Returns 0, or the status of the error it sent (404, 409 when ambiguous).
+ */
+static int
+http_resolve(struct mg_connection *conn, struct apid *a, char *id,
+	     size_t idlen)
+{
+	char full[MSG_CALL_ID_MAX];
+	int r = apid_db_call_resolve(a->db, id, full, sizeof(full));
+
+	if (r == -ENOENT)
+		return http_error(conn, 404, "unknown call '%s'", id);
+	if (r == -EEXIST)
+		return http_error(conn, 409,
+				  "call id prefix '%s' is ambiguous: give more "
+				  "of it",
+				  id);
+	if (r < 0)
+		return http_error(conn, 500, "cannot read call '%s'", id);
+	snprintf(id, idlen, "%s", full);
+	return 0;
 }
 
 static int
@@ -477,9 +644,17 @@ http_health(struct mg_connection *conn, struct apid *a)
 static int
 http_list_flows(struct mg_connection *conn, struct apid *a)
 {
-	json_object *req = json_object_new_object(), *reply = NULL, *o, *v;
-	char err[512];
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const char *qs = ri->query_string ? ri->query_string : "";
+	json_object *req, *reply = NULL, *o, *v, *list;
+	char err[512], company[256] = "", tag[128] = "";
 	int r;
+
+	if (mg_get_var(qs, strlen(qs), "company", company, sizeof(company)) ==
+		-2 ||
+	    mg_get_var(qs, strlen(qs), "tag", tag, sizeof(tag)) == -2)
+		return http_error(conn, 400, "company or tag: too long");
+	req = json_object_new_object();
 
 	json_object_object_add(req, "cmd", json_object_new_string("flows"));
 	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
@@ -491,59 +666,436 @@ http_list_flows(struct mg_connection *conn, struct apid *a)
 		return r;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "flows",
-			       json_object_object_get_ex(reply, "flows", &v)
-				   ? json_object_get(v)
-				   : json_object_new_array());
+	list = json_object_new_array();
+	if (json_object_object_get_ex(reply, "flows", &v) &&
+	    json_object_is_type(v, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(v); i++) {
+			json_object *f = json_object_array_get_idx(v, i), *x;
+			bool keep = true;
+			if (company[0] != '\0')
+				keep = json_object_object_get_ex(f, "company",
+								 &x) &&
+				       strcasecmp(json_object_get_string(x),
+						  company) == 0;
+			if (keep && tag[0] != '\0') {
+				keep = false;
+				if (json_object_object_get_ex(f, "tags", &x) &&
+				    json_object_is_type(x, json_type_array))
+					for (size_t j = 0;
+					     j < json_object_array_length(x); j++)
+						keep = keep ||
+						       strcmp(json_object_get_string(
+								  json_object_array_get_idx(
+								      x, j)),
+							      tag) == 0;
+			}
+			if (keep)
+				json_object_array_add(list, json_object_get(f));
+		}
+	json_object_object_add(o, "flows", list);
+	json_object_object_add(
+	    o, "total",
+	    json_object_new_int64((int64_t)json_object_array_length(list)));
 	json_object_put(reply);
 	return http_reply(conn, 200, o);
 }
 
-/* POST /api/call-flows/learn {call_id}: ivrd learns from the call. */
+/* POST /api/calls/{id}/transfer {transfer_to | device}: ring a device. */
 static int
-http_learn_flow(struct mg_connection *conn, struct apid *a)
+http_transfer(struct mg_connection *conn, struct apid *a, const char *id)
 {
-	json_object *body, *req, *reply = NULL, *v;
-	const char *call_id;
-	char *text = NULL, err[512];
-	size_t len = 0;
+	char *text = NULL, err[512], status[32], dname[256], duri[256];
+	char to[256] = "";
+	json_object *body = NULL, *req, *reply = NULL, *v, *o;
+	size_t len;
 	int r;
 
-	if (http_read_body(conn, &text, &len) < 0)
-		return http_error(conn, 400, "the body is too large");
+	if ((r = http_read_body(conn, &text, &len)) < 0)
+		return http_body_error(conn, r);
 	body = json_tokener_parse(text);
 	free(text);
 	if (body == NULL || !json_object_is_type(body, json_type_object)) {
 		json_object_put(body);
 		return http_error(conn, 400,
-				  "the body must be a JSON object {call_id}");
+				  "the body must be a JSON object "
+				  "{\"transfer_to\": DEVICE}");
 	}
-	call_id = json_object_object_get_ex(body, "call_id", &v) &&
-			  json_object_is_type(v, json_type_string)
-		      ? json_object_get_string(v)
-		      : NULL;
-	if (call_id == NULL || !apid_call_id_valid(call_id)) {
-		json_object_put(body);
-		return http_error(conn, 400,
-				  "call_id: a call id string is required");
+	{
+		json_object_object_foreach(body, k, val) {
+			(void)val;
+			if (strcmp(k, "transfer_to") != 0 &&
+			    strcmp(k, "device") != 0) {
+				r = http_error(conn, 400,
+					       "%.64s: unknown field "
+					       "(transfer_to or device)",
+					       k);
+				json_object_put(body);
+				return r;
+			}
+		}
 	}
-	req = json_object_new_object();
-	json_object_object_add(req, "cmd", json_object_new_string("learn"));
-	json_object_object_add(req, "call_id",
-			       json_object_new_string(call_id));
+	if ((json_object_object_get_ex(body, "transfer_to", &v) ||
+	     json_object_object_get_ex(body, "device", &v)) &&
+	    json_object_is_type(v, json_type_string))
+		snprintf(to, sizeof(to), "%s", json_object_get_string(v));
 	json_object_put(body);
+	if (to[0] == '\0')
+		return http_error(conn, 400,
+				  "transfer_to: a device name or sip: URI is "
+				  "required");
+	r = apid_db_call_status(a->db, id, status, sizeof(status));
+	if (r < 0)
+		return http_error(conn, r == -ENOENT ? 404 : 500,
+				  "unknown call '%s'", id);
+	if (apid_status_terminal(status))
+		return http_error(conn, 409, "call '%s' has already ended (%s)",
+				  id, status);
+	if ((r = http_device_resolve(conn, a, to, "transfer_to", dname,
+				     sizeof(dname), duri, sizeof(duri))) != 0)
+		return r;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("transfer"));
+	json_object_object_add(req, "call_id", json_object_new_string(id));
+	json_object_object_add(req, "device", json_object_new_string(dname));
+	json_object_object_add(req, "device_uri", json_object_new_string(duri));
 	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, &reply, err,
 		     sizeof(err));
 	json_object_put(req);
 	if (r < 0) {
-		if (r == -EREMOTEIO && bus_json_int(reply, "code", 0) == 422)
-			r = http_error(conn, 422, "%s", err);
-		else
-			r = http_bus_error(conn, r, reply, err);
+		r = http_bus_error(conn, r, reply, err);
 		json_object_put(reply);
 		return r;
 	}
+	log_info("call %s: transfer to %s requested", id, dname);
+	if (apid_db_call_get(a->db, id, false, &o) < 0) {
+		json_object_put(reply);
+		return http_error(conn, 500, "cannot read call '%s'", id);
+	}
+	json_object_object_add(o, "transfer_to", json_object_new_string(dname));
+	json_object_object_add(o, "ringing",
+			       json_object_object_get_ex(reply, "ringing", &v)
+				   ? json_object_get(v)
+				   : json_object_new_boolean(0));
+	json_object_put(reply);
+	return http_reply(conn, 200, o);
+}
+
+/* Reads and parses a JSON object body; 0, or the status of the error sent. */
+static int
+http_json_body(struct mg_connection *conn, json_object **out)
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if ((r = http_read_body(conn, &text, &len)) < 0)
+		return http_body_error(conn, r);
+	*out = json_tokener_parse(text);
+	free(text);
+	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		return http_error(conn, 400, "the body must be a JSON object");
+	}
+	return 0;
+}
+
+/*
+ * /api/devices[/{id}]: GET lists or shows, POST adds (201, 409 if the name
+ * is taken), PUT changes (404), DELETE removes (204).
+ */
+static int
+http_devices(struct mg_connection *conn, struct apid *a, const char *m,
+	     const char *id)
+{
+	json_object *body = NULL, *dev = NULL, *o, *host;
+	char err[512];
+	int r;
+
+	if (id != NULL && !apid_name_valid(id, 63))
+		return http_error(conn, 404, "unknown device '%.64s'", id);
+	if (strcmp(m, "GET") == 0) {
+		if (id == NULL) {
+			if (apid_db_device_list(a->db, &o) < 0)
+				return http_error(conn, 500,
+						  "cannot read the devices");
+			body = json_object_new_object();
+			json_object_object_add(body, "devices", o);
+			json_object_object_add(
+			    body, "total",
+			    json_object_new_int64(
+				(int64_t)json_object_array_length(o)));
+			return http_reply(conn, 200, body);
+		}
+		r = apid_db_device_get(a->db, id, &o);
+		if (r < 0)
+			return http_error(conn, r == -ENOENT ? 404 : 500,
+					  "unknown device '%s'", id);
+		return http_reply(conn, 200, o);
+	}
+	if (strcmp(m, "DELETE") == 0) {
+		if (id == NULL)
+			return http_error(conn, 405,
+					  "method DELETE not allowed here (use "
+					  "/api/devices/{id})");
+		r = apid_db_device_delete(a->db, id);
+		if (r < 0)
+			return http_error(conn, r == -ENOENT ? 404 : 500,
+					  "unknown device '%s'", id);
+		log_info("devices: %s removed", id);
+		mg_response_header_start(conn, 204);
+		apid_cors_headers(conn, a->wconf);
+		mg_response_header_send(conn);
+		return 204;
+	}
+	if ((strcmp(m, "POST") != 0 || id != NULL) &&
+	    (strcmp(m, "PUT") != 0 || id == NULL))
+		return http_error(conn, 405,
+				  "method %s not allowed here (GET, POST "
+				  "/api/devices; GET, PUT, DELETE "
+				  "/api/devices/{id})",
+				  m);
+	if ((r = http_json_body(conn, &body)) != 0)
+		return r;
+	r = apid_device_parse(body, id, &dev, err, sizeof(err));
+	json_object_put(body);
+	if (r < 0)
+		return http_error(conn, 400, "%s", err);
+	if (json_object_object_get_ex(dev, "sip_uri", &host) &&
+	    strncmp(json_object_get_string(host), "sip", 3) == 0 &&
+	    !apid_sip_host_allowed(a->wconf, json_object_get_string(host))) {
+		r = http_error(conn, 400,
+			       "sip_uri: the host of '%s' is not one apid may "
+			       "call ([api] allowed_sip_hosts)",
+			       json_object_get_string(host));
+		json_object_put(dev);
+		return r;
+	}
+	r = apid_db_device_put(a->db, dev, id == NULL, "api");
+	if (r < 0) {
+		json_object_put(dev);
+		return r == -EEXIST
+			   ? http_error(conn, 409, "device '%s' exists",
+					id ? id : "(name)")
+		       : r == -ENOENT ? http_error(conn, 404,
+						   "unknown device '%s'", id)
+				      : http_error(conn, 500,
+						   "cannot store the device");
+	}
+	if (json_object_object_get_ex(dev, "name", &host))
+		id = json_object_get_string(host);
+	log_info("devices: %s %s", id, strcmp(m, "POST") == 0 ? "added"
+							       : "changed");
+	r = apid_db_device_get(a->db, id, &o);
+	json_object_put(dev);
+	if (r < 0)
+		return http_error(conn, 500, "cannot read the device back");
+	return http_reply(conn, strcmp(m, "POST") == 0 ? 201 : 200, o);
+}
+
+/* One ivrd request {cmd, key: val}; 0 with *reply, or the error's status. */
+static int
+http_ivrd(struct mg_connection *conn, struct apid *a, json_object *req,
+	  json_object **reply)
+{
+	char err[512];
+	int r;
+
+	*reply = NULL;
+	r = bus_call(a->zctx, a->wconf, "ivrd", req, 0, reply, err,
+		     sizeof(err));
+	json_object_put(req);
+	if (r < 0) {
+		r = http_bus_error(conn, r, *reply, err);
+		json_object_put(*reply);
+		*reply = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static json_object *
+http_ivrd_req(const char *cmd, const char *key, json_object *val)
+{
+	json_object *req = json_object_new_object();
+
+	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	if (key != NULL)
+		json_object_object_add(req, key, val);
+	return req;
+}
+
+/* The flow {id} as ivrd has it file, with its source; 0 or error status. */
+static int
+http_flow_get(struct mg_connection *conn, struct apid *a, const char *id,
+	      int status)
+{
+	json_object *reply, *flow, *v;
+	int r;
+
+	if ((r = http_ivrd(conn, a,
+			   http_ivrd_req("flow_get", "id",
+					 json_object_new_string(id)),
+			   &reply)) != 0)
+		return r;
+	if (!json_object_object_get_ex(reply, "flow", &flow)) {
+		json_object_put(reply);
+		return http_error(conn, 500, "ivrd sent no flow");
+	}
+	flow = json_object_get(flow);
+	if (json_object_object_get_ex(reply, "source", &v))
+		json_object_object_add(flow, "source", json_object_get(v));
+	json_object_put(reply);
+	return http_reply(conn, status, flow);
+}
+
+/*
+ * /api/call-flows/{id}: GET the flow, PUT replaces it (200), DELETE
+ * removes it (204); POST /api/call-flows creates one (201).
+ */
+static int
+http_flow(struct mg_connection *conn, struct apid *a, const char *m,
+	  const char *id)
+{
+	json_object *body = NULL, *reply, *v, *req;
+	int r;
+
+	if (id != NULL && !apid_name_valid(id, 127))
+		return http_error(conn, 404, "unknown flow '%.64s'", id);
+	if (id != NULL && strcmp(m, "GET") == 0)
+		return http_flow_get(conn, a, id, 200);
+	if (id != NULL && strcmp(m, "DELETE") == 0) {
+		if ((r = http_ivrd(conn, a,
+				   http_ivrd_req("flow_delete", "id",
+						 json_object_new_string(id)),
+				   &reply)) != 0)
+			return r;
+		json_object_put(reply);
+		mg_response_header_start(conn, 204);
+		apid_cors_headers(conn, a->wconf);
+		mg_response_header_send(conn);
+		return 204;
+	}
+	if ((id == NULL && strcmp(m, "POST") != 0) ||
+	    (id != NULL && strcmp(m, "PUT") != 0))
+		return http_error(conn, 405,
+				  "method %s not allowed here (GET, POST "
+				  "/api/call-flows; GET, PUT, DELETE "
+				  "/api/call-flows/{id})",
+				  m);
+	if ((r = http_json_body(conn, &body)) != 0)
+		return r;
+	if (id != NULL) {
+		if (json_object_object_get_ex(body, "id", &v) &&
+		    (!json_object_is_type(v, json_type_string) ||
+		     strcmp(json_object_get_string(v), id) != 0)) {
+			json_object_put(body);
+			return http_error(conn, 400,
+					  "id: differs from the path's '%s'",
+					  id);
+		}
+		json_object_object_add(body, "id", json_object_new_string(id));
+	}
+	/* What apid adds when it serves a flow is not part of the file. */
+	json_object_object_del(body, "source");
+	req = http_ivrd_req("flow_put", "flow", body);
+	json_object_object_add(req, "create", json_object_new_boolean(id == NULL));
+	if ((r = http_ivrd(conn, a, req, &reply)) != 0)
+		return r;
+	{
+		char fid[256];
+		snprintf(fid, sizeof(fid), "%s",
+			 json_object_object_get_ex(reply, "flow_id", &v)
+			     ? json_object_get_string(v)
+			     : "");
+		json_object_put(reply);
+		return http_flow_get(conn, a, fid, id == NULL ? 201 : 200);
+	}
+}
+
+/*
+ * POST /api/call-flows/learn {call_id, company?}: ivrd builds the learned
+ * flow of a finished call's exploration.  ivrd already counted a call that
+ * reached a person when it ended (and counts it again on every learn), so
+ * apid takes that one back; company, when given, is set on the flow.
+ */
+static int
+http_learn_flow(struct mg_connection *conn, struct apid *a)
+{
+	json_object *body = NULL, *reply = NULL, *flow, *v, *req;
+	char call_id[MSG_CALL_ID_MAX] = "", company[256] = "", status[32] = "";
+	bool fix;
+	int r;
+
+	if ((r = http_json_body(conn, &body)) != 0)
+		return r;
+	{
+		json_object_object_foreach(body, k, val) {
+			if (strcmp(k, "call_id") != 0 && strcmp(k, "company") != 0) {
+				r = http_error(conn, 400,
+					       "%.64s: unknown field (call_id, "
+					       "company)",
+					       k);
+				json_object_put(body);
+				return r;
+			}
+			if (!json_object_is_type(val, json_type_string) ||
+			    json_object_get_string_len(val) >= 255) {
+				r = http_error(conn, 400, "%s: must be a string",
+					       k);
+				json_object_put(body);
+				return r;
+			}
+		}
+	}
+	if (json_object_object_get_ex(body, "call_id", &v))
+		snprintf(call_id, sizeof(call_id), "%s",
+			 json_object_get_string(v));
+	if (json_object_object_get_ex(body, "company", &v))
+		snprintf(company, sizeof(company), "%s",
+			 json_object_get_string(v));
+	json_object_put(body);
+	if (!apid_call_id_valid(call_id))
+		return http_error(conn, 400,
+				  "call_id: a call id string is required");
+	if ((r = http_resolve(conn, a, call_id, sizeof(call_id))) != 0)
+		return r;
+	apid_db_call_status(a->db, call_id, status, sizeof(status));
+	req = http_ivrd_req("learn", "call_id", json_object_new_string(call_id));
+	if ((r = http_ivrd(conn, a, req, &reply)) != 0)
+		return r;
 	json_object_object_del(reply, "ok");
+	fix = company[0] != '\0' || strcmp(status, "completed") == 0;
+	if (fix && json_object_object_get_ex(reply, "flow", &flow) &&
+	    json_object_is_type(flow, json_type_object)) {
+		json_object *copy = NULL, *put_reply = NULL;
+		int64_t n;
+
+		if (json_object_deep_copy(flow, &copy, NULL) != 0) {
+			json_object_put(reply);
+			return http_error(conn, 500, "out of memory");
+		}
+		if (company[0] != '\0')
+			json_object_object_add(copy, "company",
+					       json_object_new_string(company));
+		if (strcmp(status, "completed") == 0 &&
+		    json_object_object_get_ex(copy, "success_count", &v) &&
+		    (n = json_object_get_int64(v)) > 0)
+			json_object_object_add(copy, "success_count",
+					       json_object_new_int64(n - 1));
+		req = http_ivrd_req("flow_put", "flow", json_object_get(copy));
+		json_object_object_add(req, "create", json_object_new_boolean(0));
+		if ((r = http_ivrd(conn, a, req, &put_reply)) != 0) {
+			json_object_put(copy);
+			json_object_put(reply);
+			return r;
+		}
+		json_object_put(put_reply);
+		json_object_object_add(reply, "flow", copy);
+	}
+	log_info("call %s: flow learned%s%s", call_id,
+		 company[0] ? " for " : "", company);
 	return http_reply(conn, 201, reply);
 }
 
@@ -557,21 +1109,77 @@ http_method(struct mg_connection *conn, const char *method,
 			  method, want);
 }
 
+/*
+ * A CORS preflight: an allowed Origin learns what it may send; any other
+ * gets a 403 without an Access-Control-Allow-Origin header, so the browser
+ * refuses the request itself.
+ */
+static int
+http_preflight(struct mg_connection *conn, struct apid *a)
+{
+	const char *origin = mg_get_header(conn, "Origin");
+
+	if (origin != NULL && !apid_origin_allowed(a->wconf, origin))
+		return http_error(conn, 403,
+				  "origin '%.200s' is not allowed ([api] "
+				  "allowed_origins)",
+				  origin);
+	mg_response_header_start(conn, 204);
+	apid_cors_headers(conn, a->wconf);
+	mg_response_header_add(conn, "Access-Control-Allow-Methods",
+			       "GET, POST, PUT, DELETE", -1);
+	mg_response_header_add(conn, "Access-Control-Allow-Headers",
+			       "Authorization, Content-Type", -1);
+	mg_response_header_add(conn, "Access-Control-Max-Age", "600", -1);
+	mg_response_header_add(conn, "Content-Length", "0", -1);
+	mg_response_header_send(conn);
+	return 204;
+}
+
 static int
 http_on_api(struct mg_connection *conn, void *cbdata)
 {
 	struct apid *a = cbdata;
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *m = ri->request_method;
-	char id[MSG_CALL_ID_MAX];
+	char id[MSG_CALL_ID_MAX], detail[320];
+	bool health;
 	int r;
 
+	if (strcmp(m, "OPTIONS") == 0)
+		return http_preflight(conn, a);
+	health = strcmp(m, "GET") == 0 &&
+		 apid_route_parse(ri->local_uri, id, sizeof(id)) ==
+		     APID_R_HEALTH;
+	if ((r = apid_auth_check(a, conn, !health, detail, sizeof(detail))) !=
+	    0) {
+		log_info("http: %s %s %s from %s", m, ri->local_uri,
+			 r == 401 ? "unauthenticated" : "refused",
+			 ri->remote_addr);
+		return http_error(conn, r, "%s", detail);
+	}
+	if (strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+	    strcmp(m, "PATCH") == 0) {
+		const char *ct = mg_get_header(conn, "Content-Type");
+		size_t n = ct ? strcspn(ct, "; ") : 0;
+		if (ct == NULL || n != 16 ||
+		    strncasecmp(ct, "application/json", 16) != 0)
+			return http_error(conn, 415,
+					  "Content-Type must be "
+					  "application/json");
+	}
 	if (strcmp(ri->local_uri, "/api/call-flows") == 0)
-		return (r = http_method(conn, m, "GET")) ? r
-							 : http_list_flows(conn, a);
+		return strcmp(m, "GET") == 0 ? http_list_flows(conn, a)
+					     : http_flow(conn, a, m, NULL);
 	if (strcmp(ri->local_uri, "/api/call-flows/learn") == 0)
 		return (r = http_method(conn, m, "POST")) ? r
 							  : http_learn_flow(conn, a);
+	if (strncmp(ri->local_uri, "/api/call-flows/", 16) == 0)
+		return http_flow(conn, a, m, ri->local_uri + 16);
+	if (strcmp(ri->local_uri, "/api/devices") == 0)
+		return http_devices(conn, a, m, NULL);
+	if (strncmp(ri->local_uri, "/api/devices/", 13) == 0)
+		return http_devices(conn, a, m, ri->local_uri + 13);
 	switch (apid_route_parse(ri->local_uri, id, sizeof(id))) {
 	case APID_R_HOLD_SLAYER:
 		return (r = http_method(conn, m, "POST")) ? r
@@ -584,10 +1192,16 @@ http_on_api(struct mg_connection *conn, void *cbdata)
 							 : http_list_calls(conn, a);
 	case APID_R_CALL:
 		return (r = http_method(conn, m, "GET")) ? r
-							 : http_get_call(conn, a, id);
+		       : (r = http_resolve(conn, a, id, sizeof(id))) ? r
+								     : http_get_call(conn, a, id);
 	case APID_R_HANGUP:
 		return (r = http_method(conn, m, "POST")) ? r
-							  : http_hangup(conn, a, id);
+		       : (r = http_resolve(conn, a, id, sizeof(id))) ? r
+								     : http_hangup(conn, a, id);
+	case APID_R_TRANSFER:
+		return (r = http_method(conn, m, "POST")) ? r
+		       : (r = http_resolve(conn, a, id, sizeof(id))) ? r
+								     : http_transfer(conn, a, id);
 	case APID_R_HEALTH:
 		return (r = http_method(conn, m, "GET")) ? r
 							 : http_health(conn, a);
@@ -608,13 +1222,17 @@ http_log_message(const struct mg_connection *conn, const char *message)
 int
 apid_http_start(struct apid *a, const char *listen, long threads)
 {
-	char nthreads[16];
+	char nthreads[16], rto[16];
 	const char *options[] = {"listening_ports",
 				 listen,
 				 "num_threads",
 				 nthreads,
 				 "request_timeout_ms",
-				 "30000",
+				 rto,
+				 /* civetweb's own preflight answer is "*":
+				  * off, apid answers (http_preflight). */
+				 "access_control_allow_origin",
+				 "",
 				 "enable_websocket_ping_pong",
 				 "yes",
 				 "websocket_timeout_ms",
@@ -623,6 +1241,7 @@ apid_http_start(struct apid *a, const char *listen, long threads)
 	struct mg_callbacks cb;
 
 	snprintf(nthreads, sizeof(nthreads), "%ld", threads);
+	snprintf(rto, sizeof(rto), "%ld", a->wconf->api_request_timeout_ms);
 	memset(&cb, 0, sizeof(cb));
 	cb.log_message = http_log_message;
 	mg_init_library(0);

@@ -3,7 +3,9 @@
  * ?call_id=ID&types=a,b and receives every matching bus event as one text
  * message holding the bus envelope unchanged
  * ({"v":1,"type":...,"call_id":...,"ts":...,"src":...,"seq":...,"data":{}}).
- * Messages the client sends are ignored.
+ * Messages the client sends are ignored.  The upgrade needs the API token
+ * (Authorization: Bearer, or ?token= from a browser) and an allowed Origin
+ * (auth.c); a refusal is a plain 401 or 403 answer.
  *
  * Threads: civetweb calls the connect/ready/close handlers on its worker
  * threads (each WebSocket client holds one worker); apid_ws_broadcast runs
@@ -129,13 +131,48 @@ apid_ws_free(struct apid_ws *ws)
 	free(ws);
 }
 
+/*
+ * Answers a refused upgrade with a plain HTTP status and {"detail"}.  In
+ * the connect handler civetweb has sent nothing yet and its own error
+ * reply would lack the status line, so the answer is written whole here.
+ */
+static void
+ws_refuse(const struct mg_connection *conn, int status, const char *detail)
+{
+	json_object *o = json_object_new_object();
+	const char *body;
+
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	body = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	mg_printf((struct mg_connection *)conn,
+		  "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+		  "Content-Length: %zu\r\nCache-Control: no-store\r\n"
+		  "%sConnection: close\r\n\r\n%s\n",
+		  status, status == 401 ? "Unauthorized" : "Forbidden",
+		  strlen(body) + 1,
+		  status == 401 ? "WWW-Authenticate: Bearer "
+				  "realm=\"holdslayer\"\r\n"
+				: "",
+		  body);
+	json_object_put(o);
+}
+
 static int
 ws_on_connect(const struct mg_connection *conn, void *cbdata)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *qs = ri->query_string ? ri->query_string : "";
-	char call_id[MSG_CALL_ID_MAX * 2] = "", types[1024] = "", err[160];
+	char call_id[MSG_CALL_ID_MAX * 2] = "", types[1024] = "", err[320];
+	struct apid *a = mg_get_user_data(mg_get_context(conn));
 	struct ws_client *c;
+	int st;
+
+	/* Before the handshake: a refusal is a plain HTTP answer. */
+	if ((st = apid_auth_check(a, conn, true, err, sizeof(err))) != 0) {
+		log_info("ws: %s: %s; refused", ri->remote_addr, err);
+		ws_refuse(conn, st, err);
+		return 1;
+	}
 
 	if (mg_get_var(qs, strlen(qs), "call_id", call_id, sizeof(call_id)) ==
 	    -2)

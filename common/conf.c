@@ -289,6 +289,7 @@ conf_derive(struct conf *c)
 	r |= conf_default(&c->recordings_dir, "", c->datadir,
 			  "/recordings");
 	r |= conf_default(&c->api_db, "", c->datadir, "/holdslayer.db");
+	r |= conf_default(&c->api_token_file, "", c->datadir, "/api.token");
 #define DERIVE_EP(d)                                                           \
 	r |= conf_default(&c->d##_pub, "ipc://", c->rundir, "/" #d ".pub");   \
 	r |= conf_default(&c->d##_ctl, "ipc://", c->rundir, "/" #d ".ctl");

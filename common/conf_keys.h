@@ -76,7 +76,13 @@
 	X(ivr, user_attempts, INT, ivr_user_attempts, "3", 1, 20)               \
 	X(api, listen, STR, api_listen, "127.0.0.1:8088", 0, 0)                 \
 	X(api, db, STR, api_db, "", 0, 0)                                       \
-	X(api, threads, INT, api_threads, "16", 2, 256)                         \
+	X(api, threads, INT, api_threads, "512", 2, 4096)                       \
+	X(api, token_file, STR, api_token_file, "", 0, 0)                       \
+	X(api, loopback_trusted, BOOL, api_loopback_trusted, "no", 0, 0)        \
+	X(api, allowed_origins, STR, api_allowed_origins, "", 0, 0)             \
+	X(api, allowed_sip_hosts, STR, api_allowed_sip_hosts, "", 0, 0)         \
+	X(api, request_timeout_ms, INT, api_request_timeout_ms, "10000", 500,   \
+	  600000)                                                              \
 	X(llm, provider, STR, llm_provider, "none", 0, 0)                       \
 	X(llm, base_url, STR, llm_base_url, "", 0, 0)                           \
 	X(llm, model, STR, llm_model, "", 0, 0)                                 \

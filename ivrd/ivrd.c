@@ -40,6 +40,7 @@ ivrd_load_flows(struct ivrd *iv, const struct conf *conf)
 	flow_set_free(iv->flows);
 	iv->flows = s;
 	learn_load(iv, conf->flowsdir);
+	apictl_load(iv, conf->flowsdir);
 	log_info("flows: %zu loaded from %s%s", s->n, conf->flowsdir,
 		 bad ? " (invalid files skipped, see above)" : "");
 	for (size_t i = 0; i < s->n; i++)
@@ -398,6 +399,7 @@ ivrd_ctl_flows(struct ivrd *iv, struct bus_ctl_req *req)
 				       json_object_new_string(f->company));
 		json_object_object_add(o, "phone_number",
 				       json_object_new_string(f->phone_number));
+		apictl_flow_summary(f, daemon_conf(iv->d)->flowsdir, o);
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(body, "flows", arr);
@@ -418,7 +420,7 @@ ivrd_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
 		return ivrd_ctl_flows(iv, req);
 	if (strcmp(req->cmd, "learn") == 0)
 		return learn_ctl(iv, req);
-	return -ENOENT;
+	return apictl_ctl(iv, req);
 }
 
 static void

@@ -356,4 +356,18 @@ void explore_start(struct call *c, const char *reason);
 void explore_event(struct call *c, const struct msg_event *ev);
 void explore_free(struct call *c);
 
+/*
+ * apictl.c: the flow and transfer commands behind apid's routes.
+ *   apictl_ctl(): flow_get, flow_put, flow_delete, transfer; -ENOENT for
+ *       any other command.
+ *   apictl_load(): loads FLOWSDIR/api/ (flows made through the API) into
+ *       iv->flows; a shipped flow with the same id wins.
+ *   apictl_flow_summary(): adds a flow's counts, tags and source to its
+ *       "flows" list entry o.
+ */
+int apictl_ctl(struct ivrd *iv, struct bus_ctl_req *req);
+void apictl_load(struct ivrd *iv, const char *flowsdir);
+void apictl_flow_summary(const struct flow *f, const char *flowsdir,
+			 json_object *o);
+
 #endif

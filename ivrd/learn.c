@@ -380,7 +380,7 @@ learn_save(const char *flowsdir, const char *number, json_object *flow,
 		      JSON_C_TO_STRING_NOSLASHESCAPE);
 	len = strlen(text);
 	if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1 ||
-	    fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+	    fchmod(fd, 0600) < 0 || fsync(fd) < 0) {
 		r = -errno;
 		close(fd);
 		unlink(tmp);

@@ -535,9 +535,11 @@ ctl_dtmf(struct mediad *m, struct bus_ctl_req *req)
 				 TEV_QUEUE_MAX, MEDIAD_PLAY_MAX / AUDIO_RATE);
 			return ctl_err(m, req, -ENOSPC, err);
 		}
-		log_info("dtmf: %s %s: sending '%s' in-band (%ld ms, gap %ld "
-			 "ms)",
-			 c->id, msg_leg_name(leg), digits, dur, gap);
+		/* The digits may be an account number or a PIN: counted,
+		 * never logged. */
+		log_info("dtmf: %s %s: sending %zu digits in-band (%ld ms, "
+			 "gap %ld ms)",
+			 c->id, msg_leg_name(leg), strlen(digits), dur, gap);
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "queued",
 				       json_object_new_int((int)strlen(digits)));
@@ -553,8 +555,8 @@ ctl_dtmf(struct mediad *m, struct bus_ctl_req *req)
 			 c->id, msg_leg_name(leg), TEV_QUEUE_MAX);
 		return ctl_err(m, req, -ENOSPC, err);
 	}
-	log_info("dtmf: %s %s: sending '%s' (%ld ms, gap %ld ms)", c->id,
-		 msg_leg_name(leg), digits, dur, gap);
+	log_info("dtmf: %s %s: sending %zu digits (%ld ms, gap %ld ms)",
+		 c->id, msg_leg_name(leg), strlen(digits), dur, gap);
 	json_object *o = json_object_new_object();
 	json_object_object_add(
 	    o, "queued", json_object_new_int((int)tev_tx_pending(&l->dtmf)));

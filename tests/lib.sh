@@ -89,9 +89,25 @@ wait_apid_subscribed() {
 		jq -e '(.subscribed | length) > 0 and all(.subscribed[]; . == true)'"
 }
 
+# api_token_setup: makes the token apid will use ($T/data/api.token, its
+# [api] token_file by default) and has curl ($CURL_HOME/.curlrc), wsclient
+# ($HS_API_TOKEN) and holdctl ($HOLDSLAYER_CONF) send it.
+api_token_setup() {
+	mkdir -p "$T/data"
+	if [ ! -s "$T/data/api.token" ]; then
+		(umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$T/data/api.token")
+	fi
+	HS_API_TOKEN=$(cat "$T/data/api.token")
+	printf 'header = "Authorization: Bearer %s"\n' "$HS_API_TOKEN" >"$T/.curlrc"
+	CURL_HOME=$T
+	HOLDSLAYER_CONF=$T/hs.conf
+	export HS_API_TOKEN CURL_HOME HOLDSLAYER_CONF
+}
+
 # Writes $T/hs.conf with a private rundir and datadir plus the given lines.
 write_conf() {
 	mkdir -p "$T/run" "$T/data"
+	api_token_setup
 	{
 		echo "[general]"
 		echo "rundir = $T/run"
@@ -116,6 +132,7 @@ loopback_conf() {
 		echo "[api]"
 		echo "listen = 127.0.0.1:$API"
 	} | write_conf
+	api_token_setup # write_conf ran in a subshell: export here
 }
 
 shared_dir() {

@@ -23,6 +23,9 @@ req() {
 	if [ -n "${3:-}" ]; then
 		out=$(curl -s -w '\n%{http_code}' -X "$1" -H 'Content-Type: application/json' \
 			--data-binary "$3" "$API$2")
+	elif [ "$1" = POST ]; then
+		out=$(curl -s -w '\n%{http_code}' -X "$1" -H 'Content-Type: application/json' \
+			--data-binary '{}' "$API$2")
 	else
 		out=$(curl -s -w '\n%{http_code}' -X "$1" "$API$2")
 	fi
@@ -61,8 +64,12 @@ ok "daemons down -> 503 in $ms ms: $(detail | cut -c1-80)..."
 
 req GET /api/calls
 [ "$code" = 200 ] || fail "GET /api/calls: HTTP $code"
-[ "$(printf '%s' "$body" | jq 'length')" = 0 ] || fail "a call was stored after the 503: $body"
-ok "GET /api/calls -> 200 [] (nothing stored after the 503)"
+printf '%s' "$body" | jq -e '.calls == [] and .total == 0' >/dev/null ||
+	fail "a call was stored after the 503: $body"
+req GET '/api/calls?status=all'
+printf '%s' "$body" | jq -e '.calls == [] and .total == 0' >/dev/null ||
+	fail "a call was stored after the 503: $body"
+ok "GET /api/calls -> 200 {calls: [], total: 0} (nothing stored after the 503)"
 
 req GET /api/calls?limit=zero
 [ "$code" = 400 ] && detail | grep -q "^limit" || fail "limit=zero: $code $body"

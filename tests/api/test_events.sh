@@ -69,6 +69,8 @@ printf '%s' "$r" | jq -e '.status == "on_hold" and .audio_type == "music" and
 	fail "on hold: $r"
 ok "audio_classified + hold_detected -> on_hold, audio music"
 sleep 1
+hsbus pub classifyd transcript_chunk "$C" '{"leg":"company","text":"hello this is Dana","speaker":"company","is_final":true,"t":8.5,"duration":1}'
+call_is "$C" '.transcript_excerpt == "hello this is Dana"'
 hsbus pub classifyd human_detected "$C" '{"confidence":0.95,"evidence":"speech","t":9,"onset_t":8.5}'
 hsbus pub ivrd transfer_started "$C" '{"device":"phone"}'
 hsbus pub ivrd transfer_complete "$C" '{"device":"phone"}'
@@ -81,12 +83,22 @@ kill "$WS3" 2>/dev/null
 r=$(curl -s "$API/api/calls/$C")
 printf '%s' "$r" | jq -e '.status == "completed" and .ended_at != null and
 	.hold_time >= 1 and .duration > 0 and .failure == null and .intent == "dispute" and
-	([.events[].type] == ["call_connected","call_started","hold_detected",
+	([.events[].type] == ["call_connected","call_started","hold_detected","transcript_chunk",
 	  "human_detected","transfer_started","transfer_complete","call_ended"])' >/dev/null ||
 	fail "completed call: $r"
 ok "events stored in arrival order; completed with hold_time $(printf '%s' "$r" | jq .hold_time)"
+# The seed API's names beside ours.
+printf '%s' "$r" | jq -e --arg c "$C" '
+	(.events[] | select(.type == "hold_detected") | .data |
+		.hold_type == "music" and .audio_type == "music" and .confidence == 0.9) and
+	(.events[] | select(.type == "human_detected") | .data.transcript_excerpt == "hello this is Dana") and
+	(.events[] | select(.type == "transfer_started") | .data.from_call_id == $c and .data.bridge_id == $c) and
+	(.events[] | select(.type == "call_ended") | .data.number == "18005550100" and .data.duration > 0) and
+	.transcript_excerpt == "hello this is Dana" and (.services | index("hold_detection"))' >/dev/null ||
+	fail "seed fields: $(printf '%s' "$r" | jq -c '[.events[] | {type, data}], .services')"
+ok "seed fields: audio_type/confidence, transcript_excerpt, from_call_id/bridge_id, number/duration; services"
 
-code=$(curl -s -o "$T/h.json" -w '%{http_code}' -X POST "$API/api/calls/$C/hangup")
+code=$(curl -s -o "$T/h.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{}' "$API/api/calls/$C/hangup")
 [ "$code" = 409 ] && jq -e .detail "$T/h.json" >/dev/null || fail "hangup of an ended call: $code"
 ok "hangup of an ended call -> 409"
 
@@ -122,8 +134,36 @@ curl -s "$API/api/calls/$H" | jq -e '.failure.reason | test("on hold; no person"
 grep -q "no person was reached" "$T/w2.out" || fail "holdctl watch: $(cat "$T/w2.out")"
 ok "dropped on hold -> failed (no person was reached); holdctl watch exits 1"
 
-curl -s "$API/api/calls?status=failed" | jq -e --arg f "$F" 'length == 2 and .[1].call_id == $f' \
-	>/dev/null || fail "?status=failed"
-curl -s "$API/api/calls?limit=1" | jq -e --arg f "$H" '.[0].call_id == $f' >/dev/null ||
-	fail "newest first"
-ok "list: ?status= filter, newest first"
+curl -s "$API/api/calls?status=failed" | jq -e --arg f "$F" \
+	'.total == 2 and (.calls | length) == 2 and .calls[1].call_id == $f' \
+	>/dev/null || fail "?status=failed: $(curl -s "$API/api/calls?status=failed")"
+curl -s "$API/api/calls?status=all&limit=1" | jq -e --arg f "$H" \
+	'.calls[0].call_id == $f and .total == 3 and (.calls | length) == 1' >/dev/null ||
+	fail "newest first: $(curl -s "$API/api/calls?status=all&limit=1")"
+curl -s "$API/api/calls?status=all&limit=1&offset=2" | jq -e --arg c "$C" '.calls[0].call_id == $c' \
+	>/dev/null || fail "offset"
+curl -s "$API/api/calls" | jq -e '.calls == [] and .total == 0' >/dev/null ||
+	fail "no live calls, yet: $(curl -s "$API/api/calls")"
+ok "list: {calls, total}; live calls by default, ?status=all|failed, ?limit, ?offset, newest first"
+
+# A unique prefix of a call id stands for it; an ambiguous one is a 409.
+p=$(printf '%s' "$F" | cut -c1-11)
+curl -sf "$API/api/calls/$p" | jq -e --arg f "$F" '.call_id == $f' >/dev/null ||
+	fail "prefix $p of $F: $(curl -s "$API/api/calls/$p")"
+code=$(curl -s -o "$T/amb.json" -w '%{http_code}' "$API/api/calls/5b1f3a2e")
+[ "$code" = 409 ] || fail "ambiguous prefix: HTTP $code $(cat "$T/amb.json")"
+"$HS_BUILD/holdctl" --api "$API" status "$p" | grep -q "$F" || fail "holdctl status with a prefix"
+ok "call id prefixes: unique -> the call, ambiguous -> 409"
+
+code=$(curl -s -o "$T/tr.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	-d '{"transfer_to":"desk"}' "$API/api/calls/$p/transfer")
+[ "$code" = 409 ] || fail "transfer of an ended call: HTTP $code $(cat "$T/tr.json")"
+code=$(curl -s -o "$T/tr.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	-d '{"to":"desk"}' "$API/api/calls/$p/transfer")
+[ "$code" = 400 ] || fail "transfer with an unknown field: HTTP $code $(cat "$T/tr.json")"
+"$HS_BUILD/holdctl" --api "$API" transfer "$p" desk >"$T/tr.out" 2>&1 && fail "holdctl transfer of an ended call succeeded"
+grep -q "already ended" "$T/tr.out" || fail "holdctl transfer: $(cat "$T/tr.out")"
+"$HS_BUILD/holdctl" --api "$API" history | grep -q "^$F  failed" || fail "holdctl history: $("$HS_BUILD/holdctl" --api "$API" history)"
+"$HS_BUILD/holdctl" --api "$API" --json history --limit 2 | jq -e '.total == 3 and (.calls | length) == 2' >/dev/null ||
+	fail "holdctl --json history"
+ok "transfer of an ended call -> 409, unknown field -> 400; holdctl transfer/history"

@@ -21,7 +21,8 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 key = base64.b64encode(os.urandom(16)).decode()
 s.sendall(('GET /ws/events HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'
            'Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n'
-           'Sec-WebSocket-Version: 13\r\n\r\n' % key).encode())
+           'Authorization: Bearer %s\r\n'
+           'Sec-WebSocket-Version: 13\r\n\r\n' % (key, os.environ['HS_API_TOKEN'])).encode())
 resp = s.recv(1024)
 print(resp.split(b'\r\n')[0].decode(), flush=True)
 time.sleep(120)

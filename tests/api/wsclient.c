@@ -57,22 +57,27 @@ on_close(const struct mg_connection *conn, void *ud)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: wsclient [-n count] [-t seconds] host port path\n");
+	fprintf(stderr, "usage: wsclient [-n count] [-t seconds] [-o origin] host port "
+			"path\n");
 }
 
 int
 main(int argc, char **argv)
 {
 	struct mg_connection *conn;
-	char err[256] = "";
+	char err[256] = "", path[4096];
+	const char *origin = NULL, *tok = getenv("HS_API_TOKEN");
 	double secs = 10;
 	struct timespec until;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "hn:t:")) != -1) {
+	while ((c = getopt(argc, argv, "hn:o:t:")) != -1) {
 		switch (c) {
 		case 'n':
 			want = atol(optarg);
+			break;
+		case 'o':
+			origin = optarg;
 			break;
 		case 't':
 			secs = atof(optarg);
@@ -89,10 +94,17 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	/* $HS_API_TOKEN: civetweb's client sends no extra headers, so the
+	 * token goes in the query as a browser's would. */
+	if (tok != NULL && tok[0] != '\0')
+		snprintf(path, sizeof(path), "%s%stoken=%s", argv[optind + 2],
+			 strchr(argv[optind + 2], '?') ? "&" : "?", tok);
+	else
+		snprintf(path, sizeof(path), "%s", argv[optind + 2]);
 	mg_init_library(0);
 	conn = mg_connect_websocket_client(argv[optind], atoi(argv[optind + 1]),
-					   0, err, sizeof(err), argv[optind + 2],
-					   NULL, on_data, on_close, NULL);
+					   0, err, sizeof(err), path, origin,
+					   on_data, on_close, NULL);
 	if (conn == NULL) {
 		fprintf(stderr, "wsclient: cannot connect: %s\n",
 			err[0] ? err : "refused");

@@ -171,6 +171,11 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
 done
 [ $ready -eq 1 ] || { cat "$RUN/health.json" 2>/dev/null; tail -n 5 "$RUN"/*.log; die "the daemons did not come up"; }
 echo "   daemons:  sipd mediad classifyd ivrd apid notifyd up; ivrsim and the phone (baresip) on loopback"
+# apid made its token at start-up: holdctl finds it through the config,
+# curl through a .curlrc beside it.
+export HOLDSLAYER_CONF=$RUN/holdslayer.conf CURL_HOME=$RUN
+printf 'header = "Authorization: Bearer %s"\n' "$(cat "$DATA/api.token")" >"$RUN/.curlrc"
+chmod 600 "$RUN/.curlrc"
 echo
 
 args=(call "$NUMBER" --intent "$INTENT" --to phone --wait)

@@ -6,8 +6,20 @@
 . "$(dirname "$0")/../lib.sh"
 cd "$HS_TOP" || exit 1
 D=$T/root
-make -s install BUILD="${HS_BUILD#"$HS_TOP"/}" PREFIX=/usr DESTDIR="$D" SYSCONFDIR=/etc >"$T/install.log" 2>&1 ||
+# A copy of the build: installing for /usr rebuilds the objects that hold
+# the compiled-in paths, and the other tests run the /usr/local build.
+cp -a "$HS_BUILD" "$T/build"
+make -s install BUILD="$T/build" PREFIX=/usr DESTDIR="$D" SYSCONFDIR=/etc >"$T/install.log" 2>&1 ||
 	fail "make install failed: $(tail -n 5 "$T/install.log")"
+for p in "$D/usr/sbin/apid" "$D/usr/bin/holdctl" "$D/usr/bin/hsbus"; do
+	grep -a -q '/etc/holdslayer.conf' "$p" || fail "$p does not read /etc/holdslayer.conf"
+	grep -a -q '/usr/local/etc' "$p" && fail "$p still reads /usr/local/etc"
+done
+grep -a -q '/usr/share/holdslayer/flows' "$D/usr/sbin/ivrd" || fail "ivrd's flows are not under /usr/share"
+ok "installed for PREFIX=/usr: the programs read /etc/holdslayer.conf (rebuilt, not the /usr/local build)"
+[ -x "$D/usr/bin/hsbus" ] || fail "no hsbus in bin"
+"$D/usr/bin/hsbus" --help | grep -q "^usage: hsbus" || fail "hsbus --help"
+[ -f "$D/usr/share/man/man1/hsbus.1" ] || fail "no hsbus(1)"
 for d in sipd mediad classifyd ivrd apid notifyd; do
 	[ -x "$D/usr/sbin/$d" ] || fail "no $d in sbin"
 	u=$D/usr/lib/systemd/system/holdslayer-$d.service

@@ -39,7 +39,7 @@ wait_for 15 sh -c "curl -sf '$URL/api/calls/$id' | jq -e '.status == \"bridged\"
 	fail "call never bridged: $(curl -s "$URL/api/calls/$id" | jq -c '{status, events: [.events[].type]}')"
 ok "both legs connected and bridged"
 sleep 1
-curl -sf -X POST "$URL/api/calls/$id/hangup" >/dev/null || fail "hangup request failed"
+curl -sf -X POST -H 'Content-Type: application/json' -d '{}' "$URL/api/calls/$id/hangup" >/dev/null || fail "hangup request failed"
 wait_for 15 sh -c "curl -sf '$URL/api/calls/$id' | jq -e '.status == \"completed\"'" ||
 	fail "call not completed after hangup: $(curl -s "$URL/api/calls/$id" | jq -c '{status}')"
 curl -sf "$URL/api/calls/$id" >"$T/call.json"

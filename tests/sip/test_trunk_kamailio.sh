@@ -78,7 +78,7 @@ CONF
 		fail "$alg: status does not say registered: $st"
 	# holdctl status shows it too (through apid's /api/health).
 	start apid
-	"$HS_BUILD/holdctl" --api "http://127.0.0.1:$API" status >"$T/holdctl.out" 2>&1 ||
+	"$HS_BUILD/holdctl" --conf "$CONF" --api "http://127.0.0.1:$API" status >"$T/holdctl.out" 2>&1 ||
 		fail "$alg: holdctl status failed: $(cat "$T/holdctl.out")"
 	grep -q "^trunk: registered with sip:127.0.0.1:$KAM_PORT ([0-9]* s left)" "$T/holdctl.out" ||
 		fail "$alg: holdctl status does not show the registration: $(cat "$T/holdctl.out")"

@@ -14,6 +14,7 @@
  *       tests of subscribers while that daemon is not running).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +29,20 @@
 #include "msg.h"
 
 static void
-usage(void)
+usage_to(FILE *fp)
 {
-	fprintf(stderr,
+	fprintf(fp,
 		"usage: hsbus [-f conf] [-n count] [-w seconds] [-c call_id] "
 		"sub daemon [topic ...]\n"
 		"       hsbus [-f conf] [-w seconds] req daemon json\n"
-		"       hsbus [-f conf] [-n count] pub daemon type call_id json\n");
+		"       hsbus [-f conf] [-n count] pub daemon type call_id json\n"
+		"       hsbus -h | --help | --version\n");
+}
+
+static void
+usage(void)
+{
+	usage_to(stderr);
 }
 
 static json_object *
@@ -214,7 +222,13 @@ main(int argc, char **argv)
 	int ch, r;
 
 	log_init("hsbus", LOG_LVL_WARNING);
-	while ((ch = getopt(argc, argv, "c:f:hn:w:")) != -1) {
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0}};
+
+	while ((ch = getopt_long(argc, argv, "c:f:hn:w:", longopts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'c':
 			call = optarg;
@@ -229,7 +243,14 @@ main(int argc, char **argv)
 			secs = strtod(optarg, NULL);
 			break;
 		case 'h':
-			usage();
+			usage_to(stdout);
+			printf("\nA command-line client of the Hold Slayer bus: "
+			       "sub prints a daemon's events,\nreq sends it a "
+			       "control request, pub publishes an event as the "
+			       "daemon.\nSee hsbus(1).\n");
+			return 0;
+		case 'V':
+			printf("hsbus %s\n", HS_VERSION);
 			return 0;
 		default:
 			usage();

@@ -72,6 +72,8 @@ test_history(void **st)
 	struct apid_db *db;
 	char err[256] = "", status[32];
 	json_object *c, *v, *list;
+	char id[64];
+	long total;
 	struct apid_call call = {.call_id = "c1", .number = "18005550100",
 				 .mode = "hold_slayer", .intent = "dispute"};
 
@@ -131,13 +133,28 @@ test_history(void **st)
 	assert_string_equal(str(v, "reason"), "Busy Here");
 	json_object_put(c);
 
-	assert_int_equal(apid_db_call_list(db, NULL, 10, &list), 0);
+	assert_int_equal(apid_db_call_list(db, NULL, 10, 0, &list, &total), 0);
 	assert_int_equal(json_object_array_length(list), 2);
+	assert_int_equal(total, 2);
 	assert_string_equal(str(json_object_array_get_idx(list, 0), "call_id"), "c2");
 	json_object_put(list);
-	assert_int_equal(apid_db_call_list(db, "on_hold", 10, &list), 0);
+	assert_int_equal(apid_db_call_list(db, NULL, 1, 1, &list, &total), 0);
+	assert_int_equal(json_object_array_length(list), 1);
+	assert_int_equal(total, 2);
+	assert_string_equal(str(json_object_array_get_idx(list, 0), "call_id"), "c1");
+	json_object_put(list);
+	assert_int_equal(apid_db_call_list(db, "on_hold", 10, 0, &list, &total), 0);
 	assert_int_equal(json_object_array_length(list), 1);
 	json_object_put(list);
+	/* c2 failed: only c1 is live. */
+	assert_int_equal(apid_db_call_list(db, "active", 10, 0, &list, &total), 0);
+	assert_int_equal(total, 1);
+	assert_string_equal(str(json_object_array_get_idx(list, 0), "call_id"), "c1");
+	json_object_put(list);
+	assert_int_equal(apid_db_call_resolve(db, "c", id, sizeof(id)), -EEXIST);
+	assert_int_equal(apid_db_call_resolve(db, "c2", id, sizeof(id)), 0);
+	assert_string_equal(id, "c2");
+	assert_int_equal(apid_db_call_resolve(db, "x", id, sizeof(id)), -ENOENT);
 	assert_int_equal(apid_db_call_delete(db, "c2"), 0);
 	assert_int_equal(apid_db_call_get(db, "c2", false, &c), -ENOENT);
 	apid_db_close(db);

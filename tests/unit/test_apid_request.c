@@ -84,7 +84,8 @@ test_body_errors(void **st)
 	expect_err("{\"number\":\"1\",\"flow_id\":3}", "flow_id: must be a string");
 	expect_err("{\"number\":\"1\",\"device\":true}", "device: must be a string");
 	expect_err("{\"number\":\"1\",\"info\":\"x\"}", "info: must be an object");
-	expect_err("{\"number\":\"1\",\"info\":{\"a\":{}}}", "info.a: must be");
+	expect_err("{\"number\":\"1\",\"info\":{\"a\":{}}}", "info.a: an object needs");
+	expect_err("{\"number\":\"1\",\"info\":{\"a\":[1]}}", "info.a: must be");
 }
 
 static void
@@ -124,6 +125,9 @@ test_routes(void **st)
 			 APID_R_HANGUP);
 	assert_string_equal(id, "3f2a-b1");
 	assert_int_equal(apid_route_parse("/api/calls/3f2a/transfer", id, sizeof(id)),
+			 APID_R_TRANSFER);
+	assert_string_equal(id, "3f2a");
+	assert_int_equal(apid_route_parse("/api/calls/3f2a/park", id, sizeof(id)),
 			 APID_R_NONE);
 	assert_int_equal(apid_route_parse("/api/callsx", id, sizeof(id)), APID_R_NONE);
 	assert_int_equal(apid_route_parse("/api/calls/a%20b", id, sizeof(id)),
@@ -169,6 +173,114 @@ test_filters(void **st)
 			 -EINVAL);
 }
 
+/* Secret info: ivrd gets the value, the rest only the mask. */
+static void
+test_secrets(void **st)
+{
+	struct apid_call_req r;
+	char err[256] = "";
+	json_object *ev;
+
+	(void)st;
+	assert_int_equal(parse("{\"number\":\"1\",\"info\":{\"pin\":{\"value\":"
+			       "\"4321\",\"secret\":true},\"zip\":\"90210\"}}",
+			       false, &r, err),
+			 0);
+	assert_string_equal(json_object_to_json_string_ext(r.info, 0),
+			    "{\"pin\":\"4321\",\"zip\":\"90210\"}");
+	assert_string_equal(json_object_to_json_string_ext(r.info_masked, 0),
+			    "{\"pin\":\"********\",\"zip\":\"90210\"}");
+	ev = json_tokener_parse("{\"digits\":\"4321#\",\"n\":4321,\"a\":[\"x4321\","
+				"{\"t\":\"pin 4321\"}],\"zip\":\"90210\"}");
+	assert_int_equal(apid_scrub(ev, r.secrets), 4);
+	assert_string_equal(json_object_to_json_string_ext(ev, 0),
+			    "{\"digits\":\"********#\",\"n\":\"********\",\"a\":"
+			    "[\"x********\",{\"t\":\"pin ********\"}],\"zip\":\"90210\"}");
+	json_object_put(ev);
+	apid_call_req_clear(&r);
+	expect_err("{\"number\":\"1\",\"info\":{\"pin\":{\"secret\":true}}}",
+		   "info.pin");
+	expect_err("{\"number\":\"1\",\"info\":{\"pin\":{\"value\":\"1\","
+		   "\"secret\":\"yes\"}}}",
+		   "info.pin.secret");
+	expect_err("{\"number\":\"1\",\"info\":{\"pin\":{\"value\":\"1\","
+		   "\"hide\":true}}}",
+		   "info.pin.hide");
+}
+
+/* The seed API's names are aliases; unknown fields and modes are named. */
+static void
+test_seed_fields(void **st)
+{
+	struct apid_call_req r;
+	char err[256] = "";
+
+	(void)st;
+	assert_int_equal(parse("{\"number\":\"1\",\"call_flow_id\":\"bank\","
+			       "\"transfer_to\":\"desk\",\"mode\":\"hold_slayer\"}",
+			       false, &r, err),
+			 0);
+	assert_string_equal(r.flow_id, "bank");
+	assert_string_equal(r.device, "desk");
+	apid_call_req_clear(&r);
+	expect_err("{\"number\":\"1\",\"flow_id\":\"a\",\"call_flow_id\":\"b\"}",
+		   "call_flow_id");
+	expect_err("{\"number\":\"1\",\"colour\":\"red\"}", "colour: unknown");
+	expect_err("{\"number\":\"1\",\"mode\":\"ai_assisted\"}",
+		   "mode: ai_assisted is not implemented");
+	expect_err("{\"number\":\"1\",\"mode\":\"direct\"}", "mode:");
+	expect_err("{\"number\":\"1\",\"mode\":\"psychic\"}", "mode:");
+	assert_int_equal(parse("{\"number\":\"1\",\"intent\":\"x\"}", true, &r,
+			       err),
+			 -EINVAL);
+	assert_string_equal(err, "intent: unknown field (number, device, "
+				 "transfer_to, mode)");
+}
+
+static void
+test_utf8_and_hosts(void **st)
+{
+	char host[64];
+	struct conf c = {0};
+
+	(void)st;
+	assert_true(apid_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9e", 14));
+	assert_false(apid_utf8_valid("a\xff", 2));
+	assert_false(apid_utf8_valid("\xc0\xaf", 2));	    /* overlong '/' */
+	assert_false(apid_utf8_valid("\xed\xa0\x80", 3));	    /* surrogate */
+	assert_false(apid_utf8_valid("\xe2\x82", 2));	    /* cut short */
+	{
+		char t[] = "a\xff\xc3\xa9\xe2\x82";
+		apid_utf8_sanitize(t);
+		assert_string_equal(t, "a?\xc3\xa9??");
+	}
+	assert_int_equal(apid_sip_host("sip:evil@10.0.0.1", host, sizeof(host)),
+			 0);
+	assert_string_equal(host, "10.0.0.1");
+	assert_int_equal(apid_sip_host("sips:a@[::1]:5061;transport=tls", host,
+				       sizeof(host)),
+			 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(apid_sip_host("sip:pbx.example:5060", host,
+				       sizeof(host)),
+			 0);
+	assert_string_equal(host, "pbx.example");
+	assert_int_equal(apid_sip_host("tel:123", host, sizeof(host)), -EINVAL);
+	c.api_allowed_sip_hosts = "";
+	c.trunk_proxy = "sip:trunk.example:5060";
+	c.sip_listen = "192.0.2.5:5060";
+	assert_false(apid_sip_host_allowed(&c, "sip:evil@10.0.0.1"));
+	assert_true(apid_sip_host_allowed(&c, "sip:x@127.0.0.1:9"));
+	assert_true(apid_sip_host_allowed(&c, "sip:1800@TRUNK.example"));
+	assert_true(apid_sip_host_allowed(&c, "sip:me@192.0.2.5:5062"));
+	assert_false(apid_sip_host_allowed(&c, "sip:a@10.0.0.1@127.0.0.1x"));
+	c.api_allowed_sip_hosts = "pbx.example, 10.0.0.2";
+	assert_false(apid_sip_host_allowed(&c, "sip:x@127.0.0.1"));
+	assert_true(apid_sip_host_allowed(&c, "sip:x@10.0.0.2"));
+	assert_true(apid_list_has("a, b c", "c"));
+	assert_false(apid_list_has("ab", "a"));
+}
+
 int
 main(void)
 {
@@ -178,6 +290,9 @@ main(void)
 	    cmocka_unit_test(test_number_uri),
 	    cmocka_unit_test(test_routes),
 	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_secrets),
+	    cmocka_unit_test(test_seed_fields),
+	    cmocka_unit_test(test_utf8_and_hosts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

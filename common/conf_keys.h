@@ -29,6 +29,7 @@
 	X(sip, contact_user, STR, sip_contact_user, "holdslayer", 0, 0)         \
 	X(sip, user_agent, STR, sip_user_agent, "HoldSlayer/0.1", 0, 0)         \
 	X(sip, invite_timeout_s, INT, sip_invite_timeout_s, "60", 1, 600)       \
+	X(sip, max_pending, INT, sip_max_pending, "200", 1, 100000)             \
 	X(trunk, proxy, STR, trunk_proxy, "", 0, 0)                             \
 	X(media, rtp_addr, STR, rtp_addr, "127.0.0.1", 0, 0)                    \
 	X(media, rtp_port_min, INT, rtp_port_min, "16384", 1024, 65534)         \

@@ -38,6 +38,7 @@ leg_free(struct sipd_leg *l)
 	if (l == NULL)
 		return;
 	leg_timer_clear(l);
+	sipd_media_forget(l);
 	free(l->uri);
 	free(l->remote_tag);
 	free(l->remote_target);
@@ -358,21 +359,42 @@ leg_invite_timeout_cb(struct daemon *d, void *arg)
 	sipd_run(l->sd);
 }
 
+/* Asks mediad for the leg's port; the INVITE waits for the answer. */
 static void
 leg_start_cb(struct daemon *d, void *arg)
 {
 	struct sipd_leg *l = arg;
+	char err[300];
+
+	(void)d;
+	l->timer = 0;
+	if (l->state != SIPD_LEG_STARTING)
+		return;
+	if (sipd_media_open(l, err, sizeof(err)) < 0) {
+		leg_report(l, MSG_call_failed, 0, NULL, err);
+		leg_done(l);
+		sipd_run(l->sd);
+	}
+}
+
+/*
+ * mediad answered leg_open (err NULL: l->rtp_addr and rtp_port are set) or
+ * did not (err says why): send the INVITE or fail the call.
+ */
+void
+sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
+{
+	struct daemon *d = l->sd->d;
 	struct sipd *sd = l->sd;
 	osip_message_t *inv;
 	osip_uri_t *u = NULL;
 	char err[300], sdp[1024];
 	int n;
 
-	l->timer = 0;
 	if (l->state != SIPD_LEG_STARTING)
 		return;
-	if (sipd_media_open(l, err, sizeof(err)) < 0) {
-		leg_report(l, MSG_call_failed, 0, NULL, err);
+	if (err_open != NULL) {
+		leg_report(l, MSG_call_failed, 0, NULL, err_open);
 		leg_done(l);
 		goto out;
 	}
@@ -473,6 +495,15 @@ sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 	/* The reply goes out first; mediad is asked on the next loop turn. */
 	l->timer = daemon_timer_add(sd->d, 0, leg_start_cb, l);
 	return 0;
+}
+
+int
+sipd_legs_starting(const struct sipd *sd)
+{
+	int n = 0;
+	for (const struct sipd_leg *l = sd->legs; l; l = l->next)
+		n += l->state == SIPD_LEG_STARTING;
+	return n;
 }
 
 int

@@ -4,6 +4,8 @@
  * each control command, sipd_run() drives osip's timers and transaction
  * state machines.  Control commands (holdslayer-bus(7)):
  *   dial   {call_id, leg, uri} -> {ok} at once; progress comes as events
+ *          (503 at once when [sip] max_pending legs already wait for
+ *          mediad)
  *   hangup {call_id, leg?}     -> {ok, legs: N}; CANCEL or BYE per leg
  * plus ping and status from the common daemon code.
  */
@@ -105,6 +107,19 @@ sipd_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
 	int r;
 
 	if (strcmp(req->cmd, "dial") == 0) {
+		long cap = daemon_conf(d)->sip_max_pending;
+		if (sipd_legs_starting(sd) >= cap) {
+			/* mediad is not keeping up: say so now rather than
+			 * let the calls time out one by one. */
+			log_warnx("ctl: dial %s refused: %ld calls already "
+				  "wait for mediad ([sip] max_pending)",
+				  call_id ? call_id : "?", cap);
+			return bus_ctl_reply_err(
+			    b, req, 503,
+			    "dial: sipd is overloaded: %ld calls already wait "
+			    "for mediad ([sip] max_pending); try again later",
+			    cap);
+		}
 		r = sipd_dial(sd, call_id, leg, bus_json_str(req->req, "uri"),
 			      err, sizeof(err));
 		if (r < 0) {
@@ -138,12 +153,15 @@ sipd_status(struct daemon *d, void *state, json_object *reply)
 	struct sipd *sd = state;
 	json_object *legs = json_object_new_array();
 
-	(void)d;
 	json_object_object_add(reply, "dialogs",
 			       json_object_new_int(sipd_legs_active(sd)));
 	json_object_object_add(reply, "listen",
 			       json_object_new_string(sd->listen_host));
 	json_object_object_add(reply, "port", json_object_new_int(sd->port));
+	json_object_object_add(reply, "starting",
+			       json_object_new_int(sipd_legs_starting(sd)));
+	json_object_object_add(reply, "loop_max_gap_ms",
+			       json_object_new_int64(daemon_loop_max_gap_ms(d)));
 	sipd_legs_status(sd, legs);
 	json_object_object_add(reply, "legs", legs);
 }

@@ -33,7 +33,7 @@
 #define SIPD_URI_MAX 512
 
 enum sipd_leg_state {
-	SIPD_LEG_STARTING,   /* waiting to ask mediad for a port */
+	SIPD_LEG_STARTING,   /* waiting for mediad's port (leg_open) */
 	SIPD_LEG_CALLING,    /* INVITE sent, nothing but 100 heard */
 	SIPD_LEG_EARLY,	     /* a 1xx other than 100 arrived */
 	SIPD_LEG_CONFIRMED,  /* 2xx received and ACKed */
@@ -63,6 +63,7 @@ struct sipd_leg {
 	int timed_out;		/* the INVITE timer fired */
 	int reported;		/* the final event was published */
 	int media_open;		/* mediad leg_open succeeded */
+	int media_opening;	/* leg_open sent, no answer yet */
 	int refs;		/* osip transactions pointing at this leg */
 	const char *end_reason; /* for call_ended once the BYE/CANCEL ends */
 	int64_t timer;		/* start, INVITE timeout or guard timer */
@@ -134,6 +135,10 @@ int sipd_legs_active(const struct sipd *sd);
 /* Appends {call_id, leg, uri, state} per leg to arr. */
 void sipd_legs_status(const struct sipd *sd, json_object *arr);
 void sipd_legs_sweep(struct sipd *sd);
+/* How many legs wait for mediad's answer to leg_open. */
+int sipd_legs_starting(const struct sipd *sd);
+/* The end of leg_open: err NULL once l has its RTP port, else why not. */
+void sipd_dialog_media_opened(struct sipd_leg *l, const char *err);
 void sipd_legs_shutdown(struct sipd *sd);
 void sipd_dialog_set_callbacks(osip_t *osip);
 
@@ -141,11 +146,22 @@ void sipd_dialog_set_callbacks(osip_t *osip);
 void sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
 			 int fromport);
 
-/* media.c: what sipd asks mediad. */
+/* media.c: what sipd asks mediad; nothing here waits for an answer. */
+/*
+ * Sends leg_open; sipd_dialog_media_opened() gets the outcome from a later
+ * loop turn.  Returns 0, or a negative errno with err set (then no call
+ * back).
+ */
 int sipd_media_open(struct sipd_leg *l, char *err, size_t errlen);
+/* Sends leg_remote; 0 when sent (a failure later is logged). */
 int sipd_media_remote(struct sipd_leg *l, const char *addr, int port, int pt,
 		      int dtmf_pt);
+/* Sends leg_close, answered within timeout_ms (<= 0: ctl_timeout_ms);
+ * a failure is logged. */
 void sipd_media_close(struct sipd_leg *l, int timeout_ms);
+/* Before l is freed: drops its pending requests (closing in mediad a leg
+ * whose leg_open is still on its way). */
+void sipd_media_forget(struct sipd_leg *l);
 
 /* sdp.c: offer and answer (pure, no I/O). */
 struct sipd_sdp_answer {

@@ -18,7 +18,7 @@
 #include "log.h"
 
 #define DAEMON_MAX_WATCH 256
-#define DAEMON_MAX_TIMERS 1024
+#define DAEMON_MAX_TIMERS 16384 /* sipd: a few per call leg */
 
 struct daemon_watch {
 	int fd;
@@ -219,7 +219,8 @@ daemon_run_timers(struct daemon *d)
 			d->timers[i] = d->timers[--d->ntimers];
 			t.cb(d, t.arg);
 			now = msg_mono_ms();
-			i = 0; /* the callback may have changed the table */
+			/* Slot i now holds another timer; one the callback
+			 * moved behind i waits for the next turn. */
 			continue;
 		}
 		i++;

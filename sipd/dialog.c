@@ -498,15 +498,6 @@ sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 }
 
 int
-sipd_legs_starting(const struct sipd *sd)
-{
-	int n = 0;
-	for (const struct sipd_leg *l = sd->legs; l; l = l->next)
-		n += l->state == SIPD_LEG_STARTING;
-	return n;
-}
-
-int
 sipd_hangup(struct sipd *sd, const char *call_id, const char *leg)
 {
 	int n = 0;

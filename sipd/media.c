@@ -87,6 +87,7 @@ media_open_cb(void *arg, enum bus_reply_status st, json_object *reply,
 	long port;
 
 	l->media_opening = 0;
+	l->sd->media_waiting--;
 	if (st == BUS_REPLY_TIMEOUT) {
 		/* The request may still reach mediad: undo it then. */
 		media_send(l->sd, "leg_close", l->call_id, l->leg,
@@ -131,6 +132,7 @@ sipd_media_open(struct sipd_leg *l, char *err, size_t errlen)
 	if (r < 0)
 		return (int)r;
 	l->media_opening = 1;
+	l->sd->media_waiting++;
 	return 0;
 }
 
@@ -162,6 +164,7 @@ sipd_media_forget(struct sipd_leg *l)
 		/* Queued behind the leg_open on the same socket, so mediad
 		 * sees the two in order. */
 		l->media_opening = 0;
+		l->sd->media_waiting--;
 		sipd_media_close(l, 0);
 	}
 }

@@ -2,7 +2,9 @@
  * sipd: main() and the glue to the daemon loop.  The UDP socket is watched
  * by the loop; every SIPD_TICK_MS, after each batch of packets and after
  * each control command, sipd_run() drives osip's timers and transaction
- * state machines.  Control commands (holdslayer-bus(7)):
+ * state machines (the timers on the tick only, the machines at most once
+ * per loop turn: both cost time in proportion to the transactions).
+ * Control commands (holdslayer-bus(7)):
  *   dial   {call_id, leg, uri} -> {ok} at once; progress comes as events
  *          (503 at once when [sip] max_pending legs already wait for
  *          mediad)
@@ -19,15 +21,16 @@
 
 #include "log.h"
 
-void
-sipd_run(struct sipd *sd)
+/*
+ * Runs osip's transaction machines until their fifos are empty and frees
+ * the transactions killed meanwhile.  O(transactions): sipd_run() asks for
+ * it once per loop turn however many packets and commands the turn had.
+ */
+static void
+sipd_run_now(struct sipd *sd)
 {
 	osip_transaction_t *tr;
 
-	osip_timers_ict_execute(sd->osip);
-	osip_timers_nict_execute(sd->osip);
-	osip_timers_ist_execute(sd->osip);
-	osip_timers_nist_execute(sd->osip);
 	/* Twice: a callback of one machine may queue work for another. */
 	for (int i = 0; i < 2; i++) {
 		osip_ict_execute(sd->osip);
@@ -41,7 +44,32 @@ sipd_run(struct sipd *sd)
 		osip_list_remove(&sd->garbage, 0);
 		osip_transaction_free2(tr);
 	}
-	sipd_legs_sweep(sd);
+}
+
+static void
+sipd_run_cb(struct daemon *d, void *arg)
+{
+	struct sipd *sd = arg;
+
+	(void)d;
+	sd->run = 0;
+	sipd_run_now(sd);
+}
+
+void
+sipd_run(struct sipd *sd)
+{
+	int64_t id;
+
+	if (sd->run > 0)
+		return;
+	/* A zero-delay timer runs at the top of the next loop turn, before
+	 * the loop sleeps again. */
+	id = daemon_timer_add(sd->d, 0, sipd_run_cb, sd);
+	if (id > 0)
+		sd->run = id;
+	else
+		sipd_run_now(sd);
 }
 
 static void
@@ -49,8 +77,15 @@ sipd_tick_cb(struct daemon *d, void *arg)
 {
 	struct sipd *sd = arg;
 
-	sipd_run(sd);
+	osip_timers_ict_execute(sd->osip);
+	osip_timers_nict_execute(sd->osip);
+	osip_timers_ist_execute(sd->osip);
+	osip_timers_nist_execute(sd->osip);
+	sipd_run_now(sd);
+	sipd_legs_sweep(sd);
 	sd->tick = daemon_timer_add(d, SIPD_TICK_MS, sipd_tick_cb, sd);
+	if (sd->tick < 0)
+		fatalx("loop: no timer left for the SIP tick");
 }
 
 /* osip's own diagnostics, as one debug line each. */
@@ -108,7 +143,7 @@ sipd_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
 
 	if (strcmp(req->cmd, "dial") == 0) {
 		long cap = daemon_conf(d)->sip_max_pending;
-		if (sipd_legs_starting(sd) >= cap) {
+		if (sd->media_waiting >= cap) {
 			/* mediad is not keeping up: say so now rather than
 			 * let the calls time out one by one. */
 			log_warnx("ctl: dial %s refused: %ld calls already "
@@ -159,7 +194,7 @@ sipd_status(struct daemon *d, void *state, json_object *reply)
 			       json_object_new_string(sd->listen_host));
 	json_object_object_add(reply, "port", json_object_new_int(sd->port));
 	json_object_object_add(reply, "starting",
-			       json_object_new_int(sipd_legs_starting(sd)));
+			       json_object_new_int(sd->media_waiting));
 	json_object_object_add(reply, "loop_max_gap_ms",
 			       json_object_new_int64(daemon_loop_max_gap_ms(d)));
 	sipd_legs_status(sd, legs);
@@ -182,6 +217,8 @@ sipd_fini(struct daemon *d, void *state)
 
 	(void)d;
 	sipd_legs_shutdown(sd);
+	/* The loop is over: send the CANCELs and BYEs now. */
+	sipd_run_now(sd);
 	sipd_transport_close(sd);
 	while (sd->legs) {
 		struct sipd_leg *l = sd->legs;

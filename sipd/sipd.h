@@ -83,9 +83,13 @@ struct sipd {
 	struct sipd_leg *legs;
 	osip_list_t garbage;	/* killed transactions, freed after a turn */
 	int64_t tick;
+	int64_t run;		/* the pending sipd_run() timer, or 0 */
+	int media_waiting;	/* leg_open requests without an answer yet */
 };
 
 /* sipd.c */
+/* Has osip's machines run (sending what they queued) at the top of the
+ * next loop turn; the SIP tick runs the timers and frees finished legs. */
 void sipd_run(struct sipd *sd);
 
 /* transport.c: the UDP socket and the osip send callback. */
@@ -135,8 +139,6 @@ int sipd_legs_active(const struct sipd *sd);
 /* Appends {call_id, leg, uri, state} per leg to arr. */
 void sipd_legs_status(const struct sipd *sd, json_object *arr);
 void sipd_legs_sweep(struct sipd *sd);
-/* How many legs wait for mediad's answer to leg_open. */
-int sipd_legs_starting(const struct sipd *sd);
 /* The end of leg_open: err NULL once l has its RTP port, else why not. */
 void sipd_dialog_media_opened(struct sipd_leg *l, const char *err);
 void sipd_legs_shutdown(struct sipd *sd);

@@ -10,7 +10,8 @@
 # rate between two sipps (sipp -sn uac against sipp -sn uas, setup time =
 # INVITE to 200) as the baseline of what loopback and sipp manage.
 # Usage: bench_sip_rate.sh [BUILD]; RATES="100 200 300 400" SECS=30 HOLD=2
-# RECORD=no (mediad's [media] record).
+# RECORD=no (mediad's [media] record); PERF_DIR=dir records a perf profile
+# of sipd and mediad per rate there.
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${1:-${HS_BUILD:-$TOP/build}}
 RATES=${RATES:-100 200 300 400}
@@ -35,7 +36,7 @@ PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -118,8 +119,19 @@ EOF
 		done
 	) >"$d/samples" 2>/dev/null &
 	sampler=$!
+	if [ -n "${PERF_DIR:-}" ]; then
+		# Profiles of both daemons for the run, for perf report -i.
+		mkdir -p "$PERF_DIR"
+		for x in sipd:$sipd_pid mediad:$mediad_pid; do
+			perf record -g -o "$PERF_DIR/${x%%:*}-$rate.data" \
+				-p "${x##*:}" >/dev/null 2>&1 &
+			PERFS="${PERFS:-} $!"
+		done
+	fi
 	"$BUILD/hsdial" -f "$CONF" -r "$rate" -d "$SECS" -h "$HOLD" \
 		-u "sip:bench@127.0.0.1:$UAS" >"$d/hsdial.json" 2>"$d/hsdial.err"
+	for p in ${PERFS:-}; do kill -INT "$p"; wait "$p"; done
+	PERFS=""
 	m1=$(cpu_ticks $mediad_pid)
 	gap=$(status loop_max_gap_ms)
 	kill $sampler 2>/dev/null

@@ -5,13 +5,18 @@
 # seconds after call_connected, and the line printed says: calls set up
 # per second, failures by kind (a refused dial is "dial: refused
 # (overloaded)"), p50/p95 setup time (dial to call_connected), sipd's
-# loop_max_gap_ms (its longest loop turn), mediad's CPU per leg, sipd's
+# loop_max_gap_ms (its longest loop turn), sipd's CPU per call and
+# mediad's per leg (each over the whole run, the legs' RTP included), sipd's
 # idle RSS and its RSS per established dialog at the peak.  Then the same
 # rate between two sipps (sipp -sn uac against sipp -sn uas, setup time =
 # INVITE to 200) as the baseline of what loopback and sipp manage.
 # Usage: bench_sip_rate.sh [BUILD]; RATES="100 200 300 400" SECS=30 HOLD=2
 # RECORD=no (mediad's [media] record); PERF_DIR=dir records a perf profile
-# of sipd and mediad per rate there.
+# of sipd and mediad per rate there; KEEP=1 keeps the logs.
+# "no answer within the run" counts dials with neither call_connected nor
+# call_failed 10 s after the last hangup was due (the far end had not
+# answered the INVITE, which osip goes on retransmitting for 32 s); "not
+# ended within the run" calls set up but not yet ended then.
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${1:-${HS_BUILD:-$TOP/build}}
 RATES=${RATES:-100 200 300 400}
@@ -111,6 +116,7 @@ EOF
 	wait_ping mediad && wait_ping sipd || return 1
 	idle_kb=$(rss_kb $sipd_pid)
 	m0=$(cpu_ticks $mediad_pid)
+	s0=$(cpu_ticks $sipd_pid)
 	# The peak: RSS and established dialogs, sampled twice a second.
 	(
 		while kill -0 $sipd_pid 2>/dev/null; do
@@ -133,6 +139,7 @@ EOF
 	for p in ${PERFS:-}; do kill -INT "$p"; wait "$p"; done
 	PERFS=""
 	m1=$(cpu_ticks $mediad_pid)
+	s1=$(cpu_ticks $sipd_pid)
 	gap=$(status loop_max_gap_ms)
 	kill $sampler 2>/dev/null
 	wait $sampler 2>/dev/null
@@ -142,12 +149,14 @@ EOF
 	hz=$(getconf CLK_TCK)
 	peak=$(awk '$2 ~ /^[0-9]+$/ && ($2 > d || (d == $2 && $1 > r)) {d = $2; r = $1} END {print r + 0, d + 0}' "$d/samples")
 	jq -r --arg gap "$gap" --arg idle "$idle_kb" --arg peak "$peak" \
-		--arg cpu "$((m1 - m0))" --arg hz "$hz" --arg rate "$rate" '
+		--arg cpu "$((m1 - m0))" --arg scpu "$((s1 - s0))" \
+		--arg hz "$hz" --arg rate "$rate" '
 		($peak | split(" ") | map(tonumber)) as $p |
 		"sipd rate=\($rate)/s ok=\(.ok)/\(.dials) ok_per_s=\(.ok_per_s * 10 | round / 10)" +
 		" setup_ms_p50=\(.setup_ms_p50) p95=\(.setup_ms_p95) max=\(.setup_ms_max)" +
 		" failures=\(.failures | tostring)" +
 		" loop_max_gap_ms=\($gap)" +
+		" sipd_cpu_ms_per_call=\(($scpu | tonumber) * 1000 / ($hz | tonumber) / (if .dials > 0 then .dials else 1 end) * 100 | round / 100)" +
 		" mediad_cpu_ms_per_leg=\(($cpu | tonumber) * 1000 / ($hz | tonumber) / (if .dials > 0 then .dials else 1 end) * 100 | round / 100)" +
 		" sipd_idle_rss_kb=\($idle)" +
 		" sipd_peak_dialogs=\($p[1]) kb_per_dialog=\(if $p[1] > 0 then (($p[0] - ($idle | tonumber)) / $p[1] * 10 | round / 10) else "n/a" end)"

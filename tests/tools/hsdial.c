@@ -56,10 +56,13 @@ kind_add(const char *prefix, const char *text)
 	char k[96];
 	const char *c;
 
-	/* Keep "mediad is unreachable" and the like, not the details. */
+	/* Keep "mediad is unreachable" and the like, not the details (a
+	 * URI's "sip:" is not the end of the kind). */
 	snprintf(k, sizeof(k), "%s%s", prefix, text ? text : "");
-	c = strchr(k + strlen(prefix), ':');
+	c = strstr(k + strlen(prefix), ": ");
 	if (c != NULL)
+		k[c - k] = '\0';
+	if ((c = strstr(k, " (")) != NULL && strstr(k, "no answer from"))
 		k[c - k] = '\0';
 	for (int i = 0; i < nkinds; i++)
 		if (strcmp(kinds[i].what, k) == 0) {

@@ -6,7 +6,9 @@
  * two legs.  Every step starts with an ivr_step event; every phase change is
  * a call_state event.  When either leg ends, the other is hung up, the media
  * legs are closed and the call is freed.  All waiting is on daemon timers,
- * which are cancelled when the call ends.
+ * which are cancelled when the call ends, and on the answers to requests
+ * to sipd and mediad, which continue the call in a callback (never waited
+ * for on the loop) and are forgotten when the call ends.
  *
  * A step with conditions (holdslayer-flows(5)) is watched while it runs:
  * the transcript heard during the step (transcript_chunk) and the audio

@@ -88,6 +88,7 @@ media_open_cb(void *arg, enum bus_reply_status st, json_object *reply,
 
 	l->media_opening = 0;
 	l->sd->media_waiting--;
+	l->sd->media_slow = msg_mono_ms() - l->media_asked;
 	if (st == BUS_REPLY_TIMEOUT) {
 		/* The request may still reach mediad: undo it then. */
 		media_send(l->sd, "leg_close", l->call_id, l->leg,
@@ -132,6 +133,7 @@ sipd_media_open(struct sipd_leg *l, char *err, size_t errlen)
 	if (r < 0)
 		return (int)r;
 	l->media_opening = 1;
+	l->media_asked = msg_mono_ms();
 	l->sd->media_waiting++;
 	return 0;
 }

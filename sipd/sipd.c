@@ -7,7 +7,8 @@
  * Control commands (holdslayer-bus(7)):
  *   dial   {call_id, leg, uri} -> {ok} at once; progress comes as events
  *          (503 at once when [sip] max_pending legs already wait for
- *          mediad)
+ *          mediad, or some wait and its last answer took over half of
+ *          ctl_timeout_ms)
  *   hangup {call_id, leg?}     -> {ok, legs: N}; CANCEL or BYE per leg
  * plus ping and status from the common daemon code.
  */
@@ -143,17 +144,23 @@ sipd_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
 
 	if (strcmp(req->cmd, "dial") == 0) {
 		long cap = daemon_conf(d)->sip_max_pending;
-		if (sd->media_waiting >= cap) {
-			/* mediad is not keeping up: say so now rather than
-			 * let the calls time out one by one. */
-			log_warnx("ctl: dial %s refused: %ld calls already "
-				  "wait for mediad ([sip] max_pending)",
-				  call_id ? call_id : "?", cap);
+		int64_t slow = daemon_conf(d)->ctl_timeout_ms / 2;
+		/* mediad is not keeping up: say so now rather than let the
+		 * calls time out one by one.  Too many waiting, or the last
+		 * answer took over half the time allowed while more wait
+		 * (once none waits, the next dial tries again). */
+		if (sd->media_waiting >= cap ||
+		    (sd->media_waiting > 0 && sd->media_slow > slow)) {
+			log_warnx("ctl: dial %s refused: %d calls wait for "
+				  "mediad, its last answer took %lld ms",
+				  call_id ? call_id : "?", sd->media_waiting,
+				  (long long)sd->media_slow);
 			return bus_ctl_reply_err(
 			    b, req, 503,
-			    "dial: sipd is overloaded: %ld calls already wait "
-			    "for mediad ([sip] max_pending); try again later",
-			    cap);
+			    "dial: sipd is overloaded: %d calls wait for "
+			    "mediad (at most %ld, [sip] max_pending) and its "
+			    "last answer took %lld ms; try again later",
+			    sd->media_waiting, cap, (long long)sd->media_slow);
 		}
 		r = sipd_dial(sd, call_id, leg, bus_json_str(req->req, "uri"),
 			      err, sizeof(err));

@@ -64,6 +64,7 @@ struct sipd_leg {
 	int reported;		/* the final event was published */
 	int media_open;		/* mediad leg_open succeeded */
 	int media_opening;	/* leg_open sent, no answer yet */
+	int64_t media_asked;	/* when (mono ms) leg_open was sent */
 	int refs;		/* osip transactions pointing at this leg */
 	const char *end_reason; /* for call_ended once the BYE/CANCEL ends */
 	int64_t timer;		/* start, INVITE timeout or guard timer */
@@ -85,6 +86,8 @@ struct sipd {
 	int64_t tick;
 	int64_t run;		/* the pending sipd_run() timer, or 0 */
 	int media_waiting;	/* leg_open requests without an answer yet */
+	int64_t media_slow;	/* ms the last leg_open answer took (or its
+				 * timeout) */
 };
 
 /* sipd.c */

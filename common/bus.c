@@ -116,6 +116,8 @@ fail:
 	return r;
 }
 
+static void bus_async_drop_all(struct bus *b);
+
 void
 bus_free(struct bus *b)
 {
@@ -129,6 +131,9 @@ bus_free(struct bus *b)
 		zmq_close(b->sub);
 	if (b->mon)
 		zmq_close(b->mon);
+	bus_async_drop_all(b);
+	for (size_t i = 0; i < b->npeers; i++)
+		zmq_close(b->peers[i].sock);
 	if (b->zctx)
 		zmq_ctx_term(b->zctx);
 	free(b);
@@ -732,6 +737,338 @@ bus_request(struct bus *b, const char *daemon, json_object *req,
 	    json_object **reply, char *err, size_t errlen)
 {
 	return bus_call(b->zctx, b->conf, daemon, req, 0, reply, err, errlen);
+}
+
+/* ---- asynchronous requests ---- */
+
+struct bus_pending {
+	struct bus_pending *prev, *next;
+	uint64_t n;	   /* correlation number: id is "<src>-<n>" */
+	int64_t deadline;  /* msg_mono_ms() */
+	int timeout_ms;	   /* as asked, for the error text */
+	struct bus_peer *peer;
+	void *owner;
+	bus_reply_cb cb;
+	void *arg;
+};
+
+static void
+bus_pending_unlink(struct bus *b, struct bus_pending *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		b->pending = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		b->pending_tail = p->prev;
+	b->npending--;
+}
+
+static void
+bus_async_drop_all(struct bus *b)
+{
+	while (b->pending) {
+		struct bus_pending *p = b->pending;
+		bus_pending_unlink(b, p);
+		free(p);
+	}
+}
+
+/* The peer for daemon, connecting its DEALER on first use. */
+static struct bus_peer *
+bus_peer_get(struct bus *b, const char *daemon, int *created, char *err,
+	     size_t errlen)
+{
+	const char *ep = conf_endpoint(b->conf, daemon, "ctl");
+	struct bus_peer *p;
+	int zero = 0;
+
+	*created = 0;
+	for (size_t i = 0; i < b->npeers; i++)
+		if (strcmp(b->peers[i].daemon, daemon) == 0)
+			return &b->peers[i];
+	if (ep == NULL) {
+		snprintf(err, errlen, "unknown daemon '%s'", daemon);
+		return NULL;
+	}
+	if (b->npeers == BUS_PEER_MAX || strlen(daemon) >= sizeof(p->daemon) ||
+	    strlen(ep) >= sizeof(p->ep)) {
+		snprintf(err, errlen, "%s: too many peers or overlong endpoint",
+			 daemon);
+		return NULL;
+	}
+	p = &b->peers[b->npeers];
+	p->sock = zmq_socket(b->zctx, ZMQ_DEALER);
+	if (p->sock == NULL) {
+		snprintf(err, errlen, "%s: %s", daemon, zmq_strerror(errno));
+		return NULL;
+	}
+	zmq_setsockopt(p->sock, ZMQ_LINGER, &zero, sizeof(zero));
+	if (zmq_connect(p->sock, ep) < 0) {
+		snprintf(err, errlen, "%s is unreachable: cannot connect %s: %s",
+			 daemon, ep, zmq_strerror(errno));
+		zmq_close(p->sock);
+		p->sock = NULL;
+		return NULL;
+	}
+	snprintf(p->daemon, sizeof(p->daemon), "%s", daemon);
+	snprintf(p->ep, sizeof(p->ep), "%s", ep);
+	b->npeers++;
+	*created = 1;
+	return p;
+}
+
+int64_t
+bus_async_send(struct bus *b, const char *daemon, json_object *req,
+	       int timeout_ms, void *owner, bus_reply_cb cb, void *arg,
+	       void **newsock, char *err, size_t errlen)
+{
+	struct bus_peer *peer;
+	struct bus_pending *p;
+	const char *payload;
+	char id[48];
+	int created;
+
+	if (newsock)
+		*newsock = NULL;
+	peer = bus_peer_get(b, daemon, &created, err, errlen);
+	if (peer == NULL)
+		return -EINVAL;
+	if (created && newsock)
+		*newsock = peer->sock;
+	if (timeout_ms <= 0)
+		timeout_ms = (int)b->conf->ctl_timeout_ms;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->n = ++b->next_req;
+	snprintf(id, sizeof(id), "%s-%llu", b->src, (unsigned long long)p->n);
+	json_object_object_add(req, "id", json_object_new_string(id));
+	payload = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	/* The empty delimiter makes the peer's ROUTER answer as to REQ, the
+	 * same frames as bus_call(). */
+	if (zmq_send(peer->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+	    zmq_send(peer->sock, payload, strlen(payload), ZMQ_DONTWAIT) < 0) {
+		/* Only when the queue to an absent peer is full (the high
+		 * water mark): it has been away for a while. */
+		snprintf(err, errlen, "%s is unreachable: cannot send on %s (%s)",
+			 daemon, peer->ep, zmq_strerror(errno));
+		free(p);
+		return -EAGAIN;
+	}
+	p->deadline = msg_mono_ms() + timeout_ms;
+	p->timeout_ms = timeout_ms;
+	p->peer = peer;
+	p->owner = owner;
+	p->cb = cb;
+	p->arg = arg;
+	p->prev = b->pending_tail;
+	if (b->pending_tail)
+		b->pending_tail->next = p;
+	else
+		b->pending = p;
+	b->pending_tail = p;
+	b->npending++;
+	return (int64_t)p->n;
+}
+
+/* Finds the request a reply's id names; NULL for one no longer pending. */
+static struct bus_pending *
+bus_pending_find(struct bus *b, struct bus_peer *peer, const char *id)
+{
+	size_t len = strlen(b->src);
+	char *end;
+	unsigned long long n;
+
+	if (id == NULL || strncmp(id, b->src, len) != 0 || id[len] != '-')
+		return NULL;
+	errno = 0;
+	n = strtoull(id + len + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return NULL;
+	/* Newest first: replies mostly come in the order of the requests,
+	 * and the list is short next to the rate of replies. */
+	for (struct bus_pending *p = b->pending_tail; p; p = p->prev)
+		if (p->n == n)
+			return p->peer == peer ? p : NULL;
+	return NULL;
+}
+
+/* Reads one reply from peer: 0, -EAGAIN when none is queued, -EINVAL. */
+static int
+bus_async_recv_one(struct bus *b, struct bus_peer *peer)
+{
+	struct bus_pending *p;
+	json_object *o = NULL, *ok;
+	zmq_msg_t m;
+	char err[1024];
+	int r = -EINVAL;
+
+	zmq_msg_init(&m);
+	/* Skip the empty delimiter, then read the body. */
+	if (zmq_msg_recv(&m, peer->sock, ZMQ_DONTWAIT) < 0) {
+		r = errno == EAGAIN ? -EAGAIN : -errno;
+		zmq_msg_close(&m);
+		return r;
+	}
+	while (zmq_msg_size(&m) == 0 && zmq_msg_more(&m)) {
+		zmq_msg_close(&m);
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, peer->sock, 0) < 0) {
+			zmq_msg_close(&m);
+			return -EINVAL;
+		}
+	}
+	if (zmq_msg_more(&m))
+		bus_drain(peer->sock);
+	{
+		json_tokener *tok = json_tokener_new();
+		o = json_tokener_parse_ex(tok, zmq_msg_data(&m),
+					  (int)zmq_msg_size(&m));
+		if (o != NULL &&
+		    json_tokener_get_error(tok) != json_tokener_success) {
+			json_object_put(o);
+			o = NULL;
+		}
+		json_tokener_free(tok);
+	}
+	zmq_msg_close(&m);
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		/* Without an id it matches no request: the deadline will say
+		 * what went wrong. */
+		log_warnx("bus: dropped a reply from %s that is not a JSON "
+			  "object",
+			  peer->daemon);
+		goto out;
+	}
+	p = bus_pending_find(b, peer, bus_json_str(o, "id"));
+	if (p == NULL) {
+		log_debug("bus: dropped a late or unknown reply from %s "
+			  "(id %s)",
+			  peer->daemon,
+			  bus_json_str(o, "id") ? bus_json_str(o, "id") : "none");
+		r = 0;
+		goto out;
+	}
+	bus_pending_unlink(b, p);
+	if (json_object_object_get_ex(o, "ok", &ok) &&
+	    json_object_is_type(ok, json_type_boolean) &&
+	    json_object_get_boolean(ok)) {
+		if (p->cb)
+			p->cb(p->arg, BUS_REPLY_OK, o, "");
+	} else {
+		const char *e = bus_json_str(o, "error");
+		snprintf(err, sizeof(err), "%s: %s", peer->daemon,
+			 e ? e : "request failed");
+		if (p->cb)
+			p->cb(p->arg, BUS_REPLY_ERROR, o, err);
+	}
+	free(p);
+	r = 0;
+out:
+	json_object_put(o);
+	return r;
+}
+
+void
+bus_async_recv(struct bus *b, void *sock)
+{
+	struct bus_peer *peer = NULL;
+
+	for (size_t i = 0; i < b->npeers && peer == NULL; i++)
+		if (b->peers[i].sock == sock)
+			peer = &b->peers[i];
+	if (peer == NULL)
+		return;
+	/* Bounded, so that a flood of replies cannot starve the loop. */
+	for (int n = 0; n < 256; n++)
+		if (bus_async_recv_one(b, peer) == -EAGAIN)
+			return;
+}
+
+int64_t
+bus_async_expire(struct bus *b, int64_t now)
+{
+	struct bus_pending *p;
+	int64_t next = -1;
+	char err[512];
+
+again:
+	for (p = b->pending; p; p = p->next) {
+		if (p->deadline > now)
+			continue;
+		bus_pending_unlink(b, p);
+		snprintf(err, sizeof(err),
+			 "%s is unreachable: no reply on %s within %d ms",
+			 p->peer->daemon, p->peer->ep, p->timeout_ms);
+		if (p->cb)
+			p->cb(p->arg, BUS_REPLY_TIMEOUT, NULL, err);
+		else
+			log_warnx("bus: %s", err);
+		free(p);
+		/* The callback may have sent or cancelled requests. */
+		goto again;
+	}
+	for (p = b->pending; p; p = p->next)
+		if (next < 0 || p->deadline < next)
+			next = p->deadline;
+	return next;
+}
+
+void
+bus_async_cancel(struct bus *b, const void *owner)
+{
+	struct bus_pending *p = b->pending, *nx;
+
+	if (owner == NULL)
+		return;
+	for (; p; p = nx) {
+		nx = p->next;
+		if (p->owner != owner)
+			continue;
+		bus_pending_unlink(b, p);
+		free(p);
+	}
+}
+
+size_t
+bus_async_pending(const struct bus *b)
+{
+	return b->npending;
+}
+
+void
+bus_async_flush(struct bus *b, int max_ms)
+{
+	zmq_pollitem_t items[BUS_PEER_MAX];
+	int64_t end = msg_mono_ms() + max_ms;
+
+	for (size_t i = 0; i < b->npeers; i++)
+		items[i] = (zmq_pollitem_t){b->peers[i].sock, 0, ZMQ_POLLIN, 0};
+	while (b->npending > 0) {
+		int64_t now = msg_mono_ms(), next = bus_async_expire(b, now);
+		if (next < 0)
+			break;
+		if (now >= end) {
+			log_notice("bus: %zu requests still unanswered; "
+				   "dropping them",
+				   b->npending);
+			break;
+		}
+		if (next > end)
+			next = end;
+		if (zmq_poll(items, (int)b->npeers, (long)(next - now)) < 0 &&
+		    errno != EINTR)
+			break;
+		for (size_t i = 0; i < b->npeers; i++)
+			if (items[i].revents & ZMQ_POLLIN)
+				bus_async_recv(b, items[i].socket);
+	}
+	bus_async_drop_all(b);
 }
 
 const char *

@@ -22,6 +22,7 @@
 #include "msg.h"
 
 #define BUS_SUB_MAX 16 /* daemons one SUB socket can be connected to */
+#define BUS_PEER_MAX 8 /* daemons one bus sends asynchronous requests to */
 
 /* One daemon the SUB socket was connected to by bus_sub_connect(). */
 struct bus_sub_src {
@@ -29,6 +30,15 @@ struct bus_sub_src {
 	char ep[256];	/* its PUB endpoint */
 	bool connected; /* valid only with the monitor (bus_sub_monitor) */
 };
+
+/* One daemon asked with bus_async_send(): a DEALER kept for its life. */
+struct bus_peer {
+	char daemon[16];
+	char ep[256]; /* its ROUTER endpoint */
+	void *sock;   /* DEALER connected to ep */
+};
+
+struct bus_pending; /* one request in flight (bus.c) */
 
 struct bus {
 	void *zctx;
@@ -41,6 +51,12 @@ struct bus {
 	uint64_t seq;
 	struct bus_sub_src subs[BUS_SUB_MAX];
 	size_t nsubs;
+	struct bus_peer peers[BUS_PEER_MAX];
+	size_t npeers;
+	struct bus_pending *pending; /* requests in flight, oldest first */
+	struct bus_pending *pending_tail;
+	size_t npending;
+	uint64_t next_req; /* last correlation number used */
 };
 
 /*
@@ -158,6 +174,73 @@ int bus_call(void *zctx, const struct conf *conf, const char *daemon,
 /* bus_call on b's context and conf. */
 int bus_request(struct bus *b, const char *daemon, json_object *req,
 		json_object **reply, char *err, size_t errlen);
+
+/*
+ * Asynchronous control requests, for code on a daemon's loop (the model is
+ * libre's sip_request(..., resph, arg)).  The bus keeps one DEALER per peer
+ * daemon, made on the first request and reused: ZeroMQ connects it in the
+ * background and reconnects it after the peer restarts; a request sent
+ * while the peer is down waits in the socket's queue and is answered when
+ * the peer is back, unless its deadline passes first (it is then still
+ * delivered when the peer is back, and its reply dropped: a caller whose
+ * request has an effect undoes it, as sipd follows a timed-out leg_open
+ * with a leg_close).  Each request gets a
+ * correlation id ("<daemon>-<n>", replacing any "id" of req), a callback,
+ * an owner pointer and a deadline.  The loop reads replies with
+ * bus_async_recv() when a peer socket is readable and fires deadlines with
+ * bus_async_expire(); daemon.h wraps both (daemon_request), so a daemon
+ * never calls these four directly.
+ *
+ * The callback runs exactly once per request, never from inside
+ * bus_async_send(), unless the request is cancelled first:
+ *   BUS_REPLY_OK       reply (borrowed, valid during the call) has ok:true
+ *   BUS_REPLY_ERROR    the peer answered ok:false (err: "<daemon>: <its
+ *                      error>") or sent something that is not a JSON
+ *                      object (reply NULL)
+ *   BUS_REPLY_TIMEOUT  no reply by the deadline: err is "<daemon> is
+ *                      unreachable: no reply on <endpoint> within N ms";
+ *                      reply NULL.  A reply that arrives later is dropped.
+ * The callback may send new requests and cancel others.
+ */
+enum bus_reply_status { BUS_REPLY_OK, BUS_REPLY_ERROR, BUS_REPLY_TIMEOUT };
+typedef void (*bus_reply_cb)(void *arg, enum bus_reply_status st,
+			     json_object *reply, const char *err);
+
+/*
+ * Sends req (borrowed; its "id" is set) to daemon without waiting.
+ * timeout_ms <= 0 means the configured ctl_timeout_ms.  owner (may be
+ * NULL) groups requests for bus_async_cancel(); cb may be NULL for a
+ * request whose answer nobody needs.  Returns the request's number (> 0),
+ * or a negative errno with err set and no callback to come: -EINVAL for an
+ * unknown daemon, -EAGAIN when the queue to a peer that has been away for a
+ * while is full ("mediad is unreachable: ..."), -ENOMEM.  *newsock (may be
+ * NULL) is set to the peer's socket when this call created it, so that the
+ * loop can start watching it (ZMQ_POLLIN), else to NULL.
+ */
+int64_t bus_async_send(struct bus *b, const char *daemon, json_object *req,
+		       int timeout_ms, void *owner, bus_reply_cb cb, void *arg,
+		       void **newsock, char *err, size_t errlen);
+/* Reads every reply queued on a peer socket and runs their callbacks. */
+void bus_async_recv(struct bus *b, void *sock);
+/*
+ * Fails every request whose deadline is at or before now (msg_mono_ms())
+ * with BUS_REPLY_TIMEOUT.  Returns the earliest deadline still pending, or
+ * -1 when nothing is.
+ */
+int64_t bus_async_expire(struct bus *b, int64_t now);
+/*
+ * Forgets every pending request of owner (not NULL) without running its
+ * callback: call it before freeing what the callbacks' args point to.
+ */
+void bus_async_cancel(struct bus *b, const void *owner);
+/* How many requests are in flight. */
+size_t bus_async_pending(const struct bus *b);
+/*
+ * Blocks until no request is in flight, each having been answered or timed
+ * out, or max_ms passed (what is left is then dropped without callbacks).
+ * Only for the way out of a daemon, after its loop stopped.
+ */
+void bus_async_flush(struct bus *b, int max_ms);
 
 /* Helpers for reading request fields: NULL / def when missing or mistyped. */
 const char *bus_json_str(json_object *o, const char *key);

@@ -18,7 +18,7 @@
 #include "log.h"
 
 #define DAEMON_MAX_WATCH 256
-#define DAEMON_MAX_TIMERS 1024
+#define DAEMON_MAX_TIMERS 16384 /* sipd: a few per call leg */
 
 struct daemon_watch {
 	int fd;
@@ -52,6 +52,9 @@ struct daemon {
 	int64_t next_timer_id;
 	uint64_t watchdog_usec;
 	int64_t next_watchdog;
+	int64_t req_timer;	/* fires at the earliest request deadline */
+	int64_t req_timer_when;
+	int64_t loop_max_gap;	/* ms: the longest turn between two polls */
 };
 
 const struct conf *
@@ -133,6 +136,77 @@ daemon_timer_cancel(struct daemon *d, int64_t id)
 	}
 }
 
+static void daemon_req_arm(struct daemon *d, int64_t when);
+
+static void
+daemon_req_timer_cb(struct daemon *d, void *arg)
+{
+	(void)arg;
+	d->req_timer = 0;
+	d->req_timer_when = 0;
+	daemon_req_arm(d, bus_async_expire(d->bus, msg_mono_ms()));
+}
+
+/* Keeps one timer at the earliest request deadline (when, or -1: none). */
+static void
+daemon_req_arm(struct daemon *d, int64_t when)
+{
+	int64_t id;
+
+	if (when < 0 || (d->req_timer > 0 && d->req_timer_when <= when))
+		return;
+	if (d->req_timer > 0)
+		daemon_timer_cancel(d, d->req_timer);
+	d->req_timer = 0;
+	id = daemon_timer_add(d, when - msg_mono_ms(), daemon_req_timer_cb,
+			      NULL);
+	if (id < 0) {
+		log_warnx("loop: no timer left for request deadlines");
+		return;
+	}
+	d->req_timer = id;
+	d->req_timer_when = when;
+}
+
+static void
+daemon_on_peer(struct daemon *d, void *arg, short revents)
+{
+	(void)revents;
+	bus_async_recv(d->bus, arg);
+}
+
+int64_t
+daemon_request(struct daemon *d, const char *daemon, json_object *req,
+	       int timeout_ms, void *owner, bus_reply_cb cb, void *arg,
+	       char *err, size_t errlen)
+{
+	void *sock = NULL;
+	int64_t n;
+
+	if (timeout_ms <= 0)
+		timeout_ms = (int)d->conf->ctl_timeout_ms;
+	n = bus_async_send(d->bus, daemon, req, timeout_ms, owner, cb, arg,
+			   &sock, err, errlen);
+	if (sock != NULL && daemon_watch_socket(d, sock, ZMQ_POLLIN,
+						daemon_on_peer, sock) < 0)
+		log_warnx("loop: cannot watch the socket to %s", daemon);
+	if (n > 0)
+		daemon_req_arm(d, msg_mono_ms() + timeout_ms);
+	return n;
+}
+
+void
+daemon_request_cancel(struct daemon *d, const void *owner)
+{
+	bus_async_cancel(d->bus, owner);
+}
+
+int64_t
+daemon_loop_max_gap_ms(const struct daemon *d)
+{
+	return d->loop_max_gap;
+}
+
 /* Runs due timers; returns ms until the next one (or -1 for none). */
 static long
 daemon_run_timers(struct daemon *d)
@@ -145,7 +219,8 @@ daemon_run_timers(struct daemon *d)
 			d->timers[i] = d->timers[--d->ntimers];
 			t.cb(d, t.arg);
 			now = msg_mono_ms();
-			i = 0; /* the callback may have changed the table */
+			/* Slot i now holds another timer; one the callback
+			 * moved behind i waits for the next turn. */
 			continue;
 		}
 		i++;
@@ -314,6 +389,8 @@ daemon_loop(struct daemon *d)
 	zmq_pollitem_t items[DAEMON_MAX_WATCH + 3];
 	struct daemon_watch snap[DAEMON_MAX_WATCH];
 
+	int64_t woke = 0;
+
 	while (!d->stop) {
 		long timeout = daemon_run_timers(d);
 		int n = 0, nw = d->nwatch;
@@ -327,12 +404,16 @@ daemon_loop(struct daemon *d)
 		for (int i = 0; i < nw; i++)
 			items[n++] = (zmq_pollitem_t){snap[i].zsock, snap[i].fd,
 						      snap[i].events, 0};
+		if (woke > 0 && msg_mono_ms() - woke > d->loop_max_gap)
+			d->loop_max_gap = msg_mono_ms() - woke;
 		if (zmq_poll(items, n, timeout) < 0) {
+			woke = 0;
 			if (errno == EINTR)
 				continue;
 			log_warnx("loop: zmq_poll: %s", zmq_strerror(errno));
 			return -errno;
 		}
+		woke = msg_mono_ms();
 		if (items[2].revents)
 			daemon_on_signal(d);
 		if (items[0].revents)
@@ -459,6 +540,8 @@ daemon_main(int argc, char **argv, const struct daemon_ops *ops, void *state)
 	sd_notify(0, "STOPPING=1");
 	if (ops->fini)
 		ops->fini(d, state);
+	/* What fini asked (sipd's leg_close) gets its answer, briefly. */
+	bus_async_flush(d->bus, (int)d->conf->ctl_timeout_ms);
 	log_info("stopped");
 out:
 	bus_free(d->bus);

@@ -84,6 +84,30 @@ int64_t daemon_timer_add(struct daemon *d, int64_t delay_ms,
 			 daemon_timer_cb cb, void *arg);
 void daemon_timer_cancel(struct daemon *d, int64_t id);
 
+/*
+ * A control request to another daemon from the loop, without waiting
+ * (bus.h, "Asynchronous control requests", has the whole contract).  The
+ * loop watches the peer's socket and runs cb(arg, ...) from a later turn
+ * with the reply, the peer's error or a timeout after timeout_ms (<= 0: the
+ * configured ctl_timeout_ms).  req is borrowed.  Returns a request number
+ * (> 0), or a negative errno with err set and no callback to come.
+ * daemon_request_cancel() forgets every pending request of owner without
+ * calling back: call it before freeing what the callbacks would touch.
+ * Requests still pending when the loop stops get up to ctl_timeout_ms,
+ * after the fini hook, to be answered.
+ */
+int64_t daemon_request(struct daemon *d, const char *daemon, json_object *req,
+		       int timeout_ms, void *owner, bus_reply_cb cb, void *arg,
+		       char *err, size_t errlen);
+void daemon_request_cancel(struct daemon *d, const void *owner);
+
+/*
+ * The longest time, in ms, between two consecutive polls of the loop (the
+ * work of one turn, callbacks and timers included): how long a datagram or
+ * a request may have waited for the daemon.
+ */
+int64_t daemon_loop_max_gap_ms(const struct daemon *d);
+
 /* Asks the loop to stop after the current turn. */
 void daemon_stop(struct daemon *d);
 

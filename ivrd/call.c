@@ -6,7 +6,9 @@
  * two legs.  Every step starts with an ivr_step event; every phase change is
  * a call_state event.  When either leg ends, the other is hung up, the media
  * legs are closed and the call is freed.  All waiting is on daemon timers,
- * which are cancelled when the call ends.
+ * which are cancelled when the call ends, and on the answers to requests
+ * to sipd and mediad, which continue the call in a callback (never waited
+ * for on the loop) and are forgotten when the call ends.
  *
  * A step with conditions (holdslayer-flows(5)) is watched while it runs:
  * the transcript heard during the step (transcript_chunk) and the audio
@@ -115,48 +117,129 @@ call_daemon_index(const char *daemon)
 }
 
 /*
- * Sends a control request (consumed) about this call to daemon.  Returns
- * 0, or a negative errno with err set ("sipd is unreachable: ..." or the
- * daemon's own error text).  A cleanup request waits at most
- * CALL_CLEANUP_TIMEOUT_MS, and is not sent at all (-ETIMEDOUT) to a daemon
- * that timed out in the last CALL_DOWN_HOLDOFF_MS, so that ending calls
- * while a peer is down does not stall the loop.
+ * A request in flight.  c is NULL for a clean-up request (call_end), which
+ * outlives the call: it only logs its failure, naming call_id and what.
  */
-static int
-call_request_ex(struct call *c, const char *daemon, json_object *req,
-		int cleanup, json_object **replyp, char *err, size_t errlen)
-{
-	struct bus *b = call_bus(c);
-	int64_t *down = &c->ivrd->down_until[call_daemon_index(daemon)];
-	json_object *reply = NULL;
-	int r;
+struct call_pending {
+	struct call_pending *next;
+	struct ivrd *iv;
+	struct call *c;
+	int daemon; /* call_daemon_index() */
+	call_reply_fn fn;
+	struct call_note note;
+	char call_id[MSG_CALL_ID_MAX];
+	char what[48];
+	int warn_timeout; /* clean-up: a timeout is a warning, not debug */
+};
 
-	err[0] = '\0';
-	if (cleanup && *down > msg_mono_ms()) {
-		snprintf(err, errlen, "%s is unreachable (not asked again yet)",
-			 daemon);
-		json_object_put(req);
-		return -ETIMEDOUT;
-	}
-	r = bus_call(b->zctx, daemon_conf(c->d), daemon, req,
-		     cleanup ? CALL_CLEANUP_TIMEOUT_MS : 0, &reply, err, errlen);
+static void
+call_pending_cb(void *arg, enum bus_reply_status st, json_object *reply,
+		const char *err)
+{
+	struct call_pending *p = arg, **pp;
+	int64_t *down = &p->iv->down_until[p->daemon];
+	int r = st == BUS_REPLY_OK	    ? 0
+		: st == BUS_REPLY_TIMEOUT ? -ETIMEDOUT
+					  : -EREMOTEIO;
+
 	if (r == -ETIMEDOUT)
 		*down = msg_mono_ms() + CALL_DOWN_HOLDOFF_MS;
 	else
 		*down = 0;
-	if (replyp != NULL && r >= 0)
-		*replyp = reply;
-	else
-		json_object_put(reply);
-	json_object_put(req);
-	return r;
+	if (p->c == NULL) {
+		if (r == -ETIMEDOUT && p->warn_timeout)
+			log_warnx("call %s: %s: %s", p->call_id, p->what, err);
+		else if (r < 0)
+			log_debug("call %s: %s: %s", p->call_id, p->what, err);
+		free(p);
+		return;
+	}
+	for (pp = &p->c->pending; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	if (p->fn)
+		p->fn(p->c, r, st == BUS_REPLY_OK ? reply : NULL, err,
+		      &p->note);
+	free(p);
 }
 
+/* Sends req (consumed); p (owned from here) says what to do with the
+ * answer.  Returns 0, or a negative errno with err set (p freed). */
 static int
-call_request(struct call *c, const char *daemon, json_object *req, char *err,
-	     size_t errlen)
+call_send(struct call *c, const char *daemon, json_object *req, int cleanup,
+	  struct call_pending *p, char *err, size_t errlen)
 {
-	return call_request_ex(c, daemon, req, 0, NULL, err, errlen);
+	int64_t *down = &c->ivrd->down_until[call_daemon_index(daemon)];
+	int64_t r;
+
+	err[0] = '\0';
+	p->iv = c->ivrd;
+	p->daemon = call_daemon_index(daemon);
+	snprintf(p->call_id, sizeof(p->call_id), "%s", c->id);
+	if (cleanup && *down > msg_mono_ms()) {
+		snprintf(err, errlen, "%s is unreachable (not asked again yet)",
+			 daemon);
+		json_object_put(req);
+		free(p);
+		return -ETIMEDOUT;
+	}
+	r = daemon_request(c->d, daemon, req,
+			   cleanup ? CALL_CLEANUP_TIMEOUT_MS : 0,
+			   p->c, call_pending_cb, p, err, errlen);
+	json_object_put(req);
+	if (r < 0) {
+		free(p);
+		return (int)r;
+	}
+	if (p->c != NULL) {
+		p->next = c->pending;
+		c->pending = p;
+	}
+	return 0;
+}
+
+int
+call_request_async(struct call *c, const char *daemon, json_object *req,
+		   call_reply_fn fn, const struct call_note *note, char *err,
+		   size_t errlen)
+{
+	struct call_pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		json_object_put(req);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->c = c;
+	p->fn = fn;
+	if (note)
+		p->note = *note;
+	return call_send(c, daemon, req, 0, p, err, errlen);
+}
+
+/*
+ * A clean-up request (consumed) as the call ends: it waits at most
+ * CALL_CLEANUP_TIMEOUT_MS, and is not sent at all (-ETIMEDOUT) to a daemon
+ * that timed out in the last CALL_DOWN_HOLDOFF_MS, so that ending calls
+ * while a peer is down does not flood it.  Its answer is only logged (what
+ * names it); a failure to send is returned with err set.
+ */
+static int
+call_cleanup(struct call *c, const char *daemon, json_object *req,
+	     const char *what, int warn_timeout, char *err, size_t errlen)
+{
+	struct call_pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		json_object_put(req);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(p->what, sizeof(p->what), "%s", what);
+	p->warn_timeout = warn_timeout;
+	return call_send(c, daemon, req, 1, p, err, errlen);
 }
 
 static json_object *
@@ -196,6 +279,13 @@ call_free(struct call *c)
 			break;
 		}
 	call_cancel_timers(c);
+	/* No answer may reach the call once it is gone. */
+	daemon_request_cancel(c->d, c);
+	while (c->pending) {
+		struct call_pending *p = c->pending;
+		c->pending = p->next;
+		free(p);
+	}
 	explore_free(c);
 	flow_unref(c->flow);
 	json_object_put(c->info);
@@ -220,21 +310,20 @@ call_end(struct call *c, const char *reason)
 	log_info("call %s: ending: %s", c->id, reason);
 	call_cancel_timers(c);
 	/* Every leg sipd still has for this call. */
-	r = call_request_ex(c, "sipd", call_req_new(c, "hangup", NULL), 1,
-			    NULL, err, sizeof(err));
+	r = call_cleanup(c, "sipd", call_req_new(c, "hangup", NULL), "hangup",
+			 1, err, sizeof(err));
 	if (r == -ETIMEDOUT)
 		log_warnx("call %s: hangup: %s", c->id, err);
 	else if (r < 0)
 		log_debug("call %s: hangup: %s", c->id, err);
-	r = call_request_ex(c, "mediad",
-			    call_req_new(c, "leg_close", "company"), 1, NULL,
-			    err, sizeof(err));
+	r = call_cleanup(c, "mediad", call_req_new(c, "leg_close", "company"),
+			 "leg_close company", 0, err, sizeof(err));
 	if (r < 0)
 		log_debug("call %s: leg_close company: %s", c->id, err);
 	if (c->user_dialed) {
-		r = call_request_ex(c, "mediad",
-				    call_req_new(c, "leg_close", "user"), 1,
-				    NULL, err, sizeof(err));
+		r = call_cleanup(c, "mediad",
+				 call_req_new(c, "leg_close", "user"),
+				 "leg_close user", 0, err, sizeof(err));
 		if (r < 0)
 			log_debug("call %s: leg_close user: %s", c->id, err);
 	}
@@ -474,12 +563,45 @@ call_on_goto_timer(struct daemon *d, void *arg)
  * menu: they choose a menu option (counted against [ivr] max_menu_levels).
  * Returns 0, or -1 when the call was failed (c is gone).
  */
+static void
+call_dtmf_failed(struct call *c, const char *digits, int menu,
+		 const char *err)
+{
+	char why[768];
+
+	snprintf(why, sizeof(why), "cannot send DTMF '%s': %s%s",
+		 menu ? digits : "(info)",
+		 strstr(err, "mediad") == err ? "" : "mediad: ", err);
+	call_fail(c, "company", why);
+}
+
+/* mediad's answer to dtmf: ivr_dtmf_sent, or the call fails.  note: a
+ * the digits, b the reason, tag the step id, i menu. */
+static void
+call_dtmf_sent(struct call *c, int r, json_object *reply, const char *err,
+	       const struct call_note *note)
+{
+	json_object *o;
+
+	(void)reply;
+	if (r < 0) {
+		call_dtmf_failed(c, note->a, note->i, err);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "digits", json_object_new_string(note->a));
+	json_object_object_add(o, "step_id", json_object_new_string(note->tag));
+	json_object_object_add(o, "reason", json_object_new_string(note->b));
+	call_publish(c, MSG_ivr_dtmf_sent, o);
+}
+
 static int
 call_send_dtmf(struct call *c, const struct flow_step *s, const char *digits,
 	       int menu, const char *reason)
 {
 	const struct conf *conf = daemon_conf(c->d);
-	json_object *o, *req;
+	json_object *req;
+	struct call_note note = {0};
 	char err[512], why[768];
 
 	if (menu && ++c->menu_levels > conf->ivr_max_menu_levels) {
@@ -493,18 +615,15 @@ call_send_dtmf(struct call *c, const struct flow_step *s, const char *digits,
 	}
 	req = call_req_new(c, "dtmf", "company");
 	json_object_object_add(req, "digits", json_object_new_string(digits));
-	if (call_request(c, "mediad", req, err, sizeof(err)) < 0) {
-		snprintf(why, sizeof(why), "cannot send DTMF '%s': %s%s",
-			 menu ? digits : "(info)",
-			 strstr(err, "mediad") == err ? "" : "mediad: ", err);
-		call_fail(c, "company", why);
+	snprintf(note.a, sizeof(note.a), "%s", digits);
+	snprintf(note.b, sizeof(note.b), "%s", reason);
+	snprintf(note.tag, sizeof(note.tag), "%s", s->id);
+	note.i = menu;
+	if (call_request_async(c, "mediad", req, call_dtmf_sent, &note, err,
+			       sizeof(err)) < 0) {
+		call_dtmf_failed(c, digits, menu, err);
 		return -1;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "digits", json_object_new_string(digits));
-	json_object_object_add(o, "step_id", json_object_new_string(s->id));
-	json_object_object_add(o, "reason", json_object_new_string(reason));
-	call_publish(c, MSG_ivr_dtmf_sent, o);
 	return 0;
 }
 
@@ -666,34 +785,66 @@ call_on_max_timer(struct daemon *d, void *arg)
 }
 
 /*
- * Speaks text to the company leg through mediad "say".  Returns the
- * seconds of speech queued, or -1 (logged: speaking is never worth the
- * call).
+ * mediad's answer to say: note->x is what to do with the seconds of speech
+ * queued: 0 nothing; 1 the SPEAK step note->i (run as note->seq) waits
+ * them out.  A failure is logged (speaking is never worth the call).
  */
-static double
-call_say(struct call *c, const char *text, const char *voice)
+static void
+call_spoken(struct call *c, int r, json_object *reply, const char *err,
+	    const struct call_note *note)
 {
-	json_object *req, *reply = NULL, *v;
+	json_object *v;
+	double secs = -1;
+
+	if (r < 0)
+		log_warnx("call %s: cannot speak \"%.40s\": %s", c->id, note->a,
+			  err);
+	else if (json_object_object_get_ex(reply, "seconds", &v))
+		secs = json_object_get_double(v);
+	else
+		secs = 0;
+	if (note->x > 0 && c->step == note->i && c->steps_run == note->seq)
+		call_step_timer_set(c,
+				    secs > 0 ? (int64_t)(secs * 1000) +
+						   CALL_SPEAK_PAD_MS
+					     : 0,
+				    call_on_step_timer);
+}
+
+/*
+ * Speaks text to the company leg through mediad "say".  With step set, the
+ * running SPEAK step ends once the speech has played (or at once when
+ * nothing is spoken).  Returns 0 when asked, -1 when not (logged).
+ */
+static int
+call_say(struct call *c, const char *text, const char *voice, int step)
+{
+	json_object *req;
+	struct call_note note = {0};
 	char err[512];
-	double secs = 0;
 
 	if (text == NULL || text[0] == '\0' || !c->company_up)
-		return -1;
+		goto fail;
 	req = call_req_new(c, "say", "company");
 	json_object_object_add(req, "text", json_object_new_string(text));
 	if (voice)
 		json_object_object_add(req, "voice",
 				       json_object_new_string(voice));
-	if (call_request_ex(c, "mediad", req, 0, &reply, err, sizeof(err)) <
-	    0) {
+	snprintf(note.a, sizeof(note.a), "%s", text);
+	note.x = step;
+	note.i = c->step;
+	note.seq = c->steps_run;
+	if (call_request_async(c, "mediad", req, call_spoken, &note, err,
+			       sizeof(err)) < 0) {
 		log_warnx("call %s: cannot speak \"%.40s\": %s", c->id, text,
 			  err);
-		return -1;
+		goto fail;
 	}
-	if (json_object_object_get_ex(reply, "seconds", &v))
-		secs = json_object_get_double(v);
-	json_object_put(reply);
-	return secs;
+	return 0;
+fail:
+	if (step)
+		call_step_timer_set(c, 0, call_on_step_timer);
+	return -1;
 }
 
 /* ---- the hand-over ---- */
@@ -702,10 +853,33 @@ call_say(struct call *c, const char *text, const char *voice)
  * Rings the user's device (again); c->device and c->device_uri are set.
  * Returns 0, or -1 when the call failed (c is gone).
  */
+/* sipd's answer to the user's dial (attempt note->i): a refusal fails
+ * the call, as long as that attempt is still the one ringing. */
+static void
+call_user_dialled(struct call *c, int r, json_object *reply, const char *err,
+		  const struct call_note *note)
+{
+	char why[640];
+
+	(void)reply;
+	if (r == 0)
+		return;
+	if (!c->user_live || c->user_attempts != note->i) {
+		log_info("call %s: an earlier ring of the user failed: %s",
+			 c->id, err);
+		return;
+	}
+	c->user_live = 0;
+	snprintf(why, sizeof(why), "%s%s",
+		 strstr(err, "sipd") == err ? "" : "sipd: ", err);
+	call_fail(c, "user", why);
+}
+
 static int
 call_user_dial(struct call *c)
 {
 	json_object *req;
+	struct call_note note = {0};
 	char err[512], why[640];
 
 	if (c->user_cancels > 0) {
@@ -723,7 +897,9 @@ call_user_dial(struct call *c)
 	c->user_live = 1;
 	log_info("call %s: ringing %s (%s), attempt %d", c->id, c->device,
 		 c->device_uri, c->user_attempts);
-	if (call_request(c, "sipd", req, err, sizeof(err)) < 0) {
+	note.i = c->user_attempts;
+	if (call_request_async(c, "sipd", req, call_user_dialled, &note, err,
+			       sizeof(err)) < 0) {
 		c->user_live = 0;
 		snprintf(why, sizeof(why), "%s%s",
 			 strstr(err, "sipd") == err ? "" : "sipd: ", err);
@@ -731,6 +907,20 @@ call_user_dial(struct call *c)
 		return -1;
 	}
 	return 0;
+}
+
+static void
+call_user_cancelled(struct call *c, int r, json_object *reply,
+		    const char *err, const struct call_note *note)
+{
+	(void)reply;
+	(void)note;
+	if (r == 0)
+		return;
+	log_warnx("call %s: cannot cancel the user's ringing: %s", c->id,
+		  err);
+	if (c->user_cancels > 0)
+		c->user_cancels--;
 }
 
 /* Stops the ringing of the user's device (CANCEL); its end is ignored. */
@@ -745,7 +935,8 @@ call_user_cancel(struct call *c)
 	req = call_req_new(c, "hangup", "user");
 	c->user_live = 0;
 	c->user_cancels++;
-	if (call_request(c, "sipd", req, err, sizeof(err)) < 0) {
+	if (call_request_async(c, "sipd", req, call_user_cancelled, NULL,
+			       err, sizeof(err)) < 0) {
 		log_warnx("call %s: cannot cancel the user's ringing: %s",
 			  c->id, err);
 		c->user_cancels--;
@@ -791,7 +982,7 @@ call_user_retry(struct call *c, const char *what)
 	}
 	log_info("call %s: %s; keeping the agent, ringing the user again",
 		 c->id, what);
-	call_say(c, conf->ivr_agent_hold_line, NULL);
+	call_say(c, conf->ivr_agent_hold_line, NULL, 0);
 	o = json_object_new_object();
 	json_object_object_add(o, "device", json_object_new_string(c->device));
 	json_object_object_add(o, "uri", json_object_new_string(c->device_uri));
@@ -857,7 +1048,7 @@ call_transfer(struct call *c, const char *device, const char *uri,
 				    call_on_step_timer);
 	if (c->mode == CALL_MODE_HOLD_SLAYER) {
 		/* An agent is waiting: greet them while the phone rings. */
-		call_say(c, conf->ivr_agent_greeting, NULL);
+		call_say(c, conf->ivr_agent_greeting, NULL, 0);
 		call_hand_timer_set(c);
 	}
 }
@@ -1010,12 +1201,9 @@ call_run_step(struct call *c, int idx, const char *reason)
 		}
 		if (r < 0)
 			snprintf(text, sizeof(text), "%s", s->text);
-		secs = call_say(c, text, s->voice);
-		call_step_timer_set(c,
-				    secs > 0 ? (int64_t)(secs * 1000) +
-						   CALL_SPEAK_PAD_MS
-					     : 0,
-				    call_on_step_timer);
+		/* The step timer is set when mediad says how long. */
+		call_step_timer_cancel(c);
+		(void)call_say(c, text, s->voice, 1);
 		break;
 	case FLOW_STEP_TRANSFER:
 		c->transfer_step = idx;
@@ -1041,12 +1229,28 @@ call_run_step(struct call *c, int idx, const char *reason)
 	}
 }
 
+/* sipd's answer to the company dial: a refusal fails the call. */
+static void
+call_company_dialled(struct call *c, int r, json_object *reply,
+		     const char *err, const struct call_note *note)
+{
+	char why[640];
+
+	(void)reply;
+	(void)note;
+	if (r == 0)
+		return;
+	snprintf(why, sizeof(why), "%s%s",
+		 strstr(err, "sipd") == err ? "" : "sipd: ", err);
+	call_fail(c, "company", why);
+}
+
 static void
 call_on_dial_timer(struct daemon *d, void *arg)
 {
 	struct call *c = arg;
 	json_object *req;
-	char err[512], why[640];
+	char err[512];
 
 	json_object *o;
 
@@ -1062,11 +1266,9 @@ call_on_dial_timer(struct daemon *d, void *arg)
 		 c->flow ? c->flow->id
 			 : c->mode == CALL_MODE_DIRECT ? "direct"
 						       : "no flow: exploring");
-	if (call_request(c, "sipd", req, err, sizeof(err)) < 0) {
-		snprintf(why, sizeof(why), "%s%s",
-			 strstr(err, "sipd") == err ? "" : "sipd: ", err);
-		call_fail(c, "company", why);
-	}
+	if (call_request_async(c, "sipd", req, call_company_dialled, NULL,
+			       err, sizeof(err)) < 0)
+		call_company_dialled(c, -EIO, NULL, err, NULL);
 }
 
 int
@@ -1145,11 +1347,42 @@ call_cur_step(const struct call *c)
 	return &c->flow->steps[c->step];
 }
 
+/* mediad's answer to bridge: the hand-over is complete, or the call
+ * fails. */
+static void
+call_bridged(struct call *c, int r, json_object *reply, const char *err,
+	     const struct call_note *note)
+{
+	json_object *o;
+	char why[640];
+
+	(void)reply;
+	(void)note;
+	if (c->phase != CALL_TRANSFERRING || !c->user_up)
+		return; /* the call moved on meanwhile */
+	if (r < 0) {
+		snprintf(why, sizeof(why), "cannot bridge the legs: %s%s",
+			 strstr(err, "mediad") == err ? "" : "mediad: ", err);
+		call_fail(c, "user", why);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "device", json_object_new_string(c->device));
+	json_object_object_add(o, "uri", json_object_new_string(c->device_uri));
+	call_publish(c, MSG_transfer_complete, o);
+	call_set_phase(c, CALL_BRIDGED);
+	/* From here the call is the user's conversation: [ivr] max_call_s
+	 * limits the robot's part only. */
+	if (c->t_call) {
+		daemon_timer_cancel(c->d, c->t_call);
+		c->t_call = 0;
+	}
+}
+
 static void
 call_on_connected(struct call *c, const char *leg)
 {
 	char err[512], why[640];
-	json_object *o;
 
 	if (strcmp(leg, "company") == 0) {
 		if (c->company_up)
@@ -1190,25 +1423,11 @@ call_on_connected(struct call *c, const char *leg)
 		daemon_timer_cancel(c->d, c->t_hand);
 		c->t_hand = 0;
 	}
-	if (call_request(c, "mediad", call_req_new(c, "bridge", NULL), err,
-			 sizeof(err)) < 0) {
-		snprintf(why, sizeof(why), "cannot bridge the legs: %s%s",
-			 strstr(err, "mediad") == err ? "" : "mediad: ", err);
-		call_fail(c, "user", why);
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "device", json_object_new_string(c->device));
-	json_object_object_add(o, "uri", json_object_new_string(c->device_uri));
-	call_publish(c, MSG_transfer_complete, o);
-	call_set_phase(c, CALL_BRIDGED);
-	/* From here the call is the user's conversation: [ivr] max_call_s
-	 * limits the robot's part only. */
-	if (c->t_call) {
-		daemon_timer_cancel(c->d, c->t_call);
-		c->t_call = 0;
-	}
+	if (call_request_async(c, "mediad", call_req_new(c, "bridge", NULL),
+			       call_bridged, NULL, err, sizeof(err)) < 0)
+		call_bridged(c, -EIO, NULL, err, NULL);
 }
+
 
 /*
  * The user leg ended or failed before it was answered.  Returns 1 when

@@ -73,22 +73,30 @@ exp_bus(struct explore *e)
 	return daemon_bus(e->c->d);
 }
 
-static int
-exp_request(struct explore *e, const char *daemon, json_object *req,
-	    json_object **reply, char *err, size_t errlen)
+/* mediad's answer to an exploration's dtmf (note: a the digits as shown,
+ * b the reason, tag the step id, i 1 for dtmf) or say. */
+static void
+exp_sent(struct call *c, int r, json_object *reply, const char *err,
+	 const struct call_note *note)
 {
-	struct bus *b = exp_bus(e);
-	json_object *r = NULL;
-	int rc;
+	json_object *o;
 
-	rc = bus_call(b->zctx, daemon_conf(e->c->d), daemon, req, 0, &r, err,
-		      errlen);
-	json_object_put(req);
-	if (reply)
-		*reply = r;
-	else
-		json_object_put(r);
-	return rc;
+	(void)reply;
+	if (r < 0) {
+		if (note->i)
+			log_warnx("call %s: explore: dtmf %s: %s", c->id,
+				  note->a, err);
+		else
+			log_warnx("call %s: explore: say: %s", c->id, err);
+		return;
+	}
+	if (!note->i)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "digits", json_object_new_string(note->a));
+	json_object_object_add(o, "step_id", json_object_new_string(note->tag));
+	json_object_object_add(o, "reason", json_object_new_string(note->b));
+	bus_publish(daemon_bus(c->d), MSG_ivr_dtmf_sent, c->id, o);
 }
 
 static json_object *
@@ -259,7 +267,8 @@ static void
 exp_press(struct explore *e, const struct menu *m, struct nav_decision *d,
 	  const char *kind)
 {
-	json_object *req, *o;
+	json_object *req;
+	struct call_note note = {0};
 	const char *id;
 	char err[512], desc[256];
 	double waited = e->act_ms ? (double)(msg_mono_ms() - e->act_ms) / 1000
@@ -273,30 +282,29 @@ exp_press(struct explore *e, const struct menu *m, struct nav_decision *d,
 		req = exp_req(e, "dtmf");
 		json_object_object_add(req, "digits",
 				       json_object_new_string(d->digits));
-		if (exp_request(e, "mediad", req, NULL, err, sizeof(err)) < 0) {
+		/* The value itself stays out of the event stream (and the
+		 * log). */
+		snprintf(note.a, sizeof(note.a), "%s",
+			 d->info_key[0] ? "(info value)" : d->digits);
+		snprintf(note.b, sizeof(note.b), "%s", d->reason);
+		snprintf(note.tag, sizeof(note.tag), "%s", id);
+		note.i = 1;
+		/* ivr_dtmf_sent comes with mediad's answer.  The action
+		 * counts from now: a failure then is only logged. */
+		if (call_request_async(e->c, "mediad", req, exp_sent, &note,
+				       err, sizeof(err)) < 0) {
 			log_warnx("call %s: explore: dtmf %s: %s", e->c->id,
-				  d->digits, err);
+				  note.a, err);
 			return;
 		}
-		o = json_object_new_object();
-		json_object_object_add(
-		    o, "digits",
-		    json_object_new_string(d->info_key[0] ? "(info value)"
-							  : d->digits));
-		json_object_object_add(o, "step_id", json_object_new_string(id));
-		json_object_object_add(o, "reason",
-				       json_object_new_string(d->reason));
-		bus_publish(exp_bus(e), MSG_ivr_dtmf_sent, e->c->id, o);
-		if (d->info_key[0])
-			/* The value itself stays out of the event stream. */
-			(void)0;
 	} else if (d->act == NAV_SAY) {
 		snprintf(desc, sizeof(desc), "say \"%.200s\"", d->text);
 		exp_step(e, "SPEAK", desc, d->reason, d->text);
 		req = exp_req(e, "say");
 		json_object_object_add(req, "text",
 				       json_object_new_string(d->text));
-		if (exp_request(e, "mediad", req, NULL, err, sizeof(err)) < 0)
+		if (call_request_async(e->c, "mediad", req, exp_sent, &note,
+				       err, sizeof(err)) < 0)
 			log_warnx("call %s: explore: say: %s", e->c->id, err);
 	}
 	exp_record(e, m, kind, d, waited);

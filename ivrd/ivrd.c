@@ -344,15 +344,41 @@ ivrd_ctl_start(struct ivrd *iv, struct bus_ctl_req *req)
 	return bus_ctl_reply_ok(b, req, reply);
 }
 
+/* A hangup forwarded to sipd, answered when sipd answers. */
+struct ivrd_fwd {
+	struct ivrd *iv;
+	struct bus_ctl_req req; /* a copy of the caller's, without its JSON */
+	char call_id[MSG_CALL_ID_MAX];
+};
+
+static void
+ivrd_hangup_fwd_cb(void *arg, enum bus_reply_status st, json_object *reply,
+		   const char *err)
+{
+	struct ivrd_fwd *f = arg;
+	struct bus *b = daemon_bus(f->iv->d);
+
+	(void)reply;
+	if (st == BUS_REPLY_TIMEOUT)
+		bus_ctl_reply_err(b, &f->req, 503, "hangup: %s", err);
+	else if (st != BUS_REPLY_OK)
+		bus_ctl_reply_err(b, &f->req, 404, "no call %.64s",
+				  f->call_id);
+	else
+		bus_ctl_reply_ok(b, &f->req, NULL);
+	free(f);
+}
+
 static int
 ivrd_ctl_hangup(struct ivrd *iv, struct bus_ctl_req *req)
 {
 	struct bus *b = daemon_bus(iv->d);
 	const char *call_id = bus_json_str(req->req, "call_id");
-	json_object *fwd, *reply = NULL;
+	struct ivrd_fwd *f;
+	json_object *fwd;
 	struct call *c;
 	char err[512];
-	int r;
+	int64_t r;
 
 	if (call_id == NULL || call_id[0] == '\0')
 		return bus_ctl_reply_err(b, req, 400,
@@ -366,21 +392,27 @@ ivrd_ctl_hangup(struct ivrd *iv, struct bus_ctl_req *req)
 	/*
 	 * Not a call of ours (ended already, or started before a restart):
 	 * ask sipd to drop whatever it still has, within half the caller's
-	 * patience.
+	 * patience, and answer the caller when sipd answers.
 	 */
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return bus_ctl_reply_err(b, req, 500, "hangup: out of memory");
+	f->iv = iv;
+	f->req = *req;
+	f->req.req = NULL;
+	snprintf(f->call_id, sizeof(f->call_id), "%s", call_id);
 	fwd = json_object_new_object();
 	json_object_object_add(fwd, "cmd", json_object_new_string("hangup"));
 	json_object_object_add(fwd, "call_id", json_object_new_string(call_id));
-	r = bus_call(b->zctx, daemon_conf(iv->d), "sipd", fwd,
-		     (int)daemon_conf(iv->d)->ctl_timeout_ms / 2, &reply, err,
-		     sizeof(err));
+	r = daemon_request(iv->d, "sipd", fwd,
+			   (int)daemon_conf(iv->d)->ctl_timeout_ms / 2, NULL,
+			   ivrd_hangup_fwd_cb, f, err, sizeof(err));
 	json_object_put(fwd);
-	json_object_put(reply);
-	if (r == -ETIMEDOUT)
+	if (r < 0) {
+		free(f);
 		return bus_ctl_reply_err(b, req, 503, "hangup: %s", err);
-	if (r < 0)
-		return bus_ctl_reply_err(b, req, 404, "no call %.64s", call_id);
-	return bus_ctl_reply_ok(b, req, NULL);
+	}
+	return 0;
 }
 
 static int

@@ -233,8 +233,11 @@ enum call_phase {
 
 struct ivrd;
 
+struct call_pending; /* a request of the call awaiting its answer (call.c) */
+
 struct call {
 	struct call *next;
+	struct call_pending *pending; /* freed with the call */
 	void *nav; /* the exploration's state (explore.c), NULL when none */
 	struct ivrd *ivrd;
 	struct daemon *d;
@@ -305,6 +308,33 @@ void call_event(struct call *c, const struct msg_event *ev);
 void call_end(struct call *c, const char *reason);
 /* Ends every call (daemon shutdown). */
 void call_end_all(struct ivrd *iv);
+
+/*
+ * Control requests about a call never wait on the loop: the answer comes
+ * to a call_reply_fn from a later turn, while the call lives (a call's
+ * requests are cancelled when it is freed).  r is 0 (reply: the ok:true
+ * object, borrowed), -ETIMEDOUT or -EREMOTEIO (err: "<daemon> is
+ * unreachable: ..." or "<daemon>: <its error>").  note is what the caller
+ * wrote for its continuation, copied at the request.
+ */
+struct call_note {
+	char a[512];
+	char b[768];
+	char tag[256];
+	int i;
+	int seq;
+	double x;
+};
+typedef void (*call_reply_fn)(struct call *c, int r, json_object *reply,
+			      const char *err, const struct call_note *note);
+/*
+ * Sends req (consumed) about c to daemon; fn (may be NULL) gets the
+ * answer.  Returns 0, or a negative errno with err set and no answer to
+ * come.
+ */
+int call_request_async(struct call *c, const char *daemon, json_object *req,
+		       call_reply_fn fn, const struct call_note *note,
+		       char *err, size_t errlen);
 const char *call_phase_name(enum call_phase p);
 /*
  * Hands the call to exploration: cancels the step in progress, sets

@@ -45,6 +45,7 @@ leg_free(struct sipd_leg *l)
 		return;
 	leg_timer_clear(l);
 	sipd_resolve_cancel(l->sd, l);
+	sipd_media_forget(l);
 	free(l->uri);
 	free(l->remote_tag);
 	free(l->remote_target);
@@ -549,16 +550,12 @@ leg_try_next(struct sipd_leg *l, const char *why)
 	return 1;
 }
 
+/* Asks mediad for the leg's port; the INVITE waits for the answer. */
 static void
 leg_start_cb(struct daemon *d, void *arg)
 {
 	struct sipd_leg *l = arg;
-	struct sipd *sd = l->sd;
-	osip_uri_t *u = NULL;
-	osip_uri_param_t *maddr = NULL;
-	const char *host, *next;
 	char err[300];
-	int r;
 
 	(void)d;
 	l->timer = 0;
@@ -566,6 +563,29 @@ leg_start_cb(struct daemon *d, void *arg)
 		return;
 	if (sipd_media_open(l, err, sizeof(err)) < 0) {
 		leg_report(l, MSG_call_failed, 0, NULL, err);
+		leg_done(l);
+		sipd_run(l->sd);
+	}
+}
+
+/*
+ * mediad answered leg_open (err NULL: l->rtp_addr and rtp_port are set) or
+ * did not (err says why): send the INVITE or fail the call.
+ */
+void
+sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
+{
+	struct sipd *sd = l->sd;
+	osip_uri_t *u = NULL;
+	osip_uri_param_t *maddr = NULL;
+	const char *host, *next;
+	char err[300];
+	int r;
+
+	if (l->state != SIPD_LEG_STARTING)
+		return;
+	if (err_open != NULL) {
+		leg_report(l, MSG_call_failed, 0, NULL, err_open);
 		leg_done(l);
 		goto out;
 	}

@@ -327,10 +327,12 @@ sipd_register_stop(struct sipd *sd, int wait_ms)
 	r->tr = NULL;
 	sipd_auth_accepted(&r->auth);
 	reg_send(sd, 0, NULL);
-	sipd_run(sd);
+	sipd_run_now(sd); /* the loop is over: osip runs here */
 	end = msg_mono_ms() + wait_ms;
-	while (r->state == SIPD_REG_REGISTERED && msg_mono_ms() < end)
+	while (r->state == SIPD_REG_REGISTERED && msg_mono_ms() < end) {
 		sipd_transport_poll(sd, 50);
+		sipd_run_now(sd);
+	}
 	if (r->state == SIPD_REG_REGISTERED)
 		log_warnx("register: no answer to the unREGISTER within %d ms; "
 			  "the binding expires on its own",

@@ -2,8 +2,13 @@
  * sipd: main() and the glue to the daemon loop.  The UDP socket is watched
  * by the loop; every SIPD_TICK_MS, after each batch of packets and after
  * each control command, sipd_run() drives osip's timers and transaction
- * state machines.  Control commands (holdslayer-bus(7)):
+ * state machines (the timers on the tick only, the machines at most once
+ * per loop turn: both cost time in proportion to the transactions).
+ * Control commands (holdslayer-bus(7)):
  *   dial   {call_id, leg, uri} -> {ok} at once; progress comes as events
+ *          (503 at once when [sip] max_pending legs already wait for
+ *          mediad, or some wait and its last answer took over half of
+ *          ctl_timeout_ms)
  *   hangup {call_id, leg?}     -> {ok, legs: N}; CANCEL or BYE per leg
  * plus ping and status from the common daemon code.
  */
@@ -17,15 +22,16 @@
 
 #include "log.h"
 
+/*
+ * Runs osip's transaction machines until their fifos are empty and frees
+ * the transactions killed meanwhile.  O(transactions): sipd_run() asks for
+ * it once per loop turn however many packets and commands the turn had.
+ */
 void
-sipd_run(struct sipd *sd)
+sipd_run_now(struct sipd *sd)
 {
 	osip_transaction_t *tr;
 
-	osip_timers_ict_execute(sd->osip);
-	osip_timers_nict_execute(sd->osip);
-	osip_timers_ist_execute(sd->osip);
-	osip_timers_nist_execute(sd->osip);
 	/* Twice: a callback of one machine may queue work for another. */
 	for (int i = 0; i < 2; i++) {
 		osip_ict_execute(sd->osip);
@@ -39,7 +45,32 @@ sipd_run(struct sipd *sd)
 		osip_list_remove(&sd->garbage, 0);
 		osip_transaction_free2(tr);
 	}
-	sipd_legs_sweep(sd);
+}
+
+static void
+sipd_run_cb(struct daemon *d, void *arg)
+{
+	struct sipd *sd = arg;
+
+	(void)d;
+	sd->run = 0;
+	sipd_run_now(sd);
+}
+
+void
+sipd_run(struct sipd *sd)
+{
+	int64_t id;
+
+	if (sd->run > 0)
+		return;
+	/* A zero-delay timer runs at the top of the next loop turn, before
+	 * the loop sleeps again. */
+	id = daemon_timer_add(sd->d, 0, sipd_run_cb, sd);
+	if (id > 0)
+		sd->run = id;
+	else
+		sipd_run_now(sd);
 }
 
 static void
@@ -47,8 +78,15 @@ sipd_tick_cb(struct daemon *d, void *arg)
 {
 	struct sipd *sd = arg;
 
-	sipd_run(sd);
+	osip_timers_ict_execute(sd->osip);
+	osip_timers_nict_execute(sd->osip);
+	osip_timers_ist_execute(sd->osip);
+	osip_timers_nist_execute(sd->osip);
+	sipd_run_now(sd);
+	sipd_legs_sweep(sd);
 	sd->tick = daemon_timer_add(d, SIPD_TICK_MS, sipd_tick_cb, sd);
+	if (sd->tick < 0)
+		fatalx("loop: no timer left for the SIP tick");
 }
 
 /* osip's own diagnostics, as one debug line each. */
@@ -117,6 +155,25 @@ sipd_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
 	int r;
 
 	if (strcmp(req->cmd, "dial") == 0) {
+		long cap = daemon_conf(d)->sip_max_pending;
+		int64_t slow = daemon_conf(d)->ctl_timeout_ms / 2;
+		/* mediad is not keeping up: say so now rather than let the
+		 * calls time out one by one.  Too many waiting, or the last
+		 * answer took over half the time allowed while more wait
+		 * (once none waits, the next dial tries again). */
+		if (sd->media_waiting >= cap ||
+		    (sd->media_waiting > 0 && sd->media_slow > slow)) {
+			log_warnx("ctl: dial %s refused: %d calls wait for "
+				  "mediad, its last answer took %lld ms",
+				  call_id ? call_id : "?", sd->media_waiting,
+				  (long long)sd->media_slow);
+			return bus_ctl_reply_err(
+			    b, req, 503,
+			    "dial: sipd is overloaded: %d calls wait for "
+			    "mediad (at most %ld, [sip] max_pending) and its "
+			    "last answer took %lld ms; try again later",
+			    sd->media_waiting, cap, (long long)sd->media_slow);
+		}
 		r = sipd_dial(sd, call_id, leg, bus_json_str(req->req, "uri"),
 			      err, sizeof(err));
 		if (r < 0) {
@@ -150,12 +207,15 @@ sipd_status(struct daemon *d, void *state, json_object *reply)
 	struct sipd *sd = state;
 	json_object *legs = json_object_new_array();
 
-	(void)d;
 	json_object_object_add(reply, "dialogs",
 			       json_object_new_int(sipd_legs_active(sd)));
 	json_object_object_add(reply, "listen",
 			       json_object_new_string(sd->listen_host));
 	json_object_object_add(reply, "port", json_object_new_int(sd->port));
+	json_object_object_add(reply, "starting",
+			       json_object_new_int(sd->media_waiting));
+	json_object_object_add(reply, "loop_max_gap_ms",
+			       json_object_new_int64(daemon_loop_max_gap_ms(d)));
 	sipd_legs_status(sd, legs);
 	json_object_object_add(reply, "legs", legs);
 	sipd_register_status(sd, reply);
@@ -198,6 +258,8 @@ sipd_fini(struct daemon *d, void *state)
 	(void)d;
 	sipd_trunk_keepalive_stop(sd);
 	sipd_legs_shutdown(sd);
+	/* The loop is over: send the CANCELs and BYEs now. */
+	sipd_run_now(sd);
 	sipd_register_stop(sd, SIPD_UNREGISTER_WAIT_MS);
 	sipd_transport_close(sd);
 	while (sd->legs) {

@@ -60,7 +60,7 @@ struct sipd_targets {
 #define SIPD_FORKS_MAX 4 /* extra dialogs of a forked INVITE remembered */
 
 enum sipd_leg_state {
-	SIPD_LEG_STARTING,   /* waiting to ask mediad for a port */
+	SIPD_LEG_STARTING,   /* waiting for mediad's port (leg_open) */
 	SIPD_LEG_CALLING,    /* INVITE sent, nothing but 100 heard */
 	SIPD_LEG_EARLY,	     /* a 1xx other than 100 arrived */
 	SIPD_LEG_CONFIRMED,  /* 2xx received and ACKed */
@@ -108,6 +108,8 @@ struct sipd_leg {
 	int timed_out;		/* the INVITE timer fired */
 	int reported;		/* the final event was published */
 	int media_open;		/* mediad leg_open succeeded */
+	int media_opening;	/* leg_open sent, no answer yet */
+	int64_t media_asked;	/* when (mono ms) leg_open was sent */
 	int refs;		/* osip transactions pointing at this leg */
 	const char *end_reason; /* for call_ended once the BYE/CANCEL ends */
 	int64_t timer;		/* start, INVITE timeout or guard timer */
@@ -236,10 +238,18 @@ struct sipd {
 	int64_t tick;
 	struct sipd_trunk trunk;
 	struct sipd_reg reg;
+	int64_t run;		/* the pending sipd_run() timer, or 0 */
+	int media_waiting;	/* leg_open requests without an answer yet */
+	int64_t media_slow;	/* ms the last leg_open answer took (or its
+				 * timeout) */
 };
 
 /* sipd.c */
+/* Has osip's machines run (sending what they queued) at the top of the
+ * next loop turn; the SIP tick runs the timers and frees finished legs. */
 void sipd_run(struct sipd *sd);
+/* Runs osip's machines at once (shutdown only: the loop is over). */
+void sipd_run_now(struct sipd *sd);
 
 /* transport.c: the UDP socket and the osip send callback. */
 int sipd_transport_open(struct sipd *sd, const char *listen, char *err,
@@ -350,6 +360,8 @@ int sipd_legs_active(const struct sipd *sd);
 /* Appends {call_id, leg, uri, state} per leg to arr. */
 void sipd_legs_status(const struct sipd *sd, json_object *arr);
 void sipd_legs_sweep(struct sipd *sd);
+/* The end of leg_open: err NULL once l has its RTP port, else why not. */
+void sipd_dialog_media_opened(struct sipd_leg *l, const char *err);
 void sipd_legs_shutdown(struct sipd *sd);
 void sipd_dialog_set_callbacks(osip_t *osip);
 
@@ -546,15 +558,26 @@ void sipd_server_reject(struct sipd *sd, osip_message_t *req, int code,
  */
 int sipd_dialog_cseq_check(struct sipd_leg *l, const osip_message_t *req);
 
-/* media.c: what sipd asks mediad. */
+/* media.c: what sipd asks mediad; nothing here waits for an answer. */
+/*
+ * Sends leg_open; sipd_dialog_media_opened() gets the outcome from a later
+ * loop turn.  Returns 0, or a negative errno with err set (then no call
+ * back).
+ */
 int sipd_media_open(struct sipd_leg *l, char *err, size_t errlen);
+/* Sends leg_remote; 0 when sent (a failure later is logged). */
 int sipd_media_remote(struct sipd_leg *l, const char *addr, int port, int pt,
 		      int dtmf_pt);
+/* Sends leg_close, answered within timeout_ms (<= 0: ctl_timeout_ms);
+ * a failure is logged. */
 void sipd_media_close(struct sipd_leg *l, int timeout_ms);
 /* leg_remote with our direction (enum sipd_sdp_dir): mediad sends no RTP
  * while it is recvonly or inactive. */
 int sipd_media_update(struct sipd_leg *l, const struct sipd_sdp_answer *a,
 		      int our_dir);
+/* Before l is freed: drops its pending requests (closing in mediad a leg
+ * whose leg_open is still on its way). */
+void sipd_media_forget(struct sipd_leg *l);
 
 /* sdp.c: offer and answer (pure, no I/O). */
 /*

@@ -5,3 +5,10 @@ CLIENTS += hsbus
 hsbus_SRC := tests/tools/hsbus.c
 hsbus_PKGS :=
 hsbus_LIBS :=
+
+# hsdial: places calls through sipd at a steady rate and reports setup
+# times and failures (tests/bench/bench_sip_rate.sh).
+PROGS += hsdial
+hsdial_SRC := tests/tools/hsdial.c
+hsdial_PKGS :=
+hsdial_LIBS :=

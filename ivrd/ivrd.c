@@ -85,6 +85,7 @@ ivrd_fini(struct daemon *d, void *state)
 	(void)d;
 	call_end_all(iv);
 	learn_cleanup();
+	sense_cleanup();
 	flow_set_free(iv->flows);
 	iv->flows = NULL;
 }

@@ -212,7 +212,7 @@ json_object *learn_build(const char *number, const char *intent,
 			 json_object *path, json_object *old, int success,
 			 char *err, size_t errlen);
 /*
- * Writes flow as DIR/learned/DIGITS.json atomically (a temporary file
+ * Writes flow as DIR/learned/NAME.json (flow_number_name()) atomically (a temporary file
  * renamed into place).  Returns 0, or -errno with err set.
  */
 int learn_save(const char *flowsdir, const char *number, json_object *flow,

@@ -15,3 +15,5 @@ test_llm_PKGS := libcurl
 test_menu_LIBS := -lwordnet
 test_nav_LIBS := -lwordnet
 test_llm_LIBS := -lwordnet
+test_sense_OBJS := ivrd/menu.c ivrd/sense.c
+test_sense_LIBS := -lwordnet

@@ -34,6 +34,8 @@
 #define SENSE_SET_MAX 512 /* synsets kept per word */
 #define SENSE_CACHE 512	 /* words kept */
 #define SENSE_WORD_MAX 32
+#define SENSE_LINE_MAX 65536 /* a data file line (a synset) */
+#define SENSE_PTRS_MAX 1024  /* pointers read of one synset */
 /* A verb's hypernym is a longer way than a noun's: the verb hierarchy is
  * shallow and its tops ("act", "change", "make") join unrelated verbs. */
 #define SENSE_VERB_HYPER 2
@@ -150,9 +152,69 @@ sense_lemma(struct sense_word *sw, const char *lemma, int pos)
 	free_index(idx);
 }
 
+/*
+ * The pointers of synset (pos, off) that sense_expand() follows, read from
+ * its line in the data file libwn opened (wndb(5WN): offset, lex file,
+ * type, word count in hex, the words with their lex ids, the pointer count,
+ * then "symbol offset pos source/target" per pointer).  Not read_synset():
+ * it also looks each word of the synset up in index.sense, dozens of reads
+ * per synset where one is needed here.  Returns the number of pointers
+ * kept in ptr (at most max), or 0 on a short or malformed line.
+ */
+struct sense_ptr {
+	int type, pos;
+	long off;
+};
+
+static size_t
+sense_read(int pos, long off, struct sense_ptr *ptr, size_t max)
+{
+	static char line[SENSE_LINE_MAX];
+	char *save = NULL, *tok;
+	FILE *fp;
+	unsigned long nw;
+	long np;
+	size_t n = 0;
+
+	if (pos < NOUN || pos > ADV || (fp = datafps[pos]) == NULL ||
+	    fseek(fp, off, SEEK_SET) != 0 || fgets(line, sizeof(line), fp) == NULL)
+		return 0;
+	/* offset, lex file number, synset type, word count (hex) */
+	if (strtok_r(line, " ", &save) == NULL ||
+	    strtok_r(NULL, " ", &save) == NULL ||
+	    strtok_r(NULL, " ", &save) == NULL ||
+	    (tok = strtok_r(NULL, " ", &save)) == NULL)
+		return 0;
+	nw = strtoul(tok, NULL, 16);
+	for (unsigned long i = 0; i < 2 * nw; i++)
+		if (strtok_r(NULL, " ", &save) == NULL)
+			return 0;
+	if ((tok = strtok_r(NULL, " ", &save)) == NULL)
+		return 0;
+	np = strtol(tok, NULL, 10);
+	for (long i = 0; i < np; i++) {
+		char *sym = strtok_r(NULL, " ", &save);
+		char *o = strtok_r(NULL, " ", &save);
+		char *ps = strtok_r(NULL, " ", &save);
+		if (sym == NULL || o == NULL || ps == NULL ||
+		    strtok_r(NULL, " ", &save) == NULL)
+			break;
+		if (n >= max)
+			continue;
+		ptr[n].type = getptrtype(sym);
+		ptr[n].pos = getpos(ps);
+		ptr[n].off = strtol(o, NULL, 10);
+		if (ptr[n].pos == SATELLITE)
+			ptr[n].pos = ADJ;
+		n++;
+	}
+	return n;
+}
+
 static void
 sense_expand(struct sense_word *sw)
 {
+	static struct sense_ptr ptr[SENSE_PTRS_MAX];
 	char buf[SENSE_WORD_MAX], *b;
 
 	sw->n = 0;
@@ -166,17 +228,16 @@ sense_expand(struct sense_word *sw)
 	/* Breadth first: the set grows while it is walked. */
 	for (size_t i = 0; i < sw->n; i++) {
 		struct sense_node nd = sw->s[i];
-		SynsetPtr ss;
+		size_t np;
 
 		if (nd.links >= SENSE_LINKS_MAX)
 			continue;
-		if ((ss = read_synset(nd.pos, (long)nd.off, "")) == NULL)
-			continue;
-		for (int p = 0; p < ss->ptrcount; p++) {
-			int t = ss->ptrtyp[p];
+		np = sense_read(nd.pos, (long)nd.off, ptr, SENSE_PTRS_MAX);
+		for (size_t p = 0; p < np; p++) {
+			int t = ptr[p].type;
 			if ((t == HYPERPTR || t == INSTANCE) &&
 			    nd.links < SENSE_HYPER)
-				sense_add(sw, ss->ppos[p], ss->ptroff[p],
+				sense_add(sw, ptr[p].pos, ptr[p].off,
 					  nd.links + (nd.pos == VERB
 							  ? SENSE_VERB_HYPER
 							  : 1));
@@ -184,9 +245,8 @@ sense_expand(struct sense_word *sw)
 				  t == SIMPTR || t == ISMEMBERPTR ||
 				  t == ISPARTPTR) &&
 				 nd.links <= 1)
-				sense_add(sw, ss->ppos[p], ss->ptroff[p], 1);
+				sense_add(sw, ptr[p].pos, ptr[p].off, 1);
 		}
-		free_synset(ss);
 	}
 }
 

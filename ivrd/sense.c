@@ -56,6 +56,7 @@ struct sense_node {
 	unsigned int off;     /* the synset's byte offset in its data file */
 	unsigned char pos;    /* NOUN, VERB, ADJ, ADV */
 	unsigned char links;  /* links from the word */
+	unsigned char side;   /* reached by a derivation or similarity link */
 };
 
 struct sense_word {
@@ -118,14 +119,16 @@ sense_cleanup(void)
 }
 
 static void
-sense_add(struct sense_word *sw, int pos, long off, int links)
+sense_add(struct sense_word *sw, int pos, long off, int links, int side)
 {
 	if (off < 0 || pos < NOUN || pos > ADV)
 		return;
 	for (size_t i = 0; i < sw->n; i++)
 		if (sw->s[i].off == (unsigned int)off && sw->s[i].pos == pos) {
-			if (sw->s[i].links > links)
+			if (sw->s[i].links > links) {
 				sw->s[i].links = (unsigned char)links;
+				sw->s[i].side = (unsigned char)side;
+			}
 			return;
 		}
 	if (sw->n >= SENSE_SET_MAX)
@@ -133,6 +136,7 @@ sense_add(struct sense_word *sw, int pos, long off, int links)
 	sw->s[sw->n].off = (unsigned int)off;
 	sw->s[sw->n].pos = (unsigned char)pos;
 	sw->s[sw->n].links = (unsigned char)links;
+	sw->s[sw->n].side = (unsigned char)side;
 	sw->n++;
 }
 
@@ -148,7 +152,8 @@ sense_lemma(struct sense_word *sw, const char *lemma, int pos)
 	if ((idx = index_lookup(buf, pos)) == NULL)
 		return;
 	for (int i = 0; i < idx->off_cnt && i < SENSE_SENSES; i++)
-		sense_add(sw, pos, idx->offset[i], i == 0 ? 0 : 1);
+		if (i == 0 || i < idx->tagged_cnt)
+			sense_add(sw, pos, idx->offset[i], i == 0 ? 0 : 1, 0);
 	free_index(idx);
 }
 
@@ -235,17 +240,22 @@ sense_expand(struct sense_word *sw)
 		np = sense_read(nd.pos, (long)nd.off, ptr, SENSE_PTRS_MAX);
 		for (size_t p = 0; p < np; p++) {
 			int t = ptr[p].type;
+			/* Hypernyms of the word's own senses only: a
+			 * derived word's ("file", "filing") are another
+			 * word's. */
 			if ((t == HYPERPTR || t == INSTANCE) &&
-			    nd.links < SENSE_HYPER)
+			    nd.links < SENSE_HYPER && !nd.side)
 				sense_add(sw, ptr[p].pos, ptr[p].off,
 					  nd.links + (nd.pos == VERB
 							  ? SENSE_VERB_HYPER
-							  : 1));
+							  : 1),
+					  0);
 			else if ((t == DERIVATION || t == PERTPTR ||
 				  t == SIMPTR || t == ISMEMBERPTR ||
 				  t == ISPARTPTR) &&
-				 nd.links <= 1)
-				sense_add(sw, ptr[p].pos, ptr[p].off, 1);
+				 nd.links <= 1 && !nd.side)
+				sense_add(sw, ptr[p].pos, ptr[p].off,
+					  nd.links + 1, 1);
 		}
 	}
 }

@@ -1210,6 +1210,12 @@ menu_opts_json(const struct menu *m)
 		if (m->opts[i].say)
 			json_object_object_add(o, "say",
 					       json_object_new_boolean(1));
+		if (m->opts[i].lost)
+			json_object_object_add(o, "lost",
+					       json_object_new_boolean(1));
+		else if (m->opts[i].unsure)
+			json_object_object_add(o, "unsure",
+					       json_object_new_boolean(1));
 		json_object_array_add(a, o);
 	}
 	return a;

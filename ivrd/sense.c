@@ -2,11 +2,15 @@
  * sense: what words mean, from WordNet, for menu.c's matching of an intent
  * against a menu option ("my suitcase did not arrive" against "baggage
  * services", "cancel my service" against "disconnect").  A word's meaning
- * is the set of WordNet synsets near it: the commonest senses of its base
- * forms (morphstr: "suitcases" is "suitcase"), the synsets their
- * derivational, pertainym, similarity and holonym links reach, and the
- * hypernyms of all of these a few levels up.  Two words are as close as
- * the shortest way between them through a synset both sets hold.
+ * is the set of WordNet synsets near it: the senses of its base forms
+ * (morphstr: "suitcases" is "suitcase") that are seen in use, the first
+ * one nearest; their hypernyms a few levels up; and the synsets their
+ * derivational, pertainym, similarity and holonym links reach (one link,
+ * not climbed further: "file" leads to "filing", whose hypernyms are
+ * another word's).  Two words are as close as the shortest way between
+ * them that ends on one of them (the first sense of one word, found in
+ * the other's set: no siblings under a shared hypernym, which join most
+ * words).
  *
  * The database is read through libwn (Debian wordnet-dev, data in
  * wordnet-base, found at WNSEARCHDIR or the library's built-in path).
@@ -29,7 +33,9 @@
  * What measured these: the dev menus of tests/unit/test_menu.c and
  * test_nav.c and the companies of tests/explore/cases.tsv.
  */
-#define SENSE_SENSES 4	 /* senses per part of speech: the commonest ones */
+/* Senses per part of speech, the commonest first: the first at 0 links,
+ * the others (only those tagged in WordNet's corpus: in use) at 1. */
+#define SENSE_SENSES 4
 #define SENSE_HYPER 2	 /* hypernym levels climbed from each sense */
 #define SENSE_SET_MAX 512 /* synsets kept per word */
 #define SENSE_CACHE 512	 /* words kept */
@@ -44,9 +50,9 @@
  * The closeness of two words by the length of the shortest way between
  * them (links from each word to a shared synset): 0 is a synonym
  * ("luggage", "baggage"), 1 a direct hypernym or derivation ("suitcase"
- * is a kind of "bag"; "cancel", "cancellation"), 2 two links (siblings
- * under one hypernym: "fee", "charge"), 3 three.  Longer ways say
- * nothing: most words meet there ("act", "entity").
+ * is part of "baggage"; "cancel", "cancellation"), 2 two links (a
+ * prescription drug is a medication), 3 three.  Longer ways say nothing:
+ * most words meet there ("act", "entity").
  */
 static const double sense_by_links[] = {0.9, 0.8, 0.7, 0.4};
 #define SENSE_LINKS_MAX \
@@ -140,8 +146,8 @@ sense_add(struct sense_word *sw, int pos, long off, int links, int side)
 	sw->n++;
 }
 
-/* The commonest senses of lemma as pos: the first at 0 links, the rarer
- * ones a link farther (a word's first sense is what it says most). */
+/* The senses of lemma as pos: the first at 0 links, the later ones in
+ * use a link farther (a word's first sense is what it says most). */
 static void
 sense_lemma(struct sense_word *sw, const char *lemma, int pos)
 {

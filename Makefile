@@ -17,8 +17,9 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 	-Wstrict-prototypes -Werror
-# Every library comes through pkg-config, except the two that ship no .pc
-# file in Debian 12 (civetweb, flite): those are named in their module.mk.
+# Every library comes through pkg-config, except those that ship no .pc
+# file in Debian 12 (civetweb, flite, wordnet): those are named in their
+# module.mk.
 PKGS_ALL := libosip2 ortp bctoolbox libzmq spandsp sndfile json-c sqlite3 \
 	libcurl fftw3 pocketsphinx sphinxbase espeak-ng soxr libsystemd cmocka \
 	inih libcrypto libcares

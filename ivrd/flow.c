@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+#include <openssl/evp.h>
 
 #include "ivrd.h"
 #include "log.h"
@@ -1205,7 +1208,23 @@ flow_parse_top(struct flow_ctx *x, json_object *root, struct flow *f)
 		return r;
 	if ((r = flow_str(x, root, "phone_number", 1, &f->phone_number)) < 0)
 		return r;
-	for (const char *p = f->phone_number; *p; p++) {
+	/* A company reached by a sip: URI: learned flows keep it. */
+	if (flow_is_uri(f->phone_number)) {
+		const char *p = strchr(f->phone_number, ':') + 1;
+		if (*p == '\0' || strlen(f->phone_number) > FLOW_URI_MAX)
+			return flow_fail(x, "phone_number",
+					 "'%.64s' is not a usable sip: URI",
+					 f->phone_number);
+		for (; *p; p++)
+			if (isspace((unsigned char)*p) ||
+			    iscntrl((unsigned char)*p))
+				return flow_fail(x, "phone_number",
+						 "'%.64s' is not a usable sip: "
+						 "URI",
+						 f->phone_number);
+		digits = 1;
+	}
+	for (const char *p = f->phone_number; *p && !digits; p++) {
 		if (isdigit((unsigned char)*p))
 			digits++;
 		else if (!strchr("+-(). ", *p))
@@ -1514,15 +1533,69 @@ flow_digits(const char *s, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+int
+flow_is_uri(const char *s)
+{
+	return s && (strncasecmp(s, "sip:", 4) == 0 ||
+		     strncasecmp(s, "sips:", 5) == 0);
+}
+
+int
+flow_number_name(const char *number, char *out, size_t outlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char part[FLOW_NAME_PART + 1];
+	const char *p;
+	size_t n = 0;
+
+	if (outlen == 0)
+		return -EINVAL;
+	out[0] = '\0';
+	if (number == NULL)
+		return -EINVAL;
+	if (!flow_is_uri(number)) {
+		flow_digits(number, out, outlen);
+		return out[0] ? 0 : -EINVAL;
+	}
+	p = strchr(number, ':') + 1;
+	if (*p == '\0' || strlen(number) > FLOW_URI_MAX)
+		return -EINVAL;
+	/* The readable part: user@host:port, without parameters. */
+	for (; *p && *p != ';' && *p != '?' && n < FLOW_NAME_PART; p++) {
+		unsigned char ch = (unsigned char)*p;
+		part[n++] = isalnum(ch) || ch == '.' || ch == '-' ? (char)ch
+								 : '_';
+	}
+	part[n] = '\0';
+	/* The whole URI's hash: two URIs with one readable part differ. */
+	if (EVP_Digest(number, strlen(number), md, &mdlen, EVP_sha256(),
+		       NULL) != 1 ||
+	    mdlen < 4)
+		return -EIO;
+	snprintf(out, outlen, "%s-%s-%02x%02x%02x%02x",
+		 strncasecmp(number, "sips:", 5) == 0 ? "sips" : "sip", part,
+		 md[0], md[1], md[2], md[3]);
+	return 0;
+}
+
 struct flow *
 flow_set_match_number(const struct flow_set *s, const char *number)
 {
 	char want[64], have[64];
 
+	if (s != NULL && flow_is_uri(number)) {
+		for (size_t i = 0; i < s->n; i++)
+			if (strcasecmp(s->flows[i]->phone_number, number) == 0)
+				return s->flows[i];
+		return NULL;
+	}
 	flow_digits(number, want, sizeof(want));
 	if (s == NULL || want[0] == '\0')
 		return NULL;
 	for (size_t i = 0; i < s->n; i++) {
+		if (flow_is_uri(s->flows[i]->phone_number))
+			continue;
 		flow_digits(s->flows[i]->phone_number, have, sizeof(have));
 		if (strcmp(want, have) == 0)
 			return s->flows[i];

@@ -63,6 +63,8 @@ ivrd_init(struct daemon *d, void *state)
 
 	iv->d = d;
 	ivrd_load_flows(iv, daemon_conf(d));
+	/* The WordNet database opens now: a missing one says so at once. */
+	(void)sense_ready();
 	if (bus_sub_connect(b, "sipd", sipd_topics) < 0 ||
 	    bus_sub_connect(b, "classifyd", classifyd_topics) < 0) {
 		log_warnx("bus: cannot subscribe to sipd and classifyd");
@@ -86,6 +88,7 @@ ivrd_fini(struct daemon *d, void *state)
 	(void)d;
 	call_end_all(iv);
 	learn_cleanup();
+	sense_cleanup();
 	flow_set_free(iv->flows);
 	iv->flows = NULL;
 }

@@ -146,11 +146,25 @@ int flow_set_load(struct flow_set **out, const char *dir, int *nerrors,
 void flow_set_free(struct flow_set *s); /* accepts NULL */
 /* Borrowed: the flow with that id, or NULL. */
 struct flow *flow_set_find(const struct flow_set *s, const char *id);
-/* Borrowed: the first flow whose phone_number has the same digits. */
+/* Borrowed: the first flow whose phone_number has the same digits, or
+ * for a sip: URI, the flow with the same URI (case aside). */
 struct flow *flow_set_match_number(const struct flow_set *s,
 				   const char *number);
 /* Copies only the digits of s into out (always NUL-terminated). */
 void flow_digits(const char *s, char *out, size_t outlen);
+#define FLOW_URI_MAX 256  /* bytes of a sip: URI as a phone_number */
+#define FLOW_NAME_PART 40 /* bytes of a URI's readable part in a name */
+/* Whether s is a sip: or sips: URI. */
+int flow_is_uri(const char *s);
+/*
+ * The stable name of a company's learned flow (its file name without
+ * ".json", its id after "learned-"): a number's digits ("18005551234"),
+ * or for a sip: URI "sip-" and its readable part (user@host:port, other
+ * characters as '_') and the first 4 bytes of the SHA-256 of the whole URI
+ * in hex ("sip-ivr_127.0.0.1_5090-1a2b3c4d").  Returns 0, or -EINVAL when
+ * number has no digits and is no usable URI.
+ */
+int flow_number_name(const char *number, char *out, size_t outlen);
 
 /*
  * Conditions, the pure part: call.c feeds what it hears to these.

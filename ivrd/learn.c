@@ -3,8 +3,10 @@
  * with the user bridged to an agent, the path it took (explore.c: each
  * menu heard and the key pressed or words said) becomes a flow: LISTEN for
  * each menu, then its DTMF or SPEAK step, then HOLD and TRANSFER.  It is
- * saved atomically as FLOWSDIR/learned/DIGITS.json and put in the loaded
- * flow set, so the next call to the number follows it without exploring.
+ * saved atomically as FLOWSDIR/learned/NAME.json (flow_number_name(): the
+ * number's digits, or for a sip: URI a readable part and a hash) and put
+ * in the loaded flow set, so the next call to the number or URI follows it
+ * without exploring.
  * Later calls merge into it: a path that changed replaces the steps, the
  * timings are updated, and success_count and fail_count count the calls
  * that used it.  A learned flow is only used for an intent like the one it
@@ -167,9 +169,11 @@ learn_build(const char *number, const char *intent, json_object *path,
 	long succ = 0, fail = 0, version = 0, calls = 0;
 	json_object *oldsteps = NULL;
 
-	flow_digits(number ? number : "", digits, sizeof(digits));
-	if (digits[0] == '\0') {
-		snprintf(err, errlen, "learn: the number '%s' has no digits",
+	if (flow_number_name(number ? number : "", digits, sizeof(digits)) <
+	    0) {
+		snprintf(err, errlen,
+			 "learn: the number '%.128s' has no digits and is no "
+			 "sip: URI",
 			 number ? number : "");
 		return NULL;
 	}
@@ -356,9 +360,10 @@ learn_save(const char *flowsdir, const char *number, json_object *flow,
 	size_t len;
 	int fd, r;
 
-	flow_digits(number, digits, sizeof(digits));
-	if (digits[0] == '\0') {
-		snprintf(err, errlen, "learn: the number '%s' has no digits",
+	if (flow_number_name(number, digits, sizeof(digits)) < 0) {
+		snprintf(err, errlen,
+			 "learn: the number '%.128s' has no digits and is no "
+			 "sip: URI",
 			 number);
 		return -EINVAL;
 	}
@@ -523,7 +528,8 @@ learn_from(struct ivrd *iv, const char *number, const char *intent,
 	struct flow *f;
 	int r;
 
-	flow_digits(number, digits, sizeof(digits));
+	if (flow_number_name(number, digits, sizeof(digits)) < 0)
+		digits[0] = '\0';
 	snprintf(file, sizeof(file), "%s/learned/%s.json", conf->flowsdir,
 		 digits);
 	old = learn_read(file);

@@ -5,10 +5,14 @@
  * says why, in this order:
  *   1. a data prompt: the value from info (and # when asked for); no value,
  *      no guess: the representative route;
- *   2. the option that best fits the intent (word overlap and synonyms);
+ *   2. the option that best fits the intent (menu_match(): meaning from
+ *      WordNet); an option that defers the intent (special offers, a
+ *      survey) only when the intent asks for it; when the key of that
+ *      option was lost or is unclear, the menu is heard again first;
  *   3. a speech prompt: say the intent ("representative" the second time);
  *   4. a confirmation ("if this is correct, press 1");
- *   5. the representative, operator or "all other questions" option, or
+ *   5. the representative option (the one that is most plainly only
+ *      that), the operator or "all other questions" option, or
  *      staying on the line when the menu offers that;
  *   6. 0, which reaches an operator in most menus;
  *   7. the repeat or back option, else wait for the menu to repeat;
@@ -22,9 +26,11 @@
 #include "nav.h"
 
 #define NAV_FIT_MIN 0.5	   /* a score that means the option fits */
-#define NAV_FIT_STRONG 1.5 /* fits even an option read as "back" */
-#define NAV_SAME_MENU 0.6
-#define NAV_REPLAYS_MAX 3  /* waits for a menu to be said again, per call */  /* menu_similarity() of a menu heard again */
+/* Fits even an option read as "back" or "repeat", by the words beside
+ * those ("credit card return to"): a whole word of the intent. */
+#define NAV_FIT_STRONG 1.0
+#define NAV_SAME_MENU 0.6  /* menu_similarity() of a menu heard again */
+#define NAV_REPLAYS_MAX 3  /* waits for a menu to be said again, per call */
 
 void
 nav_init(struct nav *n, const char *intent)
@@ -125,15 +131,76 @@ nav_say(struct nav *n, struct nav_seen *s, struct nav_decision *d,
 	n->acted_last = 1;
 }
 
-/* The first untried option of kind k, or NULL. */
+/* The first untried option of kind k, or NULL.  Of the agent options,
+ * the one that is most plainly the representative ("speak with an
+ * account specialist" before a misheard "agents benefits"). */
 static const struct menu_opt *
 nav_kind(const struct nav_seen *s, const struct menu *m, enum menu_opt_kind k)
 {
-	for (size_t i = 0; i < m->nopts; i++)
-		if (m->opts[i].kind == k && m->opts[i].digit[0] &&
-		    !nav_tried(s, m->opts[i].digit))
+	const struct menu_opt *best = NULL;
+	double bf = -1;
+
+	for (size_t i = 0; i < m->nopts; i++) {
+		double f;
+		if (m->opts[i].kind != k || !m->opts[i].digit[0] ||
+		    nav_tried(s, m->opts[i].digit))
+			continue;
+		if (k != MENU_OPT_AGENT)
 			return &m->opts[i];
-	return NULL;
+		f = menu_agent_fit(m->opts[i].label);
+		if (f > bf) {
+			bf = f;
+			best = &m->opts[i];
+		}
+	}
+	return best;
+}
+
+/*
+ * The option that best fits the intent and its score: plain, agent and
+ * catch-all options, a back or repeat option only by the words beside
+ * those, a deferring option only when the intent asks for it.  lost: an
+ * option whose key was not heard may be the best (it cannot be pressed).
+ */
+static const struct menu_opt *
+nav_best(const struct nav *n, const struct nav_seen *s, const struct menu *m,
+	 int loop, int lost, double *score)
+{
+	const struct menu_opt *best = NULL, *o;
+	int defers = menu_defers(n->intent);
+	double bs = 0;
+
+	for (size_t i = 0; i < m->nopts; i++) {
+		double v;
+		o = &m->opts[i];
+		if (o->kind != MENU_OPT_PLAIN && o->kind != MENU_OPT_AGENT &&
+		    o->kind != MENU_OPT_OTHER && o->kind != MENU_OPT_BACK &&
+		    o->kind != MENU_OPT_REPEAT && o->kind != MENU_OPT_DEFER)
+			continue;
+		if (o->kind == MENU_OPT_DEFER && !defers)
+			continue;
+		if (o->lost ? !lost
+			    : o->digit[0] ? nav_tried(s, o->digit)
+					  : (s->said > 0 && loop))
+			continue;
+		if (o->kind == MENU_OPT_BACK || o->kind == MENU_OPT_REPEAT) {
+			/* A misheard label that looks like "return to" or
+			 * "again" counts only when the rest of it plainly
+			 * names the intent. */
+			char core[MENU_LABEL_MAX];
+			menu_label_core(o->label, core, sizeof(core));
+			v = menu_match(n->intent, core);
+			if (v < NAV_FIT_STRONG)
+				continue;
+		} else
+			v = menu_match(n->intent, o->label);
+		if (v > bs) {
+			bs = v;
+			best = o;
+		}
+	}
+	*score = bs;
+	return best;
 }
 
 /*
@@ -376,27 +443,27 @@ nav_decide(struct nav *n, const struct menu *heard, json_object *info,
 	}
 
 	/* 2. The option that fits the intent. */
-	for (size_t i = 0; i < m->nopts; i++) {
-		double v;
-		o = &m->opts[i];
-		if (o->kind != MENU_OPT_PLAIN && o->kind != MENU_OPT_AGENT &&
-		    o->kind != MENU_OPT_OTHER && o->kind != MENU_OPT_BACK &&
-		    o->kind != MENU_OPT_REPEAT)
-			continue;
-		if (o->digit[0] ? nav_tried(s, o->digit)
-				: (s->said > 0 && d->loop))
-			continue;
-		v = menu_match(n->intent, o->label);
-		/* A misheard label that looks like "return to" or "again"
-		 * counts only when it plainly names the intent. */
-		if ((o->kind == MENU_OPT_BACK || o->kind == MENU_OPT_REPEAT) &&
-		    v < NAV_FIT_STRONG)
-			continue;
-		if (v > bs) {
-			bs = v;
-			best = o;
-		}
+	best = nav_best(n, s, m, d->loop, !s->replayed, &bs);
+	/*
+	 * Its key was not heard ("press there"), or the menu's order left
+	 * it unclear which key is its: hear the menu again before pressing
+	 * (once per menu, a few times per call), rather than guess.  Then
+	 * an unclear key is pressed; a lost one is passed over.
+	 */
+	if (best != NULL && bs >= NAV_FIT_MIN && (best->lost || best->unsure) &&
+	    !s->replayed && n->replays < NAV_REPLAYS_MAX) {
+		s->replayed = 1;
+		n->replays++;
+		d->act = NAV_WAIT;
+		snprintf(d->reason, sizeof(d->reason),
+			 "\"%s\" fits the intent \"%s\" (score %.1f) but its "
+			 "key was %s: waiting to hear the menu again",
+			 best->label, n->intent, bs,
+			 best->lost ? "not heard" : "unclear");
+		return;
 	}
+	if (best != NULL && best->lost)
+		best = nav_best(n, s, m, d->loop, 0, &bs);
 	if (best != NULL && bs >= NAV_FIT_MIN) {
 		if (best->digit[0]) {
 			nav_press(n, s, d, best->digit, best->label);
@@ -500,7 +567,9 @@ nav_decide(struct nav *n, const struct menu *heard, json_object *info,
 			 o->label);
 		return;
 	}
-	if (s->repeat_waits < 2) {
+	/* A menu that came back after its keys were pressed (rejected)
+	 * is not waited for again: the other keys are tried. */
+	if (s->repeat_waits < 2 && (!d->loop || s->repeat_waits > 0)) {
 		s->repeat_waits++;
 		d->act = NAV_WAIT;
 		snprintf(d->reason, sizeof(d->reason),
@@ -508,9 +577,9 @@ nav_decide(struct nav *n, const struct menu *heard, json_object *info,
 		return;
 	}
 
-	/* 8. The rest, best first. */
+	/* 8. The rest, best first; deferring options last. */
 	best = NULL;
-	bs = -1;
+	bs = -2;
 	for (size_t i = 0; i < m->nopts; i++) {
 		double v;
 		o = &m->opts[i];
@@ -518,6 +587,8 @@ nav_decide(struct nav *n, const struct menu *heard, json_object *info,
 		    o->kind == MENU_OPT_REPEAT || o->kind == MENU_OPT_DENY)
 			continue;
 		v = menu_match(n->intent, o->label);
+		if (o->kind == MENU_OPT_DEFER && !menu_defers(n->intent))
+			v = -1;
 		if (v > bs) {
 			bs = v;
 			best = o;

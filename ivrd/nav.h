@@ -32,6 +32,7 @@ enum menu_opt_kind {
 	MENU_OPT_SKIP,	  /* "if you don't have it" */
 	MENU_OPT_CONFIRM, /* "if this is correct" */
 	MENU_OPT_DENY,	  /* "to re-enter it" */
+	MENU_OPT_DEFER,	  /* special offers, a survey, the web site */
 };
 
 struct menu_opt {
@@ -39,6 +40,8 @@ struct menu_opt {
 	char label[MENU_LABEL_MAX];
 	enum menu_opt_kind kind;
 	int say; /* the option is said, not (only) pressed */
+	int lost;   /* "press" was heard but not its key: digit is "" */
+	int unsure; /* the key may be a neighbouring label's (see menu.c) */
 };
 
 struct menu {
@@ -65,10 +68,22 @@ const char *menu_opt_kind_name(enum menu_opt_kind k);
 json_object *menu_opts_json(const struct menu *m);
 
 /*
- * How well a label answers an intent: word overlap plus a synonym table,
- * 0 when nothing is shared, about 1 per concept shared.
+ * How well a label answers an intent: per content word of the intent, its
+ * nearest label word (the same word 1, a telephony idiom 0.8, WordNet:
+ * synonyms 0.9, a hypernym or derivation 0.8, two links 0.7), summed; 0
+ * when nothing is near.  Without the WordNet database, word overlap and
+ * the idioms only.
  */
 double menu_match(const char *intent, const char *label);
+/* Whether text names what a deferring option offers (offers, surveys,
+ * the web site): an intent that asks for it. */
+int menu_defers(const char *text);
+/* label without its repeat and back words ("credit card return to" is
+ * "credit card"), in out. */
+void menu_label_core(const char *label, char *out, size_t outlen);
+/* How plainly an agent option is only the representative (0..1):
+ * "a representative" 1, "agents benefits" 0.5, special offers 0. */
+double menu_agent_fit(const char *label);
 /* Whether two menus' texts are the same menu heard again (0..1). */
 double menu_similarity(const struct menu *a, const struct menu *b);
 
@@ -82,6 +97,18 @@ double menu_similarity(const struct menu *a, const struct menu *b);
  */
 int menu_info_value(json_object *info, const char *key, char *out,
 		    size_t outlen, char *used, size_t usedlen);
+
+/*
+ * ---- sense.c ----
+ * sense_similarity(): how close two words are in meaning (lower case,
+ * inflected forms allowed), from WordNet: 1 for the same word, 0.9 for
+ * synonyms, less for hypernyms and derivations a few links apart, 0 when
+ * unrelated or when the database is missing (sense_ready() is then 0,
+ * and the first call logs why).  sense_cleanup() frees the word cache.
+ */
+int sense_ready(void);
+double sense_similarity(const char *a, const char *b);
+void sense_cleanup(void);
 
 /* ---- nav.c ---- */
 
@@ -185,7 +212,7 @@ json_object *learn_build(const char *number, const char *intent,
 			 json_object *path, json_object *old, int success,
 			 char *err, size_t errlen);
 /*
- * Writes flow as DIR/learned/DIGITS.json atomically (a temporary file
+ * Writes flow as DIR/learned/NAME.json (flow_number_name()) atomically (a temporary file
  * renamed into place).  Returns 0, or -errno with err set.
  */
 int learn_save(const char *flowsdir, const char *number, json_object *flow,

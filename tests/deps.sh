@@ -7,6 +7,7 @@ libzmq3-dev libspandsp-dev libsndfile1-dev libjson-c-dev libsqlite3-dev
 libcurl4-openssl-dev libfftw3-dev libpocketsphinx-dev libsphinxbase-dev
 pocketsphinx-en-us pocketsphinx sphinxtrain libespeak-ng-dev espeak-ng libsoxr-dev libsystemd-dev
 libcivetweb-dev libcmocka-dev libinih-dev libssl-dev libflite1 flite1-dev
+wordnet-dev wordnet-base
 sip-tester baresip dnsmasq-base kamailio libc-ares-dev mandoc sox jq curl sqlite3
 python3 iproute2 procps python3-aiosmtpd dbus dunst xvfb openssl"
 missing=""

@@ -8,6 +8,10 @@
 #
 # usage: demo.sh [--scenario FILE] [--flow FILE] [--intent TEXT]
 #                [--info key=value,...] [--data DIR] [--keep DIR]
+#                [--uri] [--sim-port PORT]
+# --uri calls the company by its sip: URI (sip:NUMBER@127.0.0.1:PORT)
+# instead of its number; --sim-port sets ivrsim's port (default: a free
+# one), so that two runs call the same URI.
 # The data directory (default build/demo) keeps the call history, the
 # recordings and the learned flows between runs; `make demo-clean` clears it.
 set -u
@@ -19,6 +23,8 @@ INTENT="dispute a charge on my card"
 INFO=""
 DATA=$BUILD/demo
 KEEP=""
+BY_URI=0
+SIM_PORT_SET=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--scenario) SCENARIO=$2; shift 2 ;;
@@ -27,7 +33,9 @@ while [ $# -gt 0 ]; do
 	--info) INFO=$2; shift 2 ;;
 	--data) DATA=$2; shift 2 ;;
 	--keep) KEEP=$2; shift 2 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--uri) BY_URI=1; shift ;;
+	--sim-port) SIM_PORT_SET=$2; shift 2 ;;
+	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "demo: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -83,7 +91,7 @@ for _ in range(500):
 PY
 }
 
-SIP_PORT=$(port); SIM_PORT=$(port); PHONE_PORT=$(port); API_PORT=$(port)
+SIP_PORT=$(port); SIM_PORT=${SIM_PORT_SET:-$(port)}; PHONE_PORT=$(port); API_PORT=$(port)
 RTP=$(rtp_base 300)
 mkdir -p "$DATA/flows/learned" "$RUN/run" "$RUN/reports" "$RUN/phone/rec"
 # Shipped flows are refreshed each run; learned/ is kept.
@@ -94,6 +102,7 @@ if [ -n "$FLOW" ]; then
 	FLOW_ID=$(jq -r .id "$FLOW")
 fi
 NUMBER=$(jq -r '.number // "18005550100"' "$SCENARIO")
+[ "$BY_URI" = 1 ] && NUMBER=sip:$NUMBER@127.0.0.1:$SIM_PORT
 CORPUS=$TOP/../shared/corpus
 
 cat >"$RUN/holdslayer.conf" <<EOF

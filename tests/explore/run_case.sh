@@ -3,9 +3,11 @@
 # baresip) and prints one line:
 #   CASE scenario=S ok=yes|no path=P want=W agent_s=SECONDS flow=explored|learned
 # agent_s is ivrsim's agent_started_s (seconds from the answer to the agent).
-# usage: run_case.sh SCENARIO INTENT INFO WANT DATADIR KEEPDIR
+# usage: run_case.sh SCENARIO INTENT INFO WANT DATADIR KEEPDIR [DEMO-ARG...]
+# (DEMO-ARGs go to demo.sh, e.g. --uri --sim-port PORT)
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 sc=$1 intent=$2 info=$3 want=$4 data=$5 keep=$6
+shift 6
 [ "$info" = - ] && info=
 # SCENARIO: a file name in tests/ivrsim/scenarios/, or a path.
 case $sc in
@@ -13,7 +15,7 @@ case $sc in
 *) scp=$TOP/tests/ivrsim/scenarios/$sc ;;
 esac
 set -- --scenario "$scp" --intent "$intent" \
-	--data "$data" --keep "$keep"
+	--data "$data" --keep "$keep" "$@"
 [ -n "$info" ] && set -- "$@" --info "$info"
 bash "$TOP/tests/e2e/demo.sh" "$@" >"$keep.out" 2>&1
 line=$(grep '^RESULT ' "$keep.out" | tail -n 1)

@@ -3,7 +3,10 @@
 # explored (the user must end up bridged to the agent), the exploration is
 # saved as
 # flows/learned/<number>.json, and a second call to the same number follows
-# the learned flow and reaches the agent sooner.  The navigation success
+# the learned flow and reaches the agent sooner.  The same for a company
+# called by its sip: URI: flows/learned/sip-<user_host_port>-<hash>.json
+# keeps the URI as its phone_number and the next call to that URI follows
+# it.  The navigation success
 # rate over every company scenario is a figure of `make bench`
 # (tests/bench/bench_nav.sh).
 TOP=${HS_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -45,3 +48,31 @@ awk "BEGIN { exit !($t2 < $t1) }" || { echo "FAIL: learned flow not faster ($t2 
 jq -e '.success_count >= 2' "$tmp"/data/flows/learned/*.json >/dev/null ||
 	{ echo "FAIL: success_count not updated: $(jq -c '{success_count, fail_count}' "$tmp"/data/flows/learned/*.json)"; exit 1; }
 echo "ok: explored then learned; agent after $t2 s instead of $t1 s"
+
+# By sip: URI, ivrsim on the same port both times (the same URI).
+p=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+number=$(jq -r .number "$TOP/tests/ivrsim/scenarios/$sc")
+uri=sip:$number@127.0.0.1:$p
+line=$(sh "$TOP/tests/explore/run_case.sh" "$sc" "$intent" "$info" "$want" "$tmp/sdata" "$tmp/skeep1" --uri --sim-port "$p")
+echo "$line (by $uri)"
+case $line in
+*" status=completed "*",agent "*" flow=explored"*) ;;
+*) echo "FAIL: exploration of $uri did not reach the agent"; exit 1 ;;
+esac
+files=$(ls "$tmp/sdata/flows/learned/" 2>/dev/null)
+echo "learned: $files"
+case $files in
+"sip-${number}_127.0.0.1_$p-"????????.json) ;;
+*) echo "FAIL: the flow learned for $uri is not saved as sip-${number}_127.0.0.1_$p-HASH.json: '$files'"; exit 1 ;;
+esac
+jq -e --arg u "$uri" '.phone_number == $u' "$tmp/sdata/flows/learned/$files" >/dev/null ||
+	{ echo "FAIL: phone_number is not $uri: $(jq -c .phone_number "$tmp/sdata/flows/learned/$files")"; exit 1; }
+line=$(sh "$TOP/tests/explore/run_case.sh" "$sc" "$intent" "$info" "$want" "$tmp/sdata" "$tmp/skeep2" --uri --sim-port "$p")
+echo "$line (by $uri, second call)"
+case $line in
+*" status=completed "*",agent "*" flow=learned"*) ;;
+*) echo "FAIL: the second call to $uri did not follow the learned flow"; exit 1 ;;
+esac
+grep -q "learned flow.*loaded\|1 learned flow" "$tmp/skeep2/ivrd.log" ||
+	{ echo "FAIL: the flow learned for $uri was not loaded at start-up: $(grep -i learn "$tmp/skeep2/ivrd.log" | head -3)"; exit 1; }
+echo "ok: $uri explored, saved as $files, loaded and followed"

@@ -408,6 +408,73 @@ test_load_dir(void **state)
 	assert_contains(err, "/nonexistent/flows");
 }
 
+/*
+ * A company reached by a sip: URI: its learned flow has a stable file name
+ * that no other URI shares and that holds no '/', ':' or '@', keeps the
+ * URI as its phone_number, loads back, and is found for the same URI only.
+ */
+static void
+test_sip_uri(void **state)
+{
+	char a[64], b[64], dir[] = "/tmp/test_flow_XXXXXX", path[PATH_MAX];
+	char err[512];
+	struct flow_set *s;
+	int bad = -1;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(flow_number_name("+1 (800) 555-0199", a, sizeof(a)),
+			 0);
+	assert_string_equal(a, "18005550199");
+	assert_int_equal(flow_number_name("sip:ivr@127.0.0.1:5090", a,
+					  sizeof(a)),
+			 0);
+	assert_int_equal(strncmp(a, "sip-ivr_127.0.0.1_5090-", 23), 0);
+	assert_int_equal(strlen(a), 23 + 8);
+	assert_null(strpbrk(a, "/:@"));
+	assert_int_equal(flow_number_name("sip:ivr@127.0.0.1:5090", b,
+					  sizeof(b)),
+			 0);
+	assert_string_equal(a, b);
+	assert_int_equal(flow_number_name("sip:ivr@127.0.0.1:5091", b,
+					  sizeof(b)),
+			 0);
+	assert_string_not_equal(a, b);
+	/* Parameters are not part of the readable name, but of the hash. */
+	assert_int_equal(flow_number_name("sip:ivr@127.0.0.1:5090;transport="
+					  "tcp",
+					  b, sizeof(b)),
+			 0);
+	assert_int_equal(strncmp(b, "sip-ivr_127.0.0.1_5090-", 23), 0);
+	assert_string_not_equal(a, b);
+	assert_int_equal(flow_number_name("../../etc/passwd", b, sizeof(b)),
+			 -EINVAL);
+	assert_int_equal(flow_number_name("sip:", b, sizeof(b)), -EINVAL);
+
+	/* Saved under that name with the URI, loaded back, matched. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/%s.json", dir, a);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "{\"id\": \"learned-%s\", \"name\": \"learned\", "
+		    "\"phone_number\": \"sip:ivr@127.0.0.1:5090\", \"steps\": "
+		    "[{\"id\": \"go\", \"type\": \"TRANSFER\"}]}\n",
+		a);
+	fclose(fp);
+	assert_int_equal(flow_set_load(&s, dir, &bad, err, sizeof(err)), 0);
+	assert_int_equal(bad, 0);
+	assert_int_equal(s->n, 1);
+	assert_string_equal(s->flows[0]->phone_number,
+			    "sip:ivr@127.0.0.1:5090");
+	assert_non_null(flow_set_match_number(s, "sip:ivr@127.0.0.1:5090"));
+	assert_null(flow_set_match_number(s, "sip:ivr@127.0.0.1:5091"));
+	/* A number with the URI's digits is another company. */
+	assert_null(flow_set_match_number(s, "1270015090"));
+	flow_set_free(s);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -427,6 +494,7 @@ main(void)
 	    cmocka_unit_test(test_unknown_field),
 	    cmocka_unit_test(test_inline_faults),
 	    cmocka_unit_test(test_load_dir),
+	    cmocka_unit_test(test_sip_uri),
 	};
 
 	return cmocka_run_group_tests(tests, find_fixtures, NULL);

@@ -3,7 +3,9 @@
  * press N" and "press N for X", with and without punctuation (an offline
  * recogniser gives none), digits as numerals, words and misheard words,
  * the agent, catch-all, repeat and back options, data prompts, speech
- * prompts, hold announcements, and the intent matching with synonyms.
+ * prompts, hold announcements, keys lost by the recogniser (no label
+ * shifts onto a neighbour's key), and the intent matching by meaning
+ * (WordNet).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -306,6 +308,158 @@ test_garbage(void **state)
 	}
 }
 
+/* An option whose key was lost: digit "", lost set, label kept. */
+static const struct menu_opt *
+lost_opt(void)
+{
+	for (size_t i = 0; i < m.nopts; i++)
+		if (m.opts[i].lost)
+			return &m.opts[i];
+	return NULL;
+}
+
+/*
+ * The key of a label is read from the structure of the whole prompt, so
+ * that a "press N" lost or misheard by the recogniser shifts no label onto
+ * a neighbour's key.  Both orders, lost keys at the end, in the middle and
+ * at the start, and a whole "press N" lost (a gap in the count).
+ */
+static void
+test_lost_keys(void **state)
+{
+	(void)state;
+	/* An Asterisk menu: "press 0" heard as "press there". */
+	menu_parse("for billing press one for technical support press two for "
+		   "everything else press there",
+		   &m);
+	assert_string_equal(label_of("1"), "billing");
+	assert_string_equal(label_of("2"), "technical support");
+	assert_null(label_of("3"));
+	assert_non_null(lost_opt());
+	assert_string_equal(lost_opt()->label, "everything else");
+	assert_string_equal(lost_opt()->digit, "");
+	/* The same menu, "press N for X". */
+	menu_parse("press one for billing press two for technical support "
+		   "press there for everything else",
+		   &m);
+	assert_string_equal(label_of("1"), "billing");
+	assert_string_equal(label_of("2"), "technical support");
+	assert_non_null(lost_opt());
+	assert_string_equal(lost_opt()->label, "everything else");
+	/* The transcript stops on the lost key: the start says the order. */
+	menu_parse("press one for billing press two for technical support "
+		   "press",
+		   &m);
+	assert_string_equal(label_of("1"), "billing");
+	assert_string_equal(label_of("2"), "technical support");
+	menu_parse("thank you for calling for billing press one for technical "
+		   "support press two for everything else press",
+		   &m);
+	assert_string_equal(label_of("1"), "billing");
+	assert_string_equal(label_of("2"), "technical support");
+	assert_string_equal(lost_opt()->label, "everything else");
+	/* Between 1 and 3 a lost key is 2, in either order. */
+	menu_parse("for billing press one for payments press tree for "
+		   "technical support press three",
+		   &m);
+	assert_string_equal(label_of("1"), "billing");
+	assert_string_equal(label_of("2"), "payments");
+	assert_string_equal(label_of("3"), "technical support");
+	assert_null(lost_opt());
+	menu_parse("press one for billing press there for payments press "
+		   "three for technical support",
+		   &m);
+	assert_string_equal(label_of("2"), "payments");
+	assert_string_equal(label_of("3"), "technical support");
+	/* A lost first key before 2 is 1. */
+	menu_parse("for billing press there for payments press two", &m);
+	assert_string_equal(label_of("1"), "billing");
+	assert_string_equal(label_of("2"), "payments");
+	/* A whole "press 2" lost: the label before 3 holds two clauses. */
+	menu_parse("for billing press one for payments for technical support "
+		   "press three",
+		   &m);
+	assert_string_equal(label_of("1"), "billing");
+	assert_string_equal(label_of("2"), "payments");
+	assert_string_equal(label_of("3"), "technical support");
+	menu_parse("press one for billing for payments press three for "
+		   "technical support",
+		   &m);
+	assert_string_equal(label_of("1"), "billing");
+	assert_string_equal(label_of("2"), "payments");
+	assert_string_equal(label_of("3"), "technical support");
+	/* Consecutive keys: two clauses are one label. */
+	menu_parse("for billing or to make a payment press one for technical "
+		   "support press two",
+		   &m);
+	assert_label_has("1", "billing");
+	assert_label_has("1", "payment");
+	assert_string_equal(label_of("2"), "technical support");
+	/* Sound-alikes already read as keys stay keys. */
+	menu_parse("for payments press won for billing press to", &m);
+	assert_string_equal(label_of("1"), "payments");
+	assert_string_equal(label_of("2"), "billing");
+	assert_null(lost_opt());
+}
+
+/* Meaning from WordNet, not shared words. */
+static void
+test_match_meaning(void **state)
+{
+	const char *bag = "my suitcase did not arrive on my flight yesterday";
+
+	(void)state;
+	if (!sense_ready())
+		skip();
+	/* A suitcase is baggage; a reservation is not. */
+	assert_true(menu_match(bag, "baggage services") >= 0.7);
+	assert_true(menu_match(bag, "baggage services") >
+		    menu_match(bag, "an existing reservation"));
+	assert_true(menu_match(bag, "an existing reservation") < 0.5);
+	assert_true(menu_match("my luggage is lost", "baggage claim") >= 0.7);
+	/* A charge is billed. */
+	assert_true(menu_match("dispute a charge", "billing") >= 0.7);
+	assert_true(menu_match("dispute a charge", "billing") >
+		    menu_match("dispute a charge", "technical support"));
+	assert_true(menu_match("I was charged twice", "billing questions") >=
+		    0.5);
+	/* Cancelling is disconnecting, not hearing offers. */
+	assert_true(menu_match("cancel my service", "disconnect service") >=
+		    0.7);
+	assert_true(menu_match("cancel my service", "cancel service") >
+		    menu_match("cancel my service", "hear our special offers"));
+	assert_true(menu_match("cancel my service", "disconnect service") >
+		    menu_match("cancel my service", "hear our special offers"));
+	/* Inflections through WordNet's morphology. */
+	assert_true(menu_match("my medications", "prescription refills") >=
+		    0.5);
+	assert_true(menu_match("pay my bill", "payments") >= 0.7);
+	/* Unrelated words stay apart. */
+	assert_true(menu_match("my flight was cancelled", "account balances") <
+		    0.5);
+	assert_true(menu_match("change my flight", "hear our special offers") <
+		    0.5);
+}
+
+/* Options that put the intent off. */
+static void
+test_defer_kind(void **state)
+{
+	(void)state;
+	menu_parse("to hear our special offers press 1 to take a short survey "
+		   "press 2 to visit our website press 3 to speak with an "
+		   "account specialist press 4",
+		   &m);
+	assert_int_equal(kind_of("1"), MENU_OPT_DEFER);
+	assert_int_equal(kind_of("2"), MENU_OPT_DEFER);
+	assert_int_equal(kind_of("3"), MENU_OPT_DEFER);
+	assert_int_equal(kind_of("4"), MENU_OPT_AGENT);
+	assert_true(menu_defers("tell me about your special offers"));
+	assert_false(menu_defers("cancel my service"));
+	assert_true(menu_agent_fit("speak with an account specialist") >
+		    menu_agent_fit("agents benefits"));
+}
+
 int
 main(void)
 {
@@ -323,6 +477,9 @@ main(void)
 	    cmocka_unit_test(test_match),
 	    cmocka_unit_test(test_info_values),
 	    cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_lost_keys),
+	    cmocka_unit_test(test_match_meaning),
+	    cmocka_unit_test(test_defer_kind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

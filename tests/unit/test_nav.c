@@ -404,6 +404,79 @@ test_check_missing(void **state)
 	assert_string_equal(d.missing, "");
 }
 
+/*
+ * The unseen company menus that went wrong: a suitcase is baggage, a
+ * retention menu's offers are not the intent, and a lost "press 0" shifts
+ * no label onto the next key.
+ */
+static void
+test_unseen_menus(void **state)
+{
+	static const char asterisk[] =
+	    "for billing press one for technical support press two for "
+	    "everything else press there";
+
+	(void)state;
+	decide("my suitcase did not arrive on my flight yesterday",
+	       "thank you for calling skyway airlines for an existing "
+	       "reservation press 1 to make a new reservation press 2 for "
+	       "baggage services press 3 for all other questions press 0",
+	       NULL, 0);
+	assert_int_equal(d.act, NAV_PRESS);
+	assert_string_equal(d.digits, "3");
+	/* Retention: the offers (heard right or as "agents benefits") are
+	 * not the representative. */
+	decide("cancel my service",
+	       "before you go to hear our special offers press 1 to speak "
+	       "with an account specialist press 2",
+	       NULL, 0);
+	assert_string_equal(d.digits, "2");
+	decide("cancel my service",
+	       "before you go to hear agents benefits press 1 to speak with "
+	       "an account specialist press 2",
+	       NULL, 0);
+	assert_string_equal(d.digits, "2");
+	/* Unless the intent asks for them. */
+	decide("I want to hear your special offers",
+	       "before you go to hear our special offers press 1 to speak "
+	       "with an account specialist press 2",
+	       NULL, 0);
+	assert_string_equal(d.digits, "1");
+	/* A deferring option is never the blind choice. */
+	decide("cancel my service",
+	       "to hear our special offers press 1 for new service press 2",
+	       NULL, 0);
+	assert_int_equal(d.act, NAV_WAIT);
+	menu_parse("to hear our special offers press 1 for new service press 2",
+		   &m);
+	nav_decide(&n, &m, NULL, 0, &d);
+	assert_string_not_equal(d.digits, "1");
+	/* Asterisk, "press 0" lost: billing is 1, never 3. */
+	decide("dispute a charge", asterisk, NULL, 0);
+	assert_int_equal(d.act, NAV_PRESS);
+	assert_string_equal(d.digits, "1");
+	decide("I have a question about my bill", asterisk, NULL, 0);
+	assert_string_equal(d.digits, "1");
+	decide("my internet is not working", asterisk, NULL, 0);
+	assert_string_equal(d.digits, "2");
+	/* The option that fits has no key heard: hear the menu again, and
+	 * press what the second hearing says. */
+	decide("something else entirely", asterisk, NULL, 0);
+	assert_int_equal(d.act, NAV_WAIT);
+	menu_parse("for billing press one for technical support press two for "
+		   "everything else press zero",
+		   &m);
+	nav_decide(&n, &m, NULL, 0, &d);
+	assert_int_equal(d.act, NAV_PRESS);
+	assert_string_equal(d.digits, "0");
+	/* Heard lost again: no guess at its key. */
+	decide("something else entirely", asterisk, NULL, 0);
+	assert_int_equal(d.act, NAV_WAIT);
+	menu_parse(asterisk, &m);
+	nav_decide(&n, &m, NULL, 0, &d);
+	assert_true(d.act != NAV_PRESS || strcmp(d.digits, "3") != 0);
+}
+
 int
 main(void)
 {
@@ -421,6 +494,7 @@ main(void)
 	    cmocka_unit_test(test_rejected_key_recovers),
 	    cmocka_unit_test(test_missing_once),
 	    cmocka_unit_test(test_check_missing),
+	    cmocka_unit_test(test_unseen_menus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

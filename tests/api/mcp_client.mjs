@@ -47,6 +47,43 @@ r = await fetch(url, { method: 'POST', body: '{"jsonrpc":"2.0","id":2,"method":"
 if (r.status !== 400) fail(`tools/list without a session: HTTP ${r.status}, expected 400`);
 ok('GET is 405, a request without Mcp-Session-Id is 400');
 
+// Version negotiation: a version apid speaks is echoed, another gets the
+// newest; a session's MCP-Protocol-Version must be one apid speaks.
+const initAs = async (version) => {
+	const res = await fetch(url, {
+		method: 'POST',
+		headers: { ...auth, 'Content-Type': 'application/json',
+			   Accept: 'application/json, text/event-stream' },
+		body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize',
+			params: { protocolVersion: version, capabilities: {},
+				  clientInfo: { name: 'raw', version: '0' } } }),
+	});
+	if (res.status !== 200) fail(`initialize ${version}: HTTP ${res.status}`);
+	return { sid: res.headers.get('mcp-session-id'), body: await res.json() };
+};
+for (const v of ['2025-06-18', '2025-03-26']) {
+	const { body } = await initAs(v);
+	if (body.result?.protocolVersion !== v)
+		fail(`initialize ${v} answered ${JSON.stringify(body)}`);
+}
+{
+	const { sid, body } = await initAs('1999-01-01');
+	if (!/^20\d\d-\d\d-\d\d$/.test(body.result?.protocolVersion) ||
+	    body.result.protocolVersion === '1999-01-01')
+		fail(`initialize 1999-01-01 answered ${JSON.stringify(body)}`);
+	const ping = (version) => fetch(url, {
+		method: 'POST', body: '{"jsonrpc":"2.0","id":2,"method":"ping"}',
+		headers: { ...auth, 'Content-Type': 'application/json',
+			   'Mcp-Session-Id': sid, 'MCP-Protocol-Version': version },
+	});
+	if ((r = await ping('1999-01-01')).status !== 400)
+		fail(`MCP-Protocol-Version 1999-01-01: HTTP ${r.status}, expected 400`);
+	if ((r = await ping('2025-06-18')).status !== 200 ||
+	    JSON.stringify((await r.json()).result) !== '{}')
+		fail(`ping in a session: HTTP ${r.status}`);
+}
+ok('initialize echoes 2025-06-18 and 2025-03-26, answers an unknown version with its newest; a bad MCP-Protocol-Version is 400');
+
 // The SDK client without the token fails to connect.
 {
 	const c = new Client({ name: 'holdslayer-test', version: '1.0.0' });
@@ -143,7 +180,9 @@ while (Date.now() < deadline) {
 	if (Date.now() - t0 > 20000) fail('wait_for_call_status overran its 3 s timeout');
 }
 if (!human.includes(status)) fail(`no person on the line in 240 s (${seen.join(' > ')})`);
-ok(`get_call ${short}...: ${seen.join(' > ')}`);
+if (!t.data.events?.some((e) => e.type === 'human_detected'))
+	fail(`status ${status} but no human_detected event in get_call`);
+ok(`get_call ${short}...: ${seen.join(' > ')}, human_detected among its events`);
 
 t = await call('list_calls', {});
 if (t.res.isError || !t.data.calls.some((c) => c.call_id === id)) fail(`list_calls: ${t.text}`);

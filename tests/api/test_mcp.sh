@@ -6,11 +6,13 @@
 # daemons, ivrsim (the company) and baresip (the user's phone) run on
 # loopback.  The SDK is installed once into $HS_MCP_SDK_DIR (default
 # build/mcp-sdk); the test skips only when npm's registry is unreachable.
+# HS_NODE names another node to run the client with (e.g. a Node 18).
 . "$(dirname "$0")/../lib.sh"
 SDK_VERSION=1.32.2
 SDK=${HS_MCP_SDK_DIR:-$HS_BUILD/mcp-sdk}
 
-command -v node >/dev/null || fail "node missing (make deps)"
+NODE=${HS_NODE:-node}
+command -v "$NODE" >/dev/null || fail "$NODE missing (make deps)"
 command -v npm >/dev/null || fail "npm missing (make deps)"
 command -v baresip >/dev/null || fail "baresip missing (make deps)"
 for p in sipd mediad classifyd ivrd apid notifyd ivrsim; do
@@ -28,7 +30,7 @@ if [ "$(cat "$SDK/.version" 2>/dev/null)" != "$SDK_VERSION" ]; then
 		fail "npm install @modelcontextprotocol/sdk@$SDK_VERSION failed"
 	fi
 fi
-ok "@modelcontextprotocol/sdk $SDK_VERSION under node $(node --version)"
+ok "@modelcontextprotocol/sdk $SDK_VERSION under node $("$NODE" --version)"
 
 SIM=$(free_port); PHONE=$(free_port)
 SCENARIO=$HS_TOP/tests/ivrsim/scenarios/sandbox-bank.json
@@ -75,7 +77,7 @@ wait_for 60 sh -c "curl -sf 'http://127.0.0.1:$API/api/health' |
 	jq -e '.status == \"ok\" and all(.subscribed[]; . == true)'" ||
 	{ tail -n 5 "$T"/*.log; fail "the daemons did not come up"; }
 
-node "$HS_TOP/tests/api/mcp_client.mjs" "$SDK" "http://127.0.0.1:$API/mcp" \
+"$NODE" "$HS_TOP/tests/api/mcp_client.mjs" "$SDK" "http://127.0.0.1:$API/mcp" \
 	"$HS_API_TOKEN" "$NUMBER" phone >"$T/client.out" 2>&1
 rc=$?
 cat "$T/client.out"

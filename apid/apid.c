@@ -167,6 +167,8 @@ apid_init(struct daemon *d, void *state)
 	apid_db_devices_seed(a->db, a->wconf);
 	if ((r = apid_ws_new(&a->ws)) < 0)
 		return r;
+	if ((r = apid_mcp_new(&a->mcp)) < 0)
+		return r;
 	pthread_mutex_init(&a->out_mu, NULL);
 	pthread_mutex_init(&a->sec_mu, NULL);
 	a->out_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -240,12 +242,14 @@ apid_fini(struct daemon *d, void *state)
 {
 	struct apid *a = state;
 
+	apid_mcp_stop(a->mcp);
 	apid_http_stop(a); /* joins every worker first */
 	daemon_unwatch(d, -1, daemon_bus(d)->mon);
 	daemon_unwatch(d, a->out_fd, NULL);
 	apid_on_outbox(d, a, 0);
 	close(a->out_fd);
 	apid_ws_free(a->ws);
+	apid_mcp_free(a->mcp);
 	apid_db_close(a->db);
 	conf_free(a->wconf);
 	pthread_mutex_destroy(&a->out_mu);

@@ -34,6 +34,7 @@
 
 struct apid_db;
 struct apid_ws;
+struct apid_mcp;
 struct mg_context;
 
 /* One call_started waiting for the main thread to publish it. */
@@ -53,6 +54,7 @@ struct apid {
 	struct conf *wconf;    /* private copy read by worker threads */
 	struct apid_db *db;
 	struct apid_ws *ws;
+	struct apid_mcp *mcp;
 	struct mg_context *http;
 	pthread_mutex_t out_mu;
 	struct apid_outbox_item *out_head, *out_tail;
@@ -294,5 +296,30 @@ void apid_seed_fields(struct apid *a, struct msg_event *ev);
 /* http.c: civetweb and the REST routes. */
 int apid_http_start(struct apid *a, const char *listen, long threads);
 void apid_http_stop(struct apid *a);
+/*
+ * The REST operations for mcp.c, on a civetweb worker thread.  Each returns
+ * the HTTP status the route would answer and in *out its body (a new
+ * object, {"detail": ...} for an error; caller puts it).  An id may be a
+ * unique prefix; status "" lists the live calls; limit and offset are -1
+ * for their defaults.
+ */
+int apid_op_call_start(struct apid *a, bool direct, const char *body,
+		       size_t len, json_object **out);
+int apid_op_call_get(struct apid *a, const char *id, json_object **out);
+int apid_op_call_list(struct apid *a, const char *status, long limit,
+		      long offset, json_object **out);
+int apid_op_call_hangup(struct apid *a, const char *id, json_object **out);
+int apid_op_call_transfer(struct apid *a, const char *id, const char *to,
+			  json_object **out);
+int apid_op_flow_list(struct apid *a, const char *company, const char *tag,
+		      json_object **out);
+int apid_op_flow_get(struct apid *a, const char *id, json_object **out);
+
+/* mcp.c: the MCP server at /mcp (a civetweb request handler). */
+int apid_mcp_new(struct apid_mcp **out);
+/* Ends the tools' waits now (before apid_http_stop joins the workers). */
+void apid_mcp_stop(struct apid_mcp *m);
+void apid_mcp_free(struct apid_mcp *m);
+int apid_mcp_on_request(struct mg_connection *conn, void *cbdata);
 
 #endif

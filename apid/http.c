@@ -17,6 +17,7 @@
  *                                 exploration ({call_id, company}) 201
  *   GET|POST /api/devices         the devices (SQLite)       200|201
  *   GET|PUT|DELETE /api/devices/{id}                    200|200|204
+ *   POST|GET|DELETE /mcp          the MCP endpoint (mcp.c)
  *
  * A call {id} may be a unique prefix (http_resolve).  Every request passes
  * auth.c first (token, Origin; OPTIONS is the CORS preflight) and a POST
@@ -42,10 +43,26 @@
 #include "apid.h"
 #include "log.h"
 
+/*
+ * The operations below also serve mcp.c's tools (apid_op_*), on the same
+ * worker thread and without a connection: with conn NULL, http_reply
+ * leaves its status and body here for the apid_op_* wrapper to take.
+ */
+static _Thread_local struct {
+	int status;
+	json_object *body;
+} http_capture;
+
 /* Sends o (consumed) with status. Returns status for civetweb. */
 static int
 http_reply(struct mg_connection *conn, int status, json_object *o)
 {
+	if (conn == NULL) {
+		json_object_put(http_capture.body);
+		http_capture.status = status;
+		http_capture.body = o;
+		return status;
+	}
 	const char *s = json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	size_t len = strlen(s);
@@ -322,23 +339,39 @@ http_device_resolve(struct mg_connection *conn, struct apid *a,
 }
 
 static int
+http_start_call_body(struct mg_connection *conn, struct apid *a, bool direct,
+		     const char *body, size_t len);
+
+static int
 http_start_call(struct mg_connection *conn, struct apid *a, bool direct)
+{
+	char *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = http_read_body(conn, &body, &len)) < 0)
+		return http_body_error(conn, rc);
+	rc = http_start_call_body(conn, a, direct, body, len);
+	free(body);
+	return rc;
+}
+
+/* Starts the call a POST body (len bytes of UTF-8) asks for. */
+static int
+http_start_call_body(struct mg_connection *conn, struct apid *a, bool direct,
+		     const char *body, size_t len)
 {
 	enum { NNEEDED = 4 };
 	static const char *needed[NNEEDED] = {"sipd", "mediad", "classifyd",
 					      "ivrd"};
 	struct ping_job jobs[NNEEDED] = {0};
 	struct apid_call_req r;
-	char *body = NULL, err[512], id[37], detail[1600] = "";
+	char err[512], id[37], detail[1600] = "";
 	const char *mode = direct ? "direct" : "hold_slayer";
 	json_object *req = NULL, *reply = NULL, *call = NULL, *data;
-	size_t len = 0;
 	int rc;
 
-	if ((rc = http_read_body(conn, &body, &len)) < 0)
-		return http_body_error(conn, rc);
 	rc = apid_call_req_parse(&r, body, len, direct, err, sizeof(err));
-	free(body);
 	if (rc < 0)
 		return http_error(conn, 400, "%s", err);
 	if (strncmp(r.number, "sip", 3) == 0 &&
@@ -467,22 +500,19 @@ http_query_long(const char *qs, const char *name, long min, long max)
  * calls by default; ?status=all for the whole history, or one status.
  */
 static int
+http_calls_page(struct mg_connection *conn, struct apid *a, const char *st,
+		long limit, long offset);
+
+static int
 http_list_calls(struct mg_connection *conn, struct apid *a)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *qs = ri->query_string ? ri->query_string : "";
 	char status[32] = "";
-	long limit, offset, total = 0;
-	json_object *list, *o;
+	long limit, offset;
 
-	if (mg_get_var(qs, strlen(qs), "status", status, sizeof(status)) == -2 ||
-	    (status[0] && !apid_status_known(status) &&
-	     strcmp(status, "active") != 0 && strcmp(status, "all") != 0))
-		return http_error(conn, 400,
-				  "status: unknown status (active, all, or one "
-				  "of trying, ringing, ivr, connected, "
-				  "on_hold, human_detected, transferring, "
-				  "bridged, completed, failed)");
+	if (mg_get_var(qs, strlen(qs), "status", status, sizeof(status)) == -2)
+		return http_calls_page(conn, a, "?", 0, 0);
 	if ((limit = http_query_long(qs, "limit", 1, APID_LIST_MAX)) == -2)
 		return http_error(conn, 400,
 				  "limit: must be an integer from 1 to %d",
@@ -490,6 +520,28 @@ http_list_calls(struct mg_connection *conn, struct apid *a)
 	if ((offset = http_query_long(qs, "offset", 0, 1L << 30)) == -2)
 		return http_error(conn, 400,
 				  "offset: must be a non-negative integer");
+	return http_calls_page(conn, a, status, limit, offset);
+}
+
+/* One page of calls with status st ("" for the live ones); limit and
+ * offset are checked, or -1 for their defaults. */
+static int
+http_calls_page(struct mg_connection *conn, struct apid *a, const char *st,
+		long limit, long offset)
+{
+	char status[32];
+	long total = 0;
+	json_object *list, *o;
+
+	snprintf(status, sizeof(status), "%s", st);
+	if (strlen(st) >= sizeof(status) ||
+	    (status[0] && !apid_status_known(status) &&
+	     strcmp(status, "active") != 0 && strcmp(status, "all") != 0))
+		return http_error(conn, 400,
+				  "status: unknown status (active, all, or one "
+				  "of trying, ringing, ivr, connected, "
+				  "on_hold, human_detected, transferring, "
+				  "bridged, completed, failed)");
 	if (limit < 0)
 		limit = APID_LIST_DEFAULT;
 	if (offset < 0)
@@ -642,18 +694,32 @@ http_health(struct mg_connection *conn, struct apid *a)
 /* GET /api/call-flows: ivrd's flows {flows:[{id, name, company,
  * phone_number}]}. */
 static int
+http_flows_filtered(struct mg_connection *conn, struct apid *a,
+		    const char *company, const char *tag);
+
+static int
 http_list_flows(struct mg_connection *conn, struct apid *a)
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *qs = ri->query_string ? ri->query_string : "";
-	json_object *req, *reply = NULL, *o, *v, *list;
-	char err[512], company[256] = "", tag[128] = "";
-	int r;
+	char company[256] = "", tag[128] = "";
 
 	if (mg_get_var(qs, strlen(qs), "company", company, sizeof(company)) ==
 		-2 ||
 	    mg_get_var(qs, strlen(qs), "tag", tag, sizeof(tag)) == -2)
 		return http_error(conn, 400, "company or tag: too long");
+	return http_flows_filtered(conn, a, company, tag);
+}
+
+/* ivrd's flows of company and with tag ("" for any). */
+static int
+http_flows_filtered(struct mg_connection *conn, struct apid *a,
+		    const char *company, const char *tag)
+{
+	json_object *req, *reply = NULL, *o, *v, *list;
+	char err[512];
+	int r;
+
 	req = json_object_new_object();
 
 	json_object_object_add(req, "cmd", json_object_new_string("flows"));
@@ -700,13 +766,17 @@ http_list_flows(struct mg_connection *conn, struct apid *a)
 	return http_reply(conn, 200, o);
 }
 
+static int
+http_transfer_to(struct mg_connection *conn, struct apid *a, const char *id,
+		 const char *to);
+
 /* POST /api/calls/{id}/transfer {transfer_to | device}: ring a device. */
 static int
 http_transfer(struct mg_connection *conn, struct apid *a, const char *id)
 {
-	char *text = NULL, err[512], status[32], dname[256], duri[256];
+	char *text = NULL;
 	char to[256] = "";
-	json_object *body = NULL, *req, *reply = NULL, *v, *o;
+	json_object *body = NULL, *v;
 	size_t len;
 	int r;
 
@@ -739,6 +809,18 @@ http_transfer(struct mg_connection *conn, struct apid *a, const char *id)
 	    json_object_is_type(v, json_type_string))
 		snprintf(to, sizeof(to), "%s", json_object_get_string(v));
 	json_object_put(body);
+	return http_transfer_to(conn, a, id, to);
+}
+
+/* Rings device to (a name or sip: URI) for the call id. */
+static int
+http_transfer_to(struct mg_connection *conn, struct apid *a, const char *id,
+		 const char *to)
+{
+	char err[512], status[32], dname[256], duri[256];
+	json_object *req, *reply = NULL, *v, *o;
+	int r;
+
 	if (to[0] == '\0')
 		return http_error(conn, 400,
 				  "transfer_to: a device name or sip: URI is "
@@ -1211,6 +1293,100 @@ http_on_api(struct mg_connection *conn, void *cbdata)
 	return http_error(conn, 404, "no such resource: %s", ri->local_uri);
 }
 
+/*
+ * The apid_op_* wrappers: run one operation without a connection and take
+ * what it would have sent.
+ */
+static int
+http_capture_take(json_object **out)
+{
+	int status = http_capture.status;
+
+	*out = http_capture.body;
+	http_capture.body = NULL;
+	http_capture.status = 0;
+	if (*out == NULL) { /* a 204: nothing sent */
+		*out = json_object_new_object();
+		status = status ? status : 500;
+	}
+	return status;
+}
+
+int
+apid_op_call_start(struct apid *a, bool direct, const char *body, size_t len,
+		   json_object **out)
+{
+	http_start_call_body(NULL, a, direct, body, len);
+	return http_capture_take(out);
+}
+
+/* Resolves id (a prefix) into full; 0, or the status of the error kept. */
+static int
+http_op_resolve(struct apid *a, const char *id, char *full, size_t len)
+{
+	if (!apid_call_id_valid(id))
+		return http_error(NULL, 404, "unknown call '%.64s'", id);
+	snprintf(full, len, "%s", id);
+	return http_resolve(NULL, a, full, len);
+}
+
+int
+apid_op_call_get(struct apid *a, const char *id, json_object **out)
+{
+	char full[MSG_CALL_ID_MAX];
+
+	if (http_op_resolve(a, id, full, sizeof(full)) == 0)
+		http_get_call(NULL, a, full);
+	return http_capture_take(out);
+}
+
+int
+apid_op_call_list(struct apid *a, const char *status, long limit,
+		  long offset, json_object **out)
+{
+	http_calls_page(NULL, a, status, limit, offset);
+	return http_capture_take(out);
+}
+
+int
+apid_op_call_hangup(struct apid *a, const char *id, json_object **out)
+{
+	char full[MSG_CALL_ID_MAX];
+
+	if (http_op_resolve(a, id, full, sizeof(full)) == 0)
+		http_hangup(NULL, a, full);
+	return http_capture_take(out);
+}
+
+int
+apid_op_call_transfer(struct apid *a, const char *id, const char *to,
+		      json_object **out)
+{
+	char full[MSG_CALL_ID_MAX];
+
+	if (http_op_resolve(a, id, full, sizeof(full)) == 0)
+		http_transfer_to(NULL, a, full, to);
+	return http_capture_take(out);
+}
+
+int
+apid_op_flow_list(struct apid *a, const char *company, const char *tag,
+		  json_object **out)
+{
+	http_flows_filtered(NULL, a, company, tag);
+	return http_capture_take(out);
+}
+
+int
+apid_op_flow_get(struct apid *a, const char *id, json_object **out)
+{
+	if (!apid_name_valid(id, 127))
+		http_error(NULL, 404, "unknown flow '%.64s'", id);
+	else
+		http_flow_get(NULL, a, id, 200);
+	return http_capture_take(out);
+}
+
 static int
 http_log_message(const struct mg_connection *conn, const char *message)
 {
@@ -1251,6 +1427,7 @@ apid_http_start(struct apid *a, const char *listen, long threads)
 		return -EADDRINUSE;
 	}
 	mg_set_request_handler(a->http, "/api", http_on_api, a);
+	mg_set_request_handler(a->http, "/mcp", apid_mcp_on_request, a);
 	apid_ws_register(a->ws, a->http);
 	log_info("http: listening on %s (%ld threads)", listen, threads);
 	return 0;

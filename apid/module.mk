@@ -3,7 +3,7 @@ PROGS += apid holdctl
 DAEMONS += apid
 CLIENTS += holdctl
 apid_SRC := apid/apid.c apid/http.c apid/ws.c apid/db.c apid/status.c \
-	apid/request.c apid/auth.c apid/seed.c
+	apid/request.c apid/auth.c apid/seed.c apid/mcp.c
 apid_PKGS := sqlite3
 apid_LIBS := -lcivetweb -lpthread
 holdctl_SRC := apid/holdctl.c

@@ -58,6 +58,8 @@ struct sipd_targets {
 #define SIPD_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO"
 #define SIPD_SUPPORTED "timer"
 #define SIPD_FORKS_MAX 4 /* extra dialogs of a forked INVITE remembered */
+#define SIPD_REDIRECTS_MAX 5 /* INVITEs one call sends after 3xx answers */
+#define SIPD_REDIRECT_CONTACTS 8 /* contacts of 3xx answers kept to try */
 
 enum sipd_leg_state {
 	SIPD_LEG_STARTING,   /* waiting for mediad's port (leg_open) */
@@ -120,6 +122,12 @@ struct sipd_leg {
 	int rtp_port;
 	struct sipd_auth *auth; /* digest state once challenged (auth.c) */
 	int cancel_pending;	/* hangup before any 1xx: CANCEL at the first */
+	/* dialog.c: 3xx redirection (RFC 3261 8.1.3.4) */
+	char *req_uri;		/* the INVITE's Request-URI after a 3xx */
+	char *redir_next[SIPD_REDIRECT_CONTACTS]; /* still to try, best first */
+	int redir_n;
+	char *redir_tried[SIPD_REDIRECTS_MAX + 1]; /* where INVITEs went */
+	int redirects;		/* INVITEs sent after a 3xx */
 	/* indialog.c: the established dialog (RFC 3261 12.2, RFC 3264) */
 	int indialog_cseq;	/* last CSeq of a request indialog.c took; 0: none */
 	uint64_t sdp_sess_id;	/* our o= line */
@@ -473,6 +481,9 @@ void sipd_register_start(struct sipd *sd);
 void sipd_register_stop(struct sipd *sd, int wait_ms);
 /* Adds "registration": {state, registrar, expires, reason} to reply. */
 void sipd_register_status(struct sipd *sd, json_object *reply);
+
+/* The cause of call_failed for a final status (0: our own error). */
+const char *sipd_failure_cause(int code);
 
 /* Exported views of dialog.c's builders for indialog.c and timer.c. */
 /* A request of the dialog to ruri (NULL: the remote target); NULL on

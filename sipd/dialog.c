@@ -1138,6 +1138,12 @@ leg_answered(struct sipd_leg *l, osip_message_t *m)
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "remote_uri",
 				       json_object_new_string(l->uri));
+		/* How digits reach this far end: RTP events when it took
+		 * telephone-event, else sipd's INFO (info.c). */
+		json_object_object_add(
+		    o, "dtmf",
+		    json_object_new_string(a.dtmf_pt >= 0 ? "rfc4733"
+							  : "info"));
 		leg_publish_simple(l, MSG_call_connected, o);
 	}
 	return;
@@ -1277,7 +1283,7 @@ cb_nict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 
 	(void)type;
 	if (l == NULL || m == NULL || sipd_indialog_response(l, tr, m) ||
-	    m->status_code < 200)
+	    m->status_code < 200 || sipd_info_response(l, tr, m))
 		return;
 	if (sipd_auth_retry(l, tr, m, err, sizeof(err)) == 0)
 		return; /* a challenged BYE, re-sent with credentials */
@@ -1304,6 +1310,8 @@ tr_no_answer(osip_transaction_t *tr, const char *why)
 		snprintf(reason, sizeof(reason), "no answer from %s (%s)",
 			 l->req_uri ? l->req_uri : l->uri, why);
 		leg_failed_or_next(l, 408, reason);
+	} else if (sipd_info_response(l, tr, NULL)) {
+		return;
 	} else if (tr->orig_request && MSG_IS_BYE(tr->orig_request) &&
 		   l->state == SIPD_LEG_BYE_SENT) {
 		log_warnx("dialog: %s/%s: BYE unanswered (%s)", l->call_id,

@@ -120,16 +120,26 @@ static const struct {
 	int code;
 	const char *cause;
 } leg_causes[] = {
-    {486, "busy"},        {600, "busy"},        /* the line is busy */
-    {408, "no_answer"},   {487, "no_answer"},   /* rang out, nobody came */
-    {404, "not_found"},   {410, "not_found"},   /* no such number */
-    {484, "not_found"},   {604, "not_found"},
-    {401, "rejected"},    {403, "rejected"},    /* refused, or our */
-    {407, "rejected"},    {603, "rejected"},    /* credentials were */
-    {480, "unavailable"}, {500, "unavailable"}, /* try again later */
-    {502, "unavailable"}, {503, "unavailable"},
-    {504, "unavailable"}, {415, "incompatible"}, /* no common media */
-    {488, "incompatible"}, {606, "incompatible"},
+    {486, "busy"},	   /* Busy Here: the line is busy */
+    {600, "busy"},	   /* Busy Everywhere */
+    {408, "no_answer"},	   /* rang out (also our own INVITE timeout) */
+    {487, "no_answer"},	   /* cancelled upstream before anyone answered */
+    {404, "not_found"},	   /* no such number */
+    {410, "not_found"},	   /* Gone */
+    {484, "not_found"},	   /* Address Incomplete: a wrong number */
+    {604, "not_found"},	   /* Does Not Exist Anywhere */
+    {401, "rejected"},	   /* our credentials were not good enough */
+    {403, "rejected"},	   /* refused */
+    {407, "rejected"},
+    {603, "rejected"},	   /* Decline */
+    {480, "unavailable"},  /* Temporarily Unavailable: try later */
+    {500, "unavailable"},  /* the far end's server is in trouble */
+    {502, "unavailable"},
+    {503, "unavailable"},
+    {504, "unavailable"},
+    {415, "incompatible"}, /* no media format in common */
+    {488, "incompatible"},
+    {606, "incompatible"},
 };
 
 const char *

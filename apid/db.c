@@ -689,6 +689,39 @@ out:
  * last final transcript chunks, at most DB_EXCERPT_MAX bytes, or null) and
  * services (what Hold Slayer does on the call).  db->mu held.
  */
+/*
+ * failure.cause: sipd's word for why the call failed (busy, no_answer,
+ * ...), from the last call_failed that carries one.  Kept in the event
+ * rather than a column, so older databases need no change.  db->mu held.
+ */
+static void
+db_failure_cause_locked(struct apid_db *db, const char *id, json_object *o)
+{
+	json_object *f, *d, *c;
+	sqlite3_stmt *st = NULL;
+
+	if (id == NULL || !json_object_object_get_ex(o, "failure", &f) ||
+	    f == NULL)
+		return;
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT data FROM events WHERE call_id = ? AND"
+			       " type = 'call_failed' ORDER BY id DESC",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		d = db_col_json(st, 0);
+		if (json_object_object_get_ex(d, "cause", &c) &&
+		    json_object_is_type(c, json_type_string)) {
+			json_object_object_add(f, "cause", json_object_get(c));
+			json_object_put(d);
+			break;
+		}
+		json_object_put(d);
+	}
+	sqlite3_finalize(st);
+}
+
 #define DB_EXCERPT_CHUNKS 4
 #define DB_EXCERPT_MAX 280
 static void
@@ -751,6 +784,7 @@ db_call_extras_locked(struct apid_db *db, json_object *o)
 	}
 	json_object_object_add(o, "transcript_excerpt",
 			       ex[0] ? json_object_new_string(ex) : NULL);
+	db_failure_cause_locked(db, id, o);
 }
 
 int

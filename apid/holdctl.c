@@ -277,6 +277,27 @@ hc_status_line(json_object *c, char *out, size_t len)
 }
 
 /* The final word on a call; returns the exit status. */
+/* failure.cause in words; NULL for "failed" or none (the code says it). */
+static const char *
+hc_cause(const char *cause)
+{
+	static const struct {
+		const char *cause, *words;
+	} t[] = {
+	    {"busy", "the line is busy"},
+	    {"no_answer", "nobody answered"},
+	    {"not_found", "no such number"},
+	    {"rejected", "the call was refused"},
+	    {"unavailable", "the far end cannot take calls now"},
+	    {"incompatible", "no media in common with the far end"},
+	};
+
+	for (size_t i = 0; cause && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(cause, t[i].cause) == 0)
+			return t[i].words;
+	return NULL;
+}
+
 static int
 hc_final(struct hc *h, json_object *c)
 {
@@ -288,14 +309,18 @@ hc_final(struct hc *h, json_object *c)
 		printf("%s\n", json_object_to_json_string_ext(
 				   c, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else if (st && strcmp(st, "failed") == 0) {
-		const char *reason = NULL;
+		const char *reason = NULL, *cause = NULL;
 		long code = 0;
 		if (json_object_object_get_ex(c, "failure", &f) && f != NULL) {
 			reason = hc_str(f, "reason");
+			cause = hc_cause(hc_str(f, "cause"));
 			if (json_object_object_get_ex(f, "code", &v))
 				code = (long)json_object_get_int64(v);
 		}
-		if (code)
+		if (code && cause)
+			printf("call %s failed: %s (%ld %s)\n", id ? id : "?",
+			       cause, code, reason ? reason : "");
+		else if (code)
 			printf("call %s failed: %ld %s\n", id ? id : "?", code,
 			       reason ? reason : "");
 		else
@@ -605,8 +630,11 @@ hc_print_call(json_object *c)
 		long code = 0;
 		if (json_object_object_get_ex(f, "code", &v))
 			code = (long)json_object_get_int64(v);
-		printf("%-11s %ld %s\n", "failure", code,
-		       hc_str(f, "reason") ? hc_str(f, "reason") : "");
+		printf("%-11s %ld %s%s%s%s\n", "failure", code,
+		       hc_str(f, "reason") ? hc_str(f, "reason") : "",
+		       hc_str(f, "cause") ? " (" : "",
+		       hc_str(f, "cause") ? hc_str(f, "cause") : "",
+		       hc_str(f, "cause") ? ")" : "");
 	}
 	if (json_object_object_get_ex(c, "events", &v) &&
 	    json_object_is_type(v, json_type_array)) {

@@ -563,19 +563,27 @@ call_on_goto_timer(struct daemon *d, void *arg)
  * menu: they choose a menu option (counted against [ivr] max_menu_levels).
  * Returns 0, or -1 when the call was failed (c is gone).
  */
+const char *
+call_dtmf_daemon(const struct call *c)
+{
+	return c->dtmf_info ? "sipd" : "mediad";
+}
+
 static void
 call_dtmf_failed(struct call *c, const char *digits, int menu,
 		 const char *err)
 {
+	const char *by = call_dtmf_daemon(c);
 	char why[768];
 
-	snprintf(why, sizeof(why), "cannot send DTMF '%s': %s%s",
+	snprintf(why, sizeof(why), "cannot send DTMF '%s': %s%s%s",
 		 menu ? digits : "(info)",
-		 strstr(err, "mediad") == err ? "" : "mediad: ", err);
+		 strstr(err, by) == err ? "" : by,
+		 strstr(err, by) == err ? "" : ": ", err);
 	call_fail(c, "company", why);
 }
 
-/* mediad's answer to dtmf: ivr_dtmf_sent, or the call fails.  note: a
+/* mediad's (or sipd's) answer to dtmf: ivr_dtmf_sent, or the call fails.  note: a
  * the digits, b the reason, tag the step id, i menu. */
 static void
 call_dtmf_sent(struct call *c, int r, json_object *reply, const char *err,
@@ -619,8 +627,8 @@ call_send_dtmf(struct call *c, const struct flow_step *s, const char *digits,
 	snprintf(note.b, sizeof(note.b), "%s", reason);
 	snprintf(note.tag, sizeof(note.tag), "%s", s->id);
 	note.i = menu;
-	if (call_request_async(c, "mediad", req, call_dtmf_sent, &note, err,
-			       sizeof(err)) < 0) {
+	if (call_request_async(c, call_dtmf_daemon(c), req, call_dtmf_sent,
+			       &note, err, sizeof(err)) < 0) {
 		call_dtmf_failed(c, digits, menu, err);
 		return -1;
 	}
@@ -1546,6 +1554,9 @@ call_event(struct call *c, const struct msg_event *ev)
 			 leg ? leg : "?", bus_json_int(ev->data, "code", 0));
 		return;
 	case MSG_call_connected:
+		str = bus_json_str(ev->data, "dtmf");
+		if (leg && strcmp(leg, "company") == 0)
+			c->dtmf_info = str && strcmp(str, "info") == 0;
 		if (leg)
 			call_on_connected(c, leg);
 		return;

@@ -73,7 +73,7 @@ exp_bus(struct explore *e)
 	return daemon_bus(e->c->d);
 }
 
-/* mediad's answer to an exploration's dtmf (note: a the digits as shown,
+/* mediad's (or sipd's) answer to an exploration's dtmf (note: a the digits as shown,
  * b the reason, tag the step id, i 1 for dtmf) or say. */
 static void
 exp_sent(struct call *c, int r, json_object *reply, const char *err,
@@ -291,8 +291,8 @@ exp_press(struct explore *e, const struct menu *m, struct nav_decision *d,
 		note.i = 1;
 		/* ivr_dtmf_sent comes with mediad's answer.  The action
 		 * counts from now: a failure then is only logged. */
-		if (call_request_async(e->c, "mediad", req, exp_sent, &note,
-				       err, sizeof(err)) < 0) {
+		if (call_request_async(e->c, call_dtmf_daemon(e->c), req,
+				       exp_sent, &note, err, sizeof(err)) < 0) {
 			log_warnx("call %s: explore: dtmf %s: %s", e->c->id,
 				  note.a, err);
 			return;

@@ -268,6 +268,7 @@ struct call {
 	int step;	   /* index of the running step, -1 before the first */
 	int device_given;  /* the request named the device: it wins */
 	int company_up, user_dialed, user_up;
+	int dtmf_info;	   /* the company leg takes digits as SIP INFO */
 	int steps_run;
 	int64_t t_step, t_call, t_aux; /* daemon timer ids, 0 when none */
 	struct listen_det listen;
@@ -346,6 +347,9 @@ typedef void (*call_reply_fn)(struct call *c, int r, json_object *reply,
  * answer.  Returns 0, or a negative errno with err set and no answer to
  * come.
  */
+/* Who sends the company leg's digits: "sipd" (SIP INFO) when its answer
+ * took no telephone-event (call_connected dtmf "info"), else "mediad". */
+const char *call_dtmf_daemon(const struct call *c);
 int call_request_async(struct call *c, const char *daemon, json_object *req,
 		       call_reply_fn fn, const struct call_note *note,
 		       char *err, size_t errlen);

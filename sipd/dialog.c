@@ -47,6 +47,11 @@ leg_free(struct sipd_leg *l)
 	sipd_resolve_cancel(l->sd, l);
 	sipd_media_forget(l);
 	free(l->uri);
+	free(l->req_uri);
+	for (int i = 0; i < l->redir_n; i++)
+		free(l->redir_next[i]);
+	for (int i = 0; i < l->redirects + 1 && i <= SIPD_REDIRECTS_MAX; i++)
+		free(l->redir_tried[i]);
 	free(l->remote_tag);
 	free(l->remote_target);
 	osip_list_special_free(&l->route_set,
@@ -106,8 +111,50 @@ sipd_legs_sweep(struct sipd *sd)
 }
 
 /*
+ * What a final status means to the person who placed the call: the cause
+ * of call_failed, so that a client need not know SIP codes.  First match
+ * wins; a code not listed (and 0, our own errors) is "failed".  The table
+ * is the one man/sipd.8 documents.
+ */
+static const struct {
+	int code;
+	const char *cause;
+} leg_causes[] = {
+    {486, "busy"},	   /* Busy Here: the line is busy */
+    {600, "busy"},	   /* Busy Everywhere */
+    {408, "no_answer"},	   /* rang out (also our own INVITE timeout) */
+    {487, "no_answer"},	   /* cancelled upstream before anyone answered */
+    {404, "not_found"},	   /* no such number */
+    {410, "not_found"},	   /* Gone */
+    {484, "not_found"},	   /* Address Incomplete: a wrong number */
+    {604, "not_found"},	   /* Does Not Exist Anywhere */
+    {401, "rejected"},	   /* our credentials were not good enough */
+    {403, "rejected"},	   /* refused */
+    {407, "rejected"},
+    {603, "rejected"},	   /* Decline */
+    {480, "unavailable"},  /* Temporarily Unavailable: try later */
+    {500, "unavailable"},  /* the far end's server is in trouble */
+    {502, "unavailable"},
+    {503, "unavailable"},
+    {504, "unavailable"},
+    {415, "incompatible"}, /* no media format in common */
+    {488, "incompatible"},
+    {606, "incompatible"},
+};
+
+const char *
+sipd_failure_cause(int code)
+{
+	for (size_t i = 0; i < sizeof(leg_causes) / sizeof(leg_causes[0]);
+	     i++)
+		if (leg_causes[i].code == code)
+			return leg_causes[i].cause;
+	return "failed";
+}
+
+/*
  * Publishes the leg's final event once: call_ended (by, reason) or
- * call_failed (code, reason), and closes the leg in mediad.
+ * call_failed (code, reason, cause), and closes the leg in mediad.
  */
 static void
 leg_report(struct sipd_leg *l, enum msg_type type, int code, const char *by,
@@ -125,12 +172,16 @@ leg_report(struct sipd_leg *l, enum msg_type type, int code, const char *by,
 	else
 		json_object_object_add(o, "code", json_object_new_int(code));
 	json_object_object_add(o, "reason", json_object_new_string(reason));
+	if (type == MSG_call_failed)
+		json_object_object_add(
+		    o, "cause",
+		    json_object_new_string(sipd_failure_cause(code)));
 	if (type == MSG_call_ended)
 		log_info("dialog: %s/%s ended by %s: %s", l->call_id, l->leg,
 			 by, reason);
 	else
-		log_info("dialog: %s/%s failed: %d %s", l->call_id, l->leg,
-			 code, reason);
+		log_info("dialog: %s/%s failed: %d %s (%s)", l->call_id,
+			 l->leg, code, reason, sipd_failure_cause(code));
 	bus_publish(daemon_bus(l->sd->d), type, l->call_id, o);
 	if (l->media_open) {
 		sipd_media_close(l, 0);
@@ -462,7 +513,9 @@ leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
 		l->cseq = 1;
 	n = sipd_sdp_offer(sdp, sizeof(sdp), l->rtp_addr, l->rtp_port,
 			   (uint64_t)msg_mono_ms());
-	inv = n > 0 ? leg_request(l, "INVITE", l->uri, l->cseq) : NULL;
+	inv = n > 0 ? leg_request(l, "INVITE", l->req_uri ? l->req_uri : l->uri,
+				  l->cseq)
+		    : NULL;
 	if (inv == NULL) {
 		snprintf(err, errlen, "cannot build the INVITE");
 		return -1;
@@ -485,7 +538,8 @@ leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
 		return -1;
 	}
 	log_info("dialog: %s/%s: INVITE %s to %s (Call-ID %s, RTP %s:%d)",
-		 l->call_id, l->leg, l->uri, to, l->sip_call_id, l->rtp_addr,
+		 l->call_id, l->leg, l->req_uri ? l->req_uri : l->uri, to,
+		 l->sip_call_id, l->rtp_addr,
 		 l->rtp_port);
 	return 0;
 }
@@ -569,6 +623,48 @@ leg_start_cb(struct daemon *d, void *arg)
 }
 
 /*
+ * Asks resolve.c where uri leads (l in STARTING): 0 when the answer is
+ * already in l->targets, -EINPROGRESS when leg_resolved_cb will have it,
+ * else an error with why in err.
+ */
+static int
+leg_lookup(struct sipd_leg *l, const char *uri, char *err, size_t errlen)
+{
+	struct sipd *sd = l->sd;
+	osip_uri_t *u = NULL;
+	osip_uri_param_t *maddr = NULL;
+	const char *host, *next;
+	int r;
+
+	/* Through the trunk with an outbound proxy, the INVITE goes to the
+	 * proxy first (its Route, RFC 3261 8.1.2). */
+	next = uri;
+	if (daemon_conf(sd->d)->trunk_outbound_proxy[0] &&
+	    sipd_trunk_match(sd, uri))
+		next = daemon_conf(sd->d)->trunk_outbound_proxy;
+	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, next) != 0 ||
+	    u->host == NULL) {
+		snprintf(err, errlen, "cannot parse the host of %s", next);
+		r = -EINVAL;
+		goto out;
+	}
+	/* RFC 3263 4: an maddr in the URI we dial names the next hop. */
+	osip_uri_uparam_get_byname(u, "maddr", &maddr);
+	host = maddr && maddr->gvalue ? maddr->gvalue : u->host;
+	r = sipd_resolve(sd, host, u->port ? atoi(u->port) : 0,
+			 u->scheme && osip_strcasecmp(u->scheme, "sips") == 0,
+			 &l->targets, leg_resolved_cb, l, err, errlen);
+	if (r == -EINPROGRESS)
+		log_info("dialog: %s/%s: looking up %s", l->call_id, l->leg,
+			 host);
+	else if (r < 0 && r != -EINPROGRESS)
+		r = -EHOSTUNREACH;
+out:
+	osip_uri_free(u);
+	return r;
+}
+
+/*
  * mediad answered leg_open (err NULL: l->rtp_addr and rtp_port are set) or
  * did not (err says why): send the INVITE or fail the call.
  */
@@ -576,9 +672,6 @@ void
 sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
 {
 	struct sipd *sd = l->sd;
-	osip_uri_t *u = NULL;
-	osip_uri_param_t *maddr = NULL;
-	const char *host, *next;
 	char err[300];
 	int r;
 
@@ -589,38 +682,173 @@ sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
 		leg_done(l);
 		goto out;
 	}
-	/* Through the trunk with an outbound proxy, the INVITE goes to the
-	 * proxy first (its Route, RFC 3261 8.1.2). */
-	next = l->uri;
-	if (daemon_conf(sd->d)->trunk_outbound_proxy[0] &&
-	    sipd_trunk_match(sd, l->uri))
-		next = daemon_conf(sd->d)->trunk_outbound_proxy;
-	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, next) != 0 ||
-	    u->host == NULL) {
-		snprintf(err, sizeof(err), "cannot parse the host of %s",
-			 next);
-		leg_report(l, MSG_call_failed, 0, NULL, err);
-		leg_done(l);
-		goto out;
-	}
-	/* RFC 3263 4: an maddr in the URI we dial names the next hop. */
-	osip_uri_uparam_get_byname(u, "maddr", &maddr);
-	host = maddr && maddr->gvalue ? maddr->gvalue : u->host;
-	r = sipd_resolve(sd, host, u->port ? atoi(u->port) : 0,
-			 u->scheme && osip_strcasecmp(u->scheme, "sips") == 0,
-			 &l->targets, leg_resolved_cb, l, err, sizeof(err));
+	r = leg_lookup(l, l->uri, err, sizeof(err));
 	if (r == 0) {
 		leg_resolved(l);
-	} else if (r == -EINPROGRESS) {
-		log_info("dialog: %s/%s: looking up %s", l->call_id, l->leg,
-			 host);
-	} else {
+	} else if (r != -EINPROGRESS) {
 		leg_report(l, MSG_call_failed, 0, NULL, err);
 		leg_done(l);
 	}
 out:
-	osip_uri_free(u);
 	sipd_run(sd);
+}
+
+/* ---- redirection (RFC 3261 8.1.3.4) ---- */
+
+/* 1 if the INVITE already went to uri. */
+static int
+leg_redirect_tried(const struct sipd_leg *l, const char *uri)
+{
+	for (int i = 0; i <= SIPD_REDIRECTS_MAX && l->redir_tried[i]; i++)
+		if (osip_strcasecmp(l->redir_tried[i], uri) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Sends the INVITE to the best contact not yet tried: a new transaction,
+ * CSeq + 1, the same Call-ID, From and To (still without a tag).  1 when it
+ * is on its way (or the leg has failed for good meanwhile), 0 when there is
+ * nothing left to try, with why in err.
+ */
+static int
+leg_redirect_next(struct sipd_leg *l, char *err, size_t errlen)
+{
+	char *uri;
+	int r;
+
+	snprintf(err, errlen, "no contact left to try");
+	if (l->redir_tried[0] == NULL &&
+	    (l->redir_tried[0] = strdup(l->uri)) == NULL)
+		return 0;
+	while (l->redir_n > 0) {
+		if (l->redirects >= SIPD_REDIRECTS_MAX) {
+			snprintf(err, errlen, "redirected more than %d times",
+				 SIPD_REDIRECTS_MAX);
+			return 0;
+		}
+		uri = l->redir_next[0];
+		memmove(&l->redir_next[0], &l->redir_next[1],
+			--l->redir_n * sizeof(l->redir_next[0]));
+		if (leg_redirect_tried(l, uri)) {
+			free(uri);
+			continue;
+		}
+		l->redir_tried[++l->redirects] = strdup(uri);
+		free(l->req_uri);
+		l->req_uri = uri;
+		leg_timer_clear(l);
+		l->ict = NULL;
+		l->cseq++;
+		l->last_ringing = 0;
+		l->targets.n = 0;
+		l->state = SIPD_LEG_STARTING;
+		log_info("dialog: %s/%s: redirected to %s (%d of at most %d)",
+			 l->call_id, l->leg, uri, l->redirects,
+			 SIPD_REDIRECTS_MAX);
+		r = leg_lookup(l, uri, err, errlen);
+		if (r == 0)
+			leg_resolved(l);
+		if (r == 0 || r == -EINPROGRESS)
+			return 1;
+		log_warnx("dialog: %s/%s: %s", l->call_id, l->leg, err);
+		l->state = SIPD_LEG_CALLING;
+	}
+	return 0;
+}
+
+/*
+ * A 3xx to our INVITE.  301 and 302 are followed: their Contacts, best q
+ * first, go before those of earlier 3xx answers still untried.  305 (Use
+ * Proxy) and 380 (Alternative Service) are not followed: a proxy named by
+ * the far end is an open relay for whoever answers, and 380 describes a
+ * service, not a place to call.  1 if a new INVITE is on its way.
+ */
+static int
+leg_redirect(struct sipd_leg *l, osip_message_t *m, char *err, size_t errlen)
+{
+	struct {
+		char *uri;
+		float q;
+	} c[SIPD_REDIRECT_CONTACTS];
+	osip_contact_t *ct;
+	int n = 0, k, code = m->status_code;
+	char why[200];
+
+	if (code != 301 && code != 302) {
+		snprintf(err, errlen, "%s (not followed)",
+			 m->reason_phrase ? m->reason_phrase : "redirect");
+		return 0;
+	}
+	for (int i = 0; osip_message_get_contact(m, i, &ct) >= 0 &&
+			n < SIPD_REDIRECT_CONTACTS;
+	     i++) {
+		osip_generic_param_t *q = NULL;
+		char *s = NULL;
+
+		if (ct == NULL || ct->url == NULL ||
+		    osip_uri_to_str(ct->url, &s) != 0 || s == NULL)
+			continue;
+		if (sipd_uri_check(s, why, sizeof(why)) < 0) {
+			log_warnx("dialog: %s/%s: %d: contact ignored: %s",
+				  l->call_id, l->leg, code, why);
+			osip_free(s);
+			continue;
+		}
+		osip_contact_param_get_byname(ct, "q", &q);
+		/* Stable insertion by q, highest first (RFC 3261 8.1.3.4). */
+		float qv = q && q->gvalue ? strtof(q->gvalue, NULL) : 1.0f;
+		for (k = n; k > 0 && c[k - 1].q < qv; k--)
+			c[k] = c[k - 1];
+		c[k].uri = strdup(s);
+		c[k].q = qv;
+		osip_free(s);
+		if (c[k].uri == NULL) {
+			memmove(&c[k], &c[k + 1], (size_t)(n - k) * sizeof(c[0]));
+			continue;
+		}
+		n++;
+	}
+	/* The new contacts first; what no longer fits is dropped. */
+	for (k = n - 1; k >= 0; k--) {
+		if (leg_redirect_tried(l, c[k].uri)) {
+			free(c[k].uri);
+			continue;
+		}
+		if (l->redir_n == SIPD_REDIRECT_CONTACTS)
+			free(l->redir_next[--l->redir_n]);
+		memmove(&l->redir_next[1], &l->redir_next[0],
+			(size_t)l->redir_n * sizeof(l->redir_next[0]));
+		l->redir_next[0] = c[k].uri;
+		l->redir_n++;
+	}
+	if (leg_redirect_next(l, why, sizeof(why)))
+		return 1;
+	snprintf(err, errlen, "%s: %s",
+		 m->reason_phrase ? m->reason_phrase : "redirect", why);
+	return 0;
+}
+
+/*
+ * A final failure of the INVITE: after a 3xx, the next contact is tried;
+ * else (or when none is left) the leg fails with this code.
+ */
+static void leg_final_failure(struct sipd_leg *l, int code,
+			      const char *reason);
+
+static void
+leg_failed_or_next(struct sipd_leg *l, int code, const char *reason)
+{
+	char err[200];
+
+	if ((l->state == SIPD_LEG_CALLING || l->state == SIPD_LEG_EARLY) &&
+	    l->redir_n > 0 && !l->reported) {
+		log_info("dialog: %s/%s: %d %s; trying the next contact",
+			 l->call_id, l->leg, code, reason);
+		if (leg_redirect_next(l, err, sizeof(err)))
+			return;
+	}
+	leg_final_failure(l, code, reason);
 }
 
 int
@@ -821,6 +1049,7 @@ leg_next_hop(struct sipd_leg *l, char *host, size_t hostlen, int *port)
 	} else {
 		if (osip_uri_init(&u) != 0 ||
 		    osip_uri_parse(u, l->remote_target ? l->remote_target
+				      : l->req_uri     ? l->req_uri
 						       : l->uri) != 0)
 			goto out;
 		hop = u;
@@ -919,6 +1148,12 @@ leg_answered(struct sipd_leg *l, osip_message_t *m)
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "remote_uri",
 				       json_object_new_string(l->uri));
+		/* How digits reach this far end: RTP events when it took
+		 * telephone-event, else sipd's INFO (info.c). */
+		json_object_object_add(
+		    o, "dtmf",
+		    json_object_new_string(a.dtmf_pt >= 0 ? "rfc4733"
+							  : "info"));
 		leg_publish_simple(l, MSG_call_connected, o);
 	}
 	return;
@@ -1034,7 +1269,13 @@ cb_ict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 		if (m->status_code == 422 &&
 		    sipd_timer_retry_422(l, tr, m) == 0)
 			break;
-		leg_final_failure(l, m->status_code,
+		if (MSG_IS_STATUS_3XX(m) && (l->state == SIPD_LEG_CALLING ||
+					     l->state == SIPD_LEG_EARLY)) {
+			if (!leg_redirect(l, m, err, sizeof(err)))
+				leg_final_failure(l, m->status_code, err);
+			break;
+		}
+		leg_failed_or_next(l, m->status_code,
 				  r == -EACCES ? "authentication rejected"
 				  : r != -ENOENT ? err
 				  : m->reason_phrase ? m->reason_phrase
@@ -1052,7 +1293,7 @@ cb_nict_response(int type, osip_transaction_t *tr, osip_message_t *m)
 
 	(void)type;
 	if (l == NULL || m == NULL || sipd_indialog_response(l, tr, m) ||
-	    m->status_code < 200)
+	    m->status_code < 200 || sipd_info_response(l, tr, m))
 		return;
 	if (sipd_auth_retry(l, tr, m, err, sizeof(err)) == 0)
 		return; /* a challenged BYE, re-sent with credentials */
@@ -1077,8 +1318,10 @@ tr_no_answer(osip_transaction_t *tr, const char *why)
 		if (tr != l->ict || leg_try_next(l, why))
 			return;
 		snprintf(reason, sizeof(reason), "no answer from %s (%s)",
-			 l->uri, why);
-		leg_final_failure(l, 408, reason);
+			 l->req_uri ? l->req_uri : l->uri, why);
+		leg_failed_or_next(l, 408, reason);
+	} else if (sipd_info_response(l, tr, NULL)) {
+		return;
 	} else if (tr->orig_request && MSG_IS_BYE(tr->orig_request) &&
 		   l->state == SIPD_LEG_BYE_SENT) {
 		log_warnx("dialog: %s/%s: BYE unanswered (%s)", l->call_id,

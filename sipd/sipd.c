@@ -10,6 +10,8 @@
  *          mediad, or some wait and its last answer took over half of
  *          ctl_timeout_ms)
  *   hangup {call_id, leg?}     -> {ok, legs: N}; CANCEL or BYE per leg
+ *   dtmf   {call_id, leg, digits, duration_ms?} -> {ok, queued: N}; one
+ *          SIP INFO (application/dtmf-relay) per digit, in order
  * plus ping and status from the common daemon code.
  */
 #include "sipd.h"
@@ -196,6 +198,23 @@ sipd_ctl(struct daemon *d, void *state, struct bus_ctl_req *req)
 		r = sipd_hangup(sd, call_id, leg);
 		o = json_object_new_object();
 		json_object_object_add(o, "legs", json_object_new_int(r));
+		return bus_ctl_reply_ok(b, req, o);
+	}
+	if (strcmp(req->cmd, "dtmf") == 0) {
+		json_object *o;
+		r = sipd_info_dtmf(sd, call_id, leg,
+				   bus_json_str(req->req, "digits"),
+				   bus_json_int(req->req, "duration_ms", 0),
+				   err, sizeof(err));
+		if (r < 0) {
+			log_warnx("ctl: %s", err);
+			return bus_ctl_reply_err(
+			    b, req,
+			    r == -ENOENT ? 404 : r == -EBUSY ? 409 : 400, "%s",
+			    err);
+		}
+		o = json_object_new_object();
+		json_object_object_add(o, "queued", json_object_new_int(r));
 		return bus_ctl_reply_ok(b, req, o);
 	}
 	return -ENOENT;

@@ -58,6 +58,10 @@ struct sipd_targets {
 #define SIPD_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO"
 #define SIPD_SUPPORTED "timer"
 #define SIPD_FORKS_MAX 4 /* extra dialogs of a forked INVITE remembered */
+#define SIPD_REDIRECTS_MAX 5 /* INVITEs one call sends after 3xx answers */
+#define SIPD_REDIRECT_CONTACTS 8 /* contacts of 3xx answers kept to try */
+#define SIPD_INFO_DIGITS_MAX 64 /* DTMF digits queued on a leg for INFO */
+#define SIPD_INFO_MS_DEFAULT 160 /* Duration= of an INFO digit */
 
 enum sipd_leg_state {
 	SIPD_LEG_STARTING,   /* waiting for mediad's port (leg_open) */
@@ -120,6 +124,17 @@ struct sipd_leg {
 	int rtp_port;
 	struct sipd_auth *auth; /* digest state once challenged (auth.c) */
 	int cancel_pending;	/* hangup before any 1xx: CANCEL at the first */
+	/* dialog.c: 3xx redirection (RFC 3261 8.1.3.4) */
+	char *req_uri;		/* the INVITE's Request-URI after a 3xx */
+	char *redir_next[SIPD_REDIRECT_CONTACTS]; /* still to try, best first */
+	int redir_n;
+	char *redir_tried[SIPD_REDIRECTS_MAX + 1]; /* where INVITEs went */
+	int redirects;		/* INVITEs sent after a 3xx */
+	/* info.c: DTMF by SIP INFO, one digit at a time */
+	char info_digits[SIPD_INFO_DIGITS_MAX + 1]; /* queued; "" when none */
+	int info_pos;		/* the digit whose INFO is out */
+	int info_ms;		/* Duration= of each */
+	int info_cseq;		/* CSeq of the INFO out; 0 when none */
 	/* indialog.c: the established dialog (RFC 3261 12.2, RFC 3264) */
 	int indialog_cseq;	/* last CSeq of a request indialog.c took; 0: none */
 	uint64_t sdp_sess_id;	/* our o= line */
@@ -473,6 +488,20 @@ void sipd_register_start(struct sipd *sd);
 void sipd_register_stop(struct sipd *sd, int wait_ms);
 /* Adds "registration": {state, registrar, expires, reason} to reply. */
 void sipd_register_status(struct sipd *sd, json_object *reply);
+
+/* info.c: DTMF by SIP INFO (application/dtmf-relay). */
+/* Queues digits on the confirmed leg; sends the first INFO.  The number
+ * of digits queued, or a negative errno with why in err. */
+int sipd_info_dtmf(struct sipd *sd, const char *call_id, const char *leg,
+		   const char *digits, long duration_ms, char *err,
+		   size_t errlen);
+/* The final answer to (or the end of) a NICT of l: 1 if it was our INFO
+ * (the next digit goes out), else 0.  m is NULL on a timeout. */
+int sipd_info_response(struct sipd_leg *l, osip_transaction_t *tr,
+		       osip_message_t *m);
+
+/* The cause of call_failed for a final status (0: our own error). */
+const char *sipd_failure_cause(int code);
 
 /* Exported views of dialog.c's builders for indialog.c and timer.c. */
 /* A request of the dialog to ruri (NULL: the remote target); NULL on

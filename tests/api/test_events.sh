@@ -110,14 +110,14 @@ ok "holdctl watch/status: $(printf '%s' "$out" | tail -n 1)"
 
 F=5b1f3a2e-2222-4222-8333-444455556666
 hsbus pub ivrd call_started "$F" '{"number":"18005550199","mode":"hold_slayer","intent":"x","info":{}}'
-hsbus pub sipd call_failed "$F" '{"leg":"company","code":486,"reason":"Busy Here"}'
+hsbus pub sipd call_failed "$F" '{"leg":"company","code":486,"reason":"Busy Here","cause":"busy"}'
 call_is "$F" '.status == "failed"'
 r=$(curl -s "$API/api/calls/$F")
 printf '%s' "$r" | jq -e '.status == "failed" and .failure.code == 486 and
-	.failure.reason == "Busy Here"' >/dev/null || fail "failed call: $r"
+	.failure.reason == "Busy Here" and .failure.cause == "busy"' >/dev/null || fail "failed call: $r"
 "$HS_BUILD/holdctl" --api "$API" watch "$F" >"$T/w.out" 2>&1 && fail "watch of a failed call exited 0"
-grep -q "486 Busy Here" "$T/w.out" || fail "holdctl watch: $(cat "$T/w.out")"
-ok "call_failed -> failed {486, Busy Here}; holdctl watch exits 1"
+grep -q "failed: the line is busy (486 Busy Here)" "$T/w.out" || fail "holdctl watch: $(cat "$T/w.out")"
+ok "call_failed -> failed {486, Busy Here, busy}; holdctl watch exits 1"
 
 # The company drops the call on hold: nobody was reached, so it failed,
 # and holdctl says why and exits 1.

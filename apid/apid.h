@@ -295,4 +295,8 @@ void apid_seed_fields(struct apid *a, struct msg_event *ev);
 int apid_http_start(struct apid *a, const char *listen, long threads);
 void apid_http_stop(struct apid *a);
 
+/* www.c */
+/* Serves the dashboard: / and /static/ from [api] www_dir. */
+void apid_www_register(struct apid *a);
+
 #endif

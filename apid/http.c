@@ -1237,6 +1237,10 @@ apid_http_start(struct apid *a, const char *listen, long threads)
 				 "yes",
 				 "websocket_timeout_ms",
 				 "30000",
+				 /* the dashboard's files (www.c): always
+				  * revalidated, so an upgrade shows at once */
+				 "static_file_max_age",
+				 "0",
 				 NULL};
 	struct mg_callbacks cb;
 
@@ -1252,6 +1256,7 @@ apid_http_start(struct apid *a, const char *listen, long threads)
 	}
 	mg_set_request_handler(a->http, "/api", http_on_api, a);
 	apid_ws_register(a->ws, a->http);
+	apid_www_register(a);
 	log_info("http: listening on %s (%ld threads)", listen, threads);
 	return 0;
 }

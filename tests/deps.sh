@@ -8,7 +8,10 @@ libcurl4-openssl-dev libfftw3-dev libpocketsphinx-dev libsphinxbase-dev
 pocketsphinx-en-us pocketsphinx sphinxtrain libespeak-ng-dev espeak-ng libsoxr-dev libsystemd-dev
 libcivetweb-dev libcmocka-dev libinih-dev libssl-dev libflite1 flite1-dev
 sip-tester baresip dnsmasq-base kamailio libc-ares-dev mandoc sox jq curl sqlite3
-python3 iproute2 procps python3-aiosmtpd dbus dunst xvfb openssl"
+python3 iproute2 procps python3-aiosmtpd dbus dunst xvfb openssl chromium nodejs"
+# The dashboard's browser test drives chromium with puppeteer-core from npm.
+# Nodesource's nodejs ships npm itself (and conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

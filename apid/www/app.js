@@ -51,7 +51,11 @@ const state = {
 	ws: null,
 	wsRetry: 1000,
 	refreshTimer: null,
+	/* call_id -> the audio_classified events the WebSocket brought: the
+	 * call's classification_history holds only the last 50. */
+	classes: new Map(),
 };
+const CLASSES_MAX = 20000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -228,11 +232,15 @@ function renderDetail() {
 function renderStrip(c) {
 	const strip = $('d-strip');
 	strip.replaceChildren();
-	const hist = (c.classification_history || [])
-	    .filter((h) => !h.leg || h.leg === 'company')
+	const byTs = new Map();
+	for (const h of (state.classes.get(c.call_id) || []).concat(c.classification_history || []))
+		if (!h.leg || h.leg === 'company')
+			byTs.set(h.ts, h);
+	const hist = [...byTs.values()]
 	    .map((h) => ({ t: eventTime(c, h), cls: h.class || h.audio_type }))
-	    .filter((h) => h.t !== null);
-	const marks = (c.events || []).filter((e) => MARKS[e.type])
+	    .filter((h) => h.t !== null)
+	    .sort((a, b) => a.t - b.t);
+	const marks = (c.events || []).filter((e) => markLabel(e))
 	    .map((e) => ({ t: eventTime(c, e), e }));
 	let span = c.duration || 0;
 	for (const x of hist.concat(marks))
@@ -250,12 +258,18 @@ function renderStrip(c) {
 		strip.append(seg);
 		classes.add(h.cls);
 	}
+	/* Labels go on the first of four rows where they do not overlap. */
+	const rowEnd = [-1, -1, -1, -1];
 	for (const m of marks) {
 		const mk = el('div', 'tl-mark m-' + m.e.type);
 		mk.style.left = pct(m.t);
-		const label = MARKS[m.e.type] +
-		    (m.e.type === 'ivr_dtmf_sent' && m.e.data ? ' ' + (m.e.data.digits || '') : '');
-		mk.append(el('span', 'tl-label', label));
+		const label = markLabel(m.e);
+		const x = (m.t / span) * 100;
+		let row = rowEnd.findIndex((end) => end < x);
+		if (row < 0)
+			row = rowEnd.indexOf(Math.min(...rowEnd));
+		rowEnd[row] = x + label.length * 0.75 + 1;
+		mk.append(el('span', 'tl-label row' + row, label));
 		mk.title = label + ' at ' + fmtSecs(m.t);
 		mk.dataset.type = m.e.type;
 		strip.append(mk);
@@ -267,6 +281,20 @@ function renderStrip(c) {
 		item.append(el('i', 'sw a-' + String(k).replace(/[^a-z_]/g, '')), document.createTextNode(k));
 		lg.append(item);
 	}
+}
+
+/* The label of an event's mark on the timeline, or null for none. */
+function markLabel(e) {
+	const d = e.data || {};
+	if (e.type === 'ivr_step')
+		return /^(LISTEN|MENU)$/i.test(d.step_type || d.type || '') ? 'menu' : null;
+	if (!MARKS[e.type])
+		return null;
+	if (e.type === 'ivr_dtmf_sent')
+		return 'DTMF ' + (d.digits || '');
+	if ((e.type === 'call_connected' || e.type === 'call_ended') && d.leg === 'user')
+		return MARKS[e.type] + ' (you)';
+	return MARKS[e.type];
 }
 
 /* The menu path: each flow step ivrd started, with the digits it sent. */
@@ -408,7 +436,16 @@ function connectWs() {
 		} catch (e) {
 			return;
 		}
-		if (ev && (ev.type !== 'audio_classified' || ev.call_id === state.selected))
+		if (!ev || !ev.call_id)
+			return;
+		if (ev.type === 'audio_classified' && ev.data) {
+			const list = state.classes.get(ev.call_id) || [];
+			list.push({ ts: ev.ts, leg: ev.data.leg, class: ev.data.class || ev.data.audio_type });
+			if (list.length > CLASSES_MAX)
+				list.splice(0, list.length - CLASSES_MAX);
+			state.classes.set(ev.call_id, list);
+		}
+		if (ev.type !== 'audio_classified' || ev.call_id === state.selected)
 			scheduleRefresh();
 	};
 	ws.onclose = () => {
@@ -436,13 +473,21 @@ function drawChart(id, title, xs, series) {
 	box.replaceChildren();
 	const width = Math.max(280, box.clientWidth || 480);
 	const bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.6, 40] }) : undefined;
+	const day = (v) => new Date(v * 1000).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 	charts[id] = new uPlot({
 		width,
 		height: 220,
-		scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max * 1.15)] } },
-		axes: [{}, { label: title }],
-		series: [{}].concat(series.map((s) => ({
+		scales: {
+			x: { time: true, range: (u, min, max) => [min - 43200, max + 43200] },
+			y: { range: (u, min, max) => [0, Math.max(1, max * 1.15)] },
+		},
+		axes: [{ incrs: [86400, 7 * 86400, 30 * 86400], values: (u, vals) => vals.map(day) },
+			{ label: title }],
+		/* The first series as bars, the others as lines with points. */
+		series: [{ value: (u, v) => v === null ? '--' : day(v) }].concat(series.map((s, i) => (i === 0 ? {
 			label: s.label, stroke: s.color, fill: s.color + '88', paths: bars, points: { show: false },
+		} : {
+			label: s.label, stroke: s.color, width: 2, points: { show: true, size: 7, fill: s.color },
 		}))),
 	}, [xs].concat(series.map((s) => s.data)), box);
 }
@@ -462,8 +507,6 @@ async function loadHistory() {
 		days.set(k, d);
 	}
 	const xs = [...days.keys()].sort((a, b) => a - b);
-	if (xs.length === 1)
-		xs.unshift(xs[0] - 86400);
 	const get = (k, f) => (days.get(k) ? days.get(k)[f] : 0);
 	drawChart('chart-calls', 'calls', xs, [
 		{ label: 'calls', color: '#3b6fd8', data: xs.map((k) => get(k, 'n')) },

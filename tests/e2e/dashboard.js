@@ -106,16 +106,22 @@ async function run(browser) {
 		transcript: document.getElementById('d-transcript').innerText,
 		path: document.getElementById('d-path').innerText,
 		events: document.querySelectorAll('#d-events li').length,
+		hold: document.getElementById('d-hold').textContent,
 	}));
 	await page.screenshot({ path: path.join(OUT, 'dashboard-live.png'), fullPage: true });
 	check('the call appears', callSeen);
 	check('states shown in order', onHold && agent, seen);
 	check('the timeline has audio classes and marks', last.segs > 0 && last.marks.length > 0,
 	    { segs: last.segs, marks: last.marks });
-	check('the timeline marks the menu, hold and person',
-	    ['ivr_menu_detected', 'hold_detected', 'human_detected'].every((t) => last.marks.includes(t)),
+	check('the timeline marks the menu, DTMF, hold and person',
+	    (last.marks.includes('ivr_step') || last.marks.includes('ivr_menu_detected')) &&
+	    ['ivr_dtmf_sent', 'hold_detected', 'human_detected'].every((t) => last.marks.includes(t)),
 	    last.marks);
-	check('the transcript shows the menu', /menu[\s\S]*\w{3,}/i.test(last.transcript), last.transcript.slice(0, 400));
+	/* The company's menu, as transcribed ("... press two ..."), or the
+	 * options ivrd read from it. */
+	check('the transcript shows the menu', /^(company|menu)\s[\s\S]*\bpress\b/im.test(last.transcript),
+	    last.transcript.slice(0, 400));
+	check('the time on hold is shown', /^\d+:\d\d$/.test(last.hold) && last.hold !== '0:00', last.hold);
 	check('the menu path shows the digits', /pressed 2[\s\S]*pressed 1/.test(last.path), last.path);
 	check('the event list is filled', last.events > 3, last.events);
 

@@ -269,7 +269,8 @@ function renderStrip(c) {
 		if (row < 0)
 			row = rowEnd.indexOf(Math.min(...rowEnd));
 		rowEnd[row] = x + label.length * 0.75 + 1;
-		mk.append(el('span', 'tl-label row' + row, label));
+		/* Near the right end a label grows leftwards, inside the strip. */
+		mk.append(el('span', 'tl-label row' + row + (x > 85 ? ' right' : ''), label));
 		mk.title = label + ' at ' + fmtSecs(m.t);
 		mk.dataset.type = m.e.type;
 		strip.append(mk);

@@ -231,6 +231,7 @@ apid_reload(struct daemon *d, void *state, const struct conf *old)
 	    strcmp(old->api_token_file, nc->api_token_file) != 0 ||
 	    strcmp(old->api_allowed_origins, nc->api_allowed_origins) != 0 ||
 	    strcmp(old->api_allowed_sip_hosts, nc->api_allowed_sip_hosts) != 0 ||
+	    strcmp(old->api_www_dir, nc->api_www_dir) != 0 ||
 	    old->api_loopback_trusted != nc->api_loopback_trusted ||
 	    old->api_request_timeout_ms != nc->api_request_timeout_ms ||
 	    old->api_threads != nc->api_threads)

@@ -322,4 +322,8 @@ void apid_mcp_stop(struct apid_mcp *m);
 void apid_mcp_free(struct apid_mcp *m);
 int apid_mcp_on_request(struct mg_connection *conn, void *cbdata);
 
+/* www.c */
+/* Serves the dashboard: / and /static/ from [api] www_dir. */
+void apid_www_register(struct apid *a);
+
 #endif

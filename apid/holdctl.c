@@ -72,6 +72,7 @@ usage(FILE *fp)
 		"n]\n"
 		"       holdctl devices remove name\n"
 		"       holdctl token\n"
+		"       holdctl dashboard\n"
 		"       holdctl --help | --version\n");
 }
 
@@ -91,7 +92,9 @@ help(void)
 	       "  history          every call, newest first\n"
 	       "  flows ...        list, show, import or delete call flows\n"
 	       "  devices ...      list, add or remove devices\n"
-	       "  token            print the API token holdctl uses\n\n"
+	       "  token            print the API token holdctl uses\n"
+	       "  dashboard        print the dashboard's address, token "
+	       "included\n\n"
 	       "  A CALL may be a unique prefix of its id.\n\n"
 	       "  --api URL        apid's address (default $HOLDCTL_API, else "
 	       "[api] listen,\n"
@@ -1145,6 +1148,27 @@ cmd_token(struct hc *h)
 	return 0;
 }
 
+/*
+ * holdctl dashboard: the page apid serves, with the token in the fragment
+ * (#token=), which a browser keeps to itself: the page reads it, and no
+ * server, proxy or log sees it.
+ */
+static int
+cmd_dashboard(struct hc *h)
+{
+	size_t n = strlen(h->api);
+
+	if (h->token[0] == '\0') {
+		fprintf(stderr, "holdctl: no token: %s\n",
+			h->token_err[0] ? h->token_err : "none found");
+		return 1;
+	}
+	while (n > 0 && h->api[n - 1] == '/')
+		n--;
+	printf("%.*s/#token=%s\n", (int)n, h->api, h->token);
+	return 0;
+}
+
 /* A call id goes into a URL path: keep it to [A-Za-z0-9._-]. */
 static bool
 hc_id_ok(const char *id)
@@ -1196,6 +1220,7 @@ main(int argc, char **argv)
 	    {"hangup", 1, 1, 0},   {"transfer", 2, 2, 0},
 	    {"history", 0, 0, -1}, {"flows", 0, 2, -1},
 	    {"devices", 0, 3, -1}, {"token", 0, 0, -1},
+	    {"dashboard", 0, 0, -1},
 	};
 	static struct hc h;
 	const char *cmd, *args[3] = {NULL, NULL, NULL}, *token_file = NULL;
@@ -1340,6 +1365,8 @@ main(int argc, char **argv)
 	hc_setup(&h, token_file);
 	if (strcmp(cmd, "token") == 0)
 		return cmd_token(&h);
+	if (strcmp(cmd, "dashboard") == 0)
+		return cmd_dashboard(&h);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    (h.curl = curl_easy_init()) == NULL) {
 		fprintf(stderr, "holdctl: cannot initialise libcurl\n");

@@ -1413,6 +1413,10 @@ apid_http_start(struct apid *a, const char *listen, long threads)
 				 "yes",
 				 "websocket_timeout_ms",
 				 "30000",
+				 /* the dashboard's files (www.c): always
+				  * revalidated, so an upgrade shows at once */
+				 "static_file_max_age",
+				 "0",
 				 NULL};
 	struct mg_callbacks cb;
 
@@ -1429,6 +1433,7 @@ apid_http_start(struct apid *a, const char *listen, long threads)
 	mg_set_request_handler(a->http, "/api", http_on_api, a);
 	mg_set_request_handler(a->http, "/mcp", apid_mcp_on_request, a);
 	apid_ws_register(a->ws, a->http);
+	apid_www_register(a);
 	log_info("http: listening on %s (%ld threads)", listen, threads);
 	return 0;
 }

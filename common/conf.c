@@ -21,6 +21,9 @@
 #ifndef HS_SYSCONFDIR
 #define HS_SYSCONFDIR "/usr/local/etc"
 #endif
+#ifndef HS_DATAROOT
+#define HS_DATAROOT "/usr/local/share/holdslayer"
+#endif
 #ifndef HS_FLOWSDIR
 #define HS_FLOWSDIR "/usr/local/share/holdslayer/flows"
 #endif
@@ -290,6 +293,7 @@ conf_derive(struct conf *c)
 			  "/recordings");
 	r |= conf_default(&c->api_db, "", c->datadir, "/holdslayer.db");
 	r |= conf_default(&c->api_token_file, "", c->datadir, "/api.token");
+	r |= conf_default(&c->api_www_dir, "", HS_DATAROOT "/www", "");
 #define DERIVE_EP(d)                                                           \
 	r |= conf_default(&c->d##_pub, "ipc://", c->rundir, "/" #d ".pub");   \
 	r |= conf_default(&c->d##_ctl, "ipc://", c->rundir, "/" #d ".ctl");

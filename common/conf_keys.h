@@ -82,6 +82,7 @@
 	X(api, loopback_trusted, BOOL, api_loopback_trusted, "no", 0, 0)        \
 	X(api, allowed_origins, STR, api_allowed_origins, "", 0, 0)             \
 	X(api, allowed_sip_hosts, STR, api_allowed_sip_hosts, "", 0, 0)         \
+	X(api, www_dir, STR, api_www_dir, "", 0, 0)                             \
 	X(api, request_timeout_ms, INT, api_request_timeout_ms, "10000", 500,   \
 	  600000)                                                              \
 	X(llm, provider, STR, llm_provider, "none", 0, 0)                       \

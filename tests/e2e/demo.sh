@@ -121,6 +121,7 @@ rtp_port_max = $((RTP + 99))
 default_device = phone
 [api]
 listen = 127.0.0.1:$API_PORT
+www_dir = $TOP/apid/www
 [devices]
 phone = sip:user@127.0.0.1:$PHONE_PORT
 EOF
@@ -186,6 +187,19 @@ export HOLDSLAYER_CONF=$RUN/holdslayer.conf CURL_HOME=$RUN
 printf 'header = "Authorization: Bearer %s"\n' "$(cat "$DATA/api.token")" >"$RUN/.curlrc"
 chmod 600 "$RUN/.curlrc"
 echo
+# HS_DEMO_WATCH: a command run beside the call (e.g. a browser on the
+# dashboard), given HS_API and HS_TOKEN in its environment; it touches
+# $HS_WATCH_READY when it is ready, and the demo waits for it at the end.
+WATCH_PID=""
+if [ -n "${HS_DEMO_WATCH:-}" ]; then
+	HS_API=$API HS_TOKEN=$(cat "$DATA/api.token") HS_WATCH_READY=$RUN/watch.ready \
+		sh -c "$HS_DEMO_WATCH" >"$RUN/watch.log" 2>&1 &
+	WATCH_PID=$!
+	for _ in $(seq 1 600); do
+		[ -f "$RUN/watch.ready" ] || ! kill -0 $WATCH_PID 2>/dev/null && break
+		sleep 0.1
+	done
+fi
 
 args=(call "$NUMBER" --intent "$INTENT" --to phone --wait)
 [ -n "$FLOW_ID" ] && args+=(--flow "$FLOW_ID")
@@ -206,6 +220,12 @@ REPORT=$(ls -t "$RUN"/reports/*.json 2>/dev/null | head -n 1)
 [ -n "$REPORT" ] && cp "$REPORT" "$RUN/report.json" || echo '{}' >"$RUN/report.json"
 
 status=$(jq -r '.status // "failed"' "$RUN/call.json")
+if [ -n "$WATCH_PID" ]; then
+	wait $WATCH_PID
+	watch_rc=$?
+	sed 's/^/   watch: /' "$RUN/watch.log"
+	echo "WATCH rc=$watch_rc"
+fi
 [ "$status" = completed ] || status=failed
 path=$(jq -r '(.nodes // []) | join(",")' "$RUN/report.json")
 digits=$(jq -r '.digits // ""' "$RUN/report.json")
@@ -258,4 +278,10 @@ echo "   transfer:      $transfer; the agent heard ${heard} s of the user"
 echo "   recording:     $recording"
 [ -n "$KEEP" ] && echo "   artifacts:     $KEEP"
 echo "RESULT status=$status path=${path} digits=${digits} agent_reached=$agent heard_user_s=$heard human_latency_s=$latency hold_s=$hold recording=$recording"
+if [ -n "$WATCH_PID" ]; then
+	wait $WATCH_PID
+	watch_rc=$?
+	sed 's/^/   watch: /' "$RUN/watch.log"
+	echo "WATCH rc=$watch_rc"
+fi
 [ "$status" = completed ]

@@ -33,6 +33,10 @@ done
 [ -f "$D/usr/share/man/man5/holdslayer.conf.5" ] || fail "no holdslayer.conf(5)"
 [ -f "$D/usr/share/man/man7/holdslayer-bus.7" ] || fail "no holdslayer-bus(7)"
 ls "$D"/usr/share/holdslayer/flows/*.json >/dev/null 2>&1 || fail "no flows installed"
+for f in index.html app.js app.css vendor/uPlot.iife.min.js vendor/uPlot.min.css vendor/uPlot.LICENSE; do
+	[ -f "$D/usr/share/holdslayer/www/$f" ] || fail "dashboard file www/$f not installed"
+done
+grep -a -q '/usr/share/holdslayer/www' "$D/usr/sbin/apid" || fail "apid's www_dir is not under /usr/share"
 [ -f "$D/etc/holdslayer.conf" ] || fail "no example config"
 "$D/usr/sbin/notifyd" -n -f "$D/etc/holdslayer.conf" >/dev/null || fail "installed example config does not load"
 ok "installed tree complete"

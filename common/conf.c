@@ -484,6 +484,35 @@ conf_check(const struct conf *c, const char *file, char *err, size_t errlen)
 			 file, c->rtp_port_min, c->rtp_port_max);
 		return -EINVAL;
 	}
+	{
+		/* [sip] phone_digests: SHA-256 and/or MD5, in order. */
+		const char *p = c->sip_phone_digests;
+		int n = 0;
+		while (*p) {
+			size_t l;
+			p += strspn(p, " ,");
+			l = strcspn(p, " ,");
+			if (l == 0)
+				break;
+			if (!((l == 7 && strncasecmp(p, "SHA-256", 7) == 0) ||
+			      (l == 3 && strncasecmp(p, "MD5", 3) == 0))) {
+				snprintf(err, errlen,
+					 "%s: [sip] phone_digests: '%s' is not "
+					 "a list of SHA-256 and MD5",
+					 file, c->sip_phone_digests);
+				return -EINVAL;
+			}
+			n++;
+			p += l;
+		}
+		if (n == 0 || n > 2) {
+			snprintf(err, errlen,
+				 "%s: [sip] phone_digests: name SHA-256, MD5 "
+				 "or both",
+				 file);
+			return -EINVAL;
+		}
+	}
 	if (strchr(c->sip_listen, ':') == NULL) {
 		snprintf(err, errlen,
 			 "%s: [sip] listen: '%s' is not ADDRESS:PORT", file,

@@ -258,20 +258,29 @@ reg_nonce_fresh(const struct sipd *sd, const char *nonce)
 	return 0;
 }
 
-/* The two challenges of a 401, SHA-256 first (RFC 8760 section 2.4). */
+/* The challenges of a 401, in the order of [sip] phone_digests (SHA-256
+ * first by default: RFC 8760 section 2.4; some phones answer only the
+ * first challenge and know only MD5). */
 static void
 reg_challenge(struct sipd *sd, osip_message_t *resp, int stale)
 {
-	static const char *const algs[] = {"SHA-256", "MD5"};
+	const char *p = daemon_conf(sd->d)->sip_phone_digests;
 	char nonce[40], h[256];
 
-	for (size_t i = 0; i < sizeof(algs) / sizeof(*algs); i++) {
+	while (*p) {
+		size_t l;
+		p += strspn(p, " ,");
+		l = strcspn(p, " ,");
+		if (l == 0)
+			break;
 		reg_nonce_new(sd, nonce, sizeof(nonce));
 		snprintf(h, sizeof(h),
 			 "Digest realm=\"%s\", nonce=\"%s\", algorithm=%s, "
 			 "qop=\"auth\"%s",
-			 SIPD_REALM, nonce, algs[i], stale ? ", stale=true" : "");
+			 SIPD_REALM, nonce, l == 3 ? "MD5" : "SHA-256",
+			 stale ? ", stale=true" : "");
 		osip_message_set_header(resp, "WWW-Authenticate", h);
+		p += l;
 	}
 }
 
@@ -311,6 +320,11 @@ reg_authenticate(struct sipd *sd, osip_message_t *req,
 		return 401;
 	}
 	alg_s = a->algorithm ? a->algorithm : "MD5";
+	if (strcasestr(daemon_conf(sd->d)->sip_phone_digests, alg_s) == NULL ||
+	    (strcasecmp(alg_s, "SHA-256") != 0 && strcasecmp(alg_s, "MD5") != 0)) {
+		*why = "an algorithm not offered";
+		return 401;
+	}
 	if (strcasecmp(alg_s, "SHA-256") == 0)
 		alg = SIPD_AUTH_SHA256;
 	else if (strcasecmp(alg_s, "MD5") == 0)
@@ -549,4 +563,49 @@ sipd_registrar_invite_code(const struct sipd *sd, const osip_message_t *req,
 		}
 	*why = "No such user";
 	return 404;
+}
+
+int
+sipd_registrar_route(struct sipd *sd, const char *uri, char *contact,
+		     size_t contactlen, char *addr, size_t addrlen, int *port,
+		     char *err, size_t errlen)
+{
+	const struct sipd_binding *best = NULL;
+	struct sipd_phone *p;
+	osip_uri_t *u = NULL;
+	int ours, uport;
+
+	if (osip_uri_init(&u) != 0)
+		return 0;
+	if (osip_uri_parse(u, uri) != 0 || u->host == NULL ||
+	    u->username == NULL) {
+		osip_uri_free(u);
+		return 0;
+	}
+	uport = u->port ? atoi(u->port) : 5060;
+	ours = uport == sd->port &&
+	       (strcmp(u->host, sd->listen_host) == 0 ||
+		(sd->bound_ip[0] && strcmp(u->host, sd->bound_ip) == 0));
+	p = ours ? reg_phone(sd, u->username) : NULL;
+	if (ours && p == NULL)
+		snprintf(err, errlen, "dial: %s is sipd itself, and %s is no "
+			 "phone of [phones]", uri, u->username);
+	osip_uri_free(u);
+	if (!ours)
+		return 0;
+	if (p == NULL)
+		return -ENOENT;
+	for (int j = 0; j < SIPD_BINDINGS_MAX; j++)
+		if (p->b[j].contact[0] &&
+		    (best == NULL || p->b[j].until_ms > best->until_ms))
+			best = &p->b[j];
+	if (best == NULL) {
+		snprintf(err, errlen, "dial: phone %s is not registered",
+			 p->name);
+		return -EHOSTUNREACH;
+	}
+	snprintf(contact, contactlen, "%s", best->contact);
+	snprintf(addr, addrlen, "%s", best->addr);
+	*port = best->port;
+	return 1;
 }

@@ -92,6 +92,8 @@ struct sipd_leg {
 	char call_id[MSG_CALL_ID_MAX]; /* ours (apid's UUID) */
 	char leg[16];		       /* "company" or "user" */
 	char *uri;		       /* the dialled URI */
+	char hop_addr[64];	       /* a registered phone's source address: */
+	int hop_port;		       /* the INVITE goes there; 0: resolve uri */
 	char sip_call_id[64];	       /* the SIP Call-ID */
 	char local_tag[24];
 	char *remote_tag;	/* To tag of the 2xx */
@@ -405,6 +407,15 @@ void sipd_registrar_status(const struct sipd *sd, json_object *reply);
 int sipd_registrar_bound(const struct sipd_phone *p);
 /* 1 if host is where a registered phone sent its REGISTER from. */
 int sipd_registrar_known_source(const struct sipd *sd, const char *host);
+/*
+ * If uri is sip:NAME@ sipd's own listen address and NAME a phone of
+ * [phones]: 1, with the Contact of its latest binding in contact and the
+ * address it registered from in addr/port.  0 when uri is not ours; a
+ * negative errno with err set when the phone is unknown or unregistered.
+ */
+int sipd_registrar_route(struct sipd *sd, const char *uri, char *contact,
+			 size_t contactlen, char *addr, size_t addrlen,
+			 int *port, char *err, size_t errlen);
 /* The status for an INVITE outside any dialog (403, 404, 480, 486). */
 int sipd_registrar_invite_code(const struct sipd *sd,
 			       const osip_message_t *req, const char *from,

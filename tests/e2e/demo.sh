@@ -8,6 +8,10 @@
 #
 # usage: demo.sh [--scenario FILE] [--flow FILE] [--intent TEXT]
 #                [--info key=value,...] [--data DIR] [--keep DIR]
+#                [--register]
+# --register: the phone registers with sipd (digest, [phones]) and the
+# device is its address-of-record at sipd, so the transfer rings it
+# through its registration.
 # The data directory (default build/demo) keeps the call history, the
 # recordings and the learned flows between runs; `make demo-clean` clears it.
 set -u
@@ -19,6 +23,7 @@ INTENT="dispute a charge on my card"
 INFO=""
 DATA=$BUILD/demo
 KEEP=""
+REGISTER=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--scenario) SCENARIO=$2; shift 2 ;;
@@ -27,7 +32,8 @@ while [ $# -gt 0 ]; do
 	--info) INFO=$2; shift 2 ;;
 	--data) DATA=$2; shift 2 ;;
 	--keep) KEEP=$2; shift 2 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--register) REGISTER=1; shift ;;
+	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "demo: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -115,6 +121,15 @@ listen = 127.0.0.1:$API_PORT
 [devices]
 phone = sip:user@127.0.0.1:$PHONE_PORT
 EOF
+if [ $REGISTER -eq 1 ]; then
+	PHONE_PW=$(od -An -N9 -tx1 /dev/urandom | tr -d ' \n')
+	(umask 077 && printf '%s\n' "$PHONE_PW" >"$RUN/phone.pass")
+	# baresip 1.0 answers only the first challenge, and only MD5.
+	sed -i -e "s|^listen = 127.0.0.1:$SIP_PORT\$|&\\nphone_digests = MD5|" \
+		-e "s|^phone = sip:user@127.0.0.1:$PHONE_PORT\$|phone = sip:user@127.0.0.1:$SIP_PORT|" \
+		"$RUN/holdslayer.conf"
+	printf '[phones]\nuser = file:%s\n' "$RUN/phone.pass" >>"$RUN/holdslayer.conf"
+fi
 # HS_DEMO_CONF: a file of more configuration (e.g. an [llm] section).
 [ -n "${HS_DEMO_CONF:-}" ] && cat "$HS_DEMO_CONF" >>"$RUN/holdslayer.conf"
 
@@ -142,7 +157,12 @@ module_app	account.so
 snd_path	$RUN/phone/rec
 rtp_ports	$((RTP + 200))-$((RTP + 298))
 EOF
-echo "<sip:user@127.0.0.1:$PHONE_PORT>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA" >"$RUN/phone/accounts"
+if [ $REGISTER -eq 1 ]; then
+	echo "<sip:user@127.0.0.1:$SIP_PORT>;auth_pass=$PHONE_PW;regint=60;answermode=auto;audio_codecs=PCMU,PCMA" >"$RUN/phone/accounts"
+	chmod 600 "$RUN/phone/accounts"
+else
+	echo "<sip:user@127.0.0.1:$PHONE_PORT>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA" >"$RUN/phone/accounts"
+fi
 
 start() { # name cmd...
 	local name=$1; shift
@@ -171,6 +191,18 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
 done
 [ $ready -eq 1 ] || { cat "$RUN/health.json" 2>/dev/null; tail -n 5 "$RUN"/*.log; die "the daemons did not come up"; }
 echo "   daemons:  sipd mediad classifyd ivrd apid notifyd up; ivrsim and the phone (baresip) on loopback"
+if [ $REGISTER -eq 1 ]; then
+	reg=0
+	deadline=$(( $(date +%s) + 30 ))
+	while [ "$(date +%s)" -lt "$deadline" ]; do
+		"$BUILD/hsbus" -f "$RUN/holdslayer.conf" -w 2 req sipd '{"cmd":"status"}' 2>/dev/null |
+			jq -e '[.registrations[]? | select(.phone == "user")] | length > 0' >/dev/null 2>&1 &&
+			{ reg=1; break; }
+		sleep 0.2
+	done
+	[ $reg -eq 1 ] || { tail -n 5 "$RUN/phone.log"; die "the phone did not register with sipd"; }
+	echo "   phone:    registered with sipd as sip:user@127.0.0.1:$SIP_PORT"
+fi
 # apid made its token at start-up: holdctl finds it through the config,
 # curl through a .curlrc beside it.
 export HOLDSLAYER_CONF=$RUN/holdslayer.conf CURL_HOME=$RUN

@@ -208,6 +208,7 @@ fi
 export HOLDSLAYER_CONF=$RUN/holdslayer.conf CURL_HOME=$RUN
 printf 'header = "Authorization: Bearer %s"\n' "$(cat "$DATA/api.token")" >"$RUN/.curlrc"
 chmod 600 "$RUN/.curlrc"
+[ $REGISTER -eq 1 ] && curl -sf "$API/api/devices" -o "$RUN/devices.json"
 echo
 
 args=(call "$NUMBER" --intent "$INTENT" --to phone --wait)

@@ -21,6 +21,10 @@ grep -q "registrar: REGISTER from .*: 401" "$T/out/sipd.log" ||
 	fail "the phone was never challenged"
 pw=$(cat "$T/out/phone.pass")
 grep -rqF -- "$pw" "$T/out"/*.log && fail "the phone's password is in a log"
+jq -e '[.devices[] | select(.name == "phone" and .is_online == true)] | length == 1' \
+	"$T/out/devices.json" >/dev/null ||
+	fail "GET /api/devices does not show the phone online: $(cat "$T/out/devices.json")"
+ok "GET /api/devices: the registered phone is_online"
 C=$T/out/call.json
 jq -e '[.events[] | select(.type == "call_connected" and .data.leg == "user"
 	and (.data.remote_uri | startswith("sip:user-")))] | length == 1' "$C" >/dev/null ||

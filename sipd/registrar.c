@@ -320,8 +320,10 @@ reg_authenticate(struct sipd *sd, osip_message_t *req,
 		return 401;
 	}
 	alg_s = a->algorithm ? a->algorithm : "MD5";
-	if (strcasestr(daemon_conf(sd->d)->sip_phone_digests, alg_s) == NULL ||
-	    (strcasecmp(alg_s, "SHA-256") != 0 && strcasecmp(alg_s, "MD5") != 0)) {
+	if (strcasestr(daemon_conf(sd->d)->sip_phone_digests, alg_s) ==
+		NULL ||
+	    (strcasecmp(alg_s, "SHA-256") != 0 &&
+	     strcasecmp(alg_s, "MD5") != 0)) {
 		*why = "an algorithm not offered";
 		return 401;
 	}

@@ -1,9 +1,11 @@
 /*
  * server: the requests sipd receives.  A calling-only agent still has to
  * answer: BYE in one of our dialogs (200, and the leg ends by remote), an
- * OPTIONS ping (200), a new INVITE (486: we take no incoming calls yet), a
- * CANCEL (200 for an INVITE we have answered, else 481), anything in a
- * dialog we do not know (481); the other requests of a dialog we know
+ * OPTIONS ping (200), a new INVITE (we take no incoming calls yet and relay
+ * nothing: 403 unless it comes from a registered phone, then 404, 480 or
+ * 486, see registrar.c), a REGISTER (registrar.c's), a CANCEL (200 for
+ * an INVITE we have answered, else 481), anything in a dialog we do not
+ * know (481); the other requests of a dialog we know
  * (re-INVITE, UPDATE, INFO, REFER, NOTIFY) are indialog.c's.  Each answer
  * goes through a server transaction so that retransmitted requests get the
  * same answer.

@@ -884,6 +884,60 @@ http_json_body(struct mg_connection *conn, json_object **out)
 }
 
 /*
+ * is_online for each device of arr whose sip_uri is a phone of [phones]
+ * at sipd's own address (sip:NAME@[sip] listen): true while sipd has a
+ * binding for it.  Left out when sipd cannot be asked.
+ */
+static void
+http_devices_online(struct apid *a, json_object *arr)
+{
+	json_object *req, *reply = NULL, *regs = NULL;
+	const struct conf *c = a->wconf;
+	char err[256], want[512];
+
+	if (c->nphones == 0 || arr == NULL)
+		return;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("status"));
+	if (bus_call(a->zctx, c, "sipd", req, 0, &reply, err, sizeof(err)) !=
+		0 ||
+	    !json_object_object_get_ex(reply, "registrations", &regs))
+		goto out;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		json_object *d = json_object_array_get_idx(arr, i), *u;
+		const char *uri;
+		int online = 0, phone = 0;
+
+		if (!json_object_object_get_ex(d, "sip_uri", &u) ||
+		    (uri = json_object_get_string(u)) == NULL)
+			continue;
+		for (size_t k = 0; k < c->nphones && !phone; k++) {
+			snprintf(want, sizeof(want), "sip:%s@%s",
+				 c->phones[k].name, c->sip_listen);
+			if (strcmp(uri, want) != 0)
+				continue;
+			phone = 1;
+			for (size_t j = 0; j < json_object_array_length(regs);
+			     j++) {
+				json_object *r = json_object_array_get_idx(regs,
+									   j),
+					    *n;
+				if (json_object_object_get_ex(r, "phone", &n) &&
+				    strcmp(json_object_get_string(n),
+					   c->phones[k].name) == 0)
+					online = 1;
+			}
+		}
+		if (phone)
+			json_object_object_add(d, "is_online",
+					       json_object_new_boolean(online));
+	}
+out:
+	json_object_put(req);
+	json_object_put(reply);
+}
+
+/*
  * /api/devices[/{id}]: GET lists or shows, POST adds (201, 409 if the name
  * is taken), PUT changes (404), DELETE removes (204).
  */
@@ -902,6 +956,7 @@ http_devices(struct mg_connection *conn, struct apid *a, const char *m,
 			if (apid_db_device_list(a->db, &o) < 0)
 				return http_error(conn, 500,
 						  "cannot read the devices");
+			http_devices_online(a, o);
 			body = json_object_new_object();
 			json_object_object_add(body, "devices", o);
 			json_object_object_add(

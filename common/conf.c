@@ -181,6 +181,70 @@ conf_add_notify_device(struct conf *c, const char *name, const char *channels)
 	return 0;
 }
 
+/* A phone name is a SIP user part sipd can match and print as is. */
+static int
+conf_phone_name_ok(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' ||
+		      *s == '_'))
+			return 0;
+	return 1;
+}
+
+/* "file:PATH" or "env:VARIABLE"; never the password itself. */
+static int
+conf_add_phone(struct conf_parse *cp, const char *name, const char *value)
+{
+	struct conf *c = cp->c;
+	struct conf_phone *p;
+	const char *file = "", *env = "";
+
+	if (!conf_phone_name_ok(name)) {
+		snprintf(cp->err, cp->errlen,
+			 "%s:%d: [phones] %s: a phone name is 1 to 64 "
+			 "letters, digits, '.', '-' or '_'",
+			 cp->file, cp->line, name);
+		return -EINVAL;
+	}
+	if (strncmp(value, "file:/", 6) == 0)
+		file = value + 5;
+	else if (strncmp(value, "env:", 4) == 0 && value[4] != '\0')
+		env = value + 4;
+	else {
+		snprintf(cp->err, cp->errlen,
+			 "%s:%d: [phones] %s: the value is file:/PATH or "
+			 "env:VARIABLE (where the password is), never the "
+			 "password",
+			 cp->file, cp->line, name);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < c->nphones; i++)
+		if (strcmp(c->phones[i].name, name) == 0) {
+			snprintf(cp->err, cp->errlen,
+				 "%s:%d: [phones] %s: named twice", cp->file,
+				 cp->line, name);
+			return -EINVAL;
+		}
+	p = realloc(c->phones, (c->nphones + 1) * sizeof(*p));
+	if (p == NULL)
+		goto nomem;
+	c->phones = p;
+	p += c->nphones;
+	p->name = strdup(name);
+	p->password_file = strdup(file);
+	p->password_env = strdup(env);
+	c->nphones++;
+	if (p->name && p->password_file && p->password_env)
+		return 0;
+nomem:
+	snprintf(cp->err, cp->errlen, "out of memory");
+	return -ENOMEM;
+}
+
 static int
 conf_handler(void *user, const char *section, const char *name,
 	     const char *value)
@@ -202,6 +266,14 @@ conf_handler(void *user, const char *section, const char *name,
 		if (conf_add_device(cp->c, name, value) < 0) {
 			cp->failed = -ENOMEM;
 			snprintf(cp->err, cp->errlen, "out of memory");
+		}
+		return 1;
+	}
+	if (strcmp(section, "phones") == 0) {
+		int r = conf_add_phone(cp, name, value);
+		if (r < 0) {
+			cp->failed = r;
+			return 0;
 		}
 		return 1;
 	}
@@ -416,6 +488,35 @@ conf_check(const struct conf *c, const char *file, char *err, size_t errlen)
 			 file, c->rtp_port_min, c->rtp_port_max);
 		return -EINVAL;
 	}
+	{
+		/* [sip] phone_digests: SHA-256 and/or MD5, in order. */
+		const char *p = c->sip_phone_digests;
+		int n = 0;
+		while (*p) {
+			size_t l;
+			p += strspn(p, " ,");
+			l = strcspn(p, " ,");
+			if (l == 0)
+				break;
+			if (!((l == 7 && strncasecmp(p, "SHA-256", 7) == 0) ||
+			      (l == 3 && strncasecmp(p, "MD5", 3) == 0))) {
+				snprintf(err, errlen,
+					 "%s: [sip] phone_digests: '%s' is not "
+					 "a list of SHA-256 and MD5",
+					 file, c->sip_phone_digests);
+				return -EINVAL;
+			}
+			n++;
+			p += l;
+		}
+		if (n == 0 || n > 2) {
+			snprintf(err, errlen,
+				 "%s: [sip] phone_digests: name SHA-256, MD5 "
+				 "or both",
+				 file);
+			return -EINVAL;
+		}
+	}
 	if (strchr(c->sip_listen, ':') == NULL) {
 		snprintf(err, errlen,
 			 "%s: [sip] listen: '%s' is not ADDRESS:PORT", file,
@@ -511,6 +612,12 @@ conf_free(struct conf *c)
 		free(c->notify_devices[i].channels);
 	}
 	free(c->notify_devices);
+	for (size_t i = 0; i < c->nphones; i++) {
+		free(c->phones[i].name);
+		free(c->phones[i].password_file);
+		free(c->phones[i].password_env);
+	}
+	free(c->phones);
 	free(c->path);
 	free(c);
 }

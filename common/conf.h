@@ -5,7 +5,9 @@
  * [devices] section is free-form: each key names a device, each value is its
  * SIP URI.  [notify_devices] is free-form too: each key names a device, each
  * value the notifyd channels used for that device's calls (notifyd checks
- * the names).
+ * the names).  [phones] is free-form: each key names a softphone that may
+ * REGISTER with sipd, each value says where its password is:
+ * "file:PATH" or "env:VARIABLE" (sipd alone reads the password).
  */
 #ifndef HS_CONF_H
 #define HS_CONF_H
@@ -32,12 +34,21 @@ struct conf_notify_device {
 	char *channels;
 };
 
+/* A [phones] row: a softphone's name and where its password is. */
+struct conf_phone {
+	char *name;
+	char *password_file; /* "" unless file:PATH */
+	char *password_env;  /* "" unless env:VARIABLE */
+};
+
 struct conf {
 	CONF_KEYS(CONF_FIELD)
 	struct conf_device *devices;
 	size_t ndevices;
 	struct conf_notify_device *notify_devices;
 	size_t nnotify_devices;
+	struct conf_phone *phones;
+	size_t nphones;
 	char *path; /* the file read, or NULL for built-in defaults */
 };
 

@@ -33,6 +33,7 @@
 	X(sip, session_expires, INT, sip_session_expires, "1800", 90, 86400)    \
 	X(sip, min_se, INT, sip_min_se, "90", 90, 86400)                        \
 	X(sip, max_pending, INT, sip_max_pending, "200", 1, 100000)             \
+	X(sip, phone_digests, STR, sip_phone_digests, "SHA-256 MD5", 0, 0)     \
 	X(trunk, proxy, STR, trunk_proxy, "", 0, 0)                             \
 	X(trunk, username, STR, trunk_username, "", 0, 0)                       \
 	X(trunk, auth_username, STR, trunk_auth_username, "", 0, 0)             \

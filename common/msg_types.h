@@ -31,6 +31,8 @@
 	X(recording_started, "mediad")                                         \
 	X(recording_stopped, "mediad")                                         \
 	X(registration, "sipd")                                                \
+	X(phone_registered, "sipd")                                            \
+	X(phone_unregistered, "sipd")                                          \
 	/* internal: */                                                        \
 	X(call_state, "ivrd")                                                  \
 	X(dtmf_received, "mediad")                                             \

@@ -651,9 +651,15 @@ leg_lookup(struct sipd_leg *l, const char *uri, char *err, size_t errlen)
 	/* RFC 3263 4: an maddr in the URI we dial names the next hop. */
 	osip_uri_uparam_get_byname(u, "maddr", &maddr);
 	host = maddr && maddr->gvalue ? maddr->gvalue : u->host;
-	r = sipd_resolve(sd, host, u->port ? atoi(u->port) : 0,
-			 u->scheme && osip_strcasecmp(u->scheme, "sips") == 0,
-			 &l->targets, leg_resolved_cb, l, err, errlen);
+	if (l->hop_port > 0 && uri == l->uri) /* a phone: where it
+						 * registered from */
+		r = sipd_resolve(sd, l->hop_addr, l->hop_port, 0, &l->targets,
+				 leg_resolved_cb, l, err, errlen);
+	else
+		r = sipd_resolve(sd, host, u->port ? atoi(u->port) : 0,
+				 u->scheme &&
+				     osip_strcasecmp(u->scheme, "sips") == 0,
+				 &l->targets, leg_resolved_cb, l, err, errlen);
 	if (r == -EINPROGRESS)
 		log_info("dialog: %s/%s: looking up %s", l->call_id, l->leg,
 			 host);
@@ -856,7 +862,8 @@ sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 	  const char *uri, char *err, size_t errlen)
 {
 	struct sipd_leg *l;
-	char id[25], ub[SIPD_URI_MAX];
+	char id[25], ub[SIPD_URI_MAX], contact[SIPD_URI_MAX], hop[64];
+	int hop_port = 0, r;
 
 	if (call_id == NULL || *call_id == '\0' ||
 	    strlen(call_id) >= MSG_CALL_ID_MAX) {
@@ -873,6 +880,14 @@ sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 	uri = ub; /* a number becomes sip:NUMBER@trunk */
 	if (sipd_uri_check(uri, err, errlen) < 0)
 		return -EINVAL;
+	/* One of the user's registered phones: its Contact, at the address
+	 * its REGISTER came from. */
+	r = sipd_registrar_route(sd, uri, contact, sizeof(contact), hop,
+				 sizeof(hop), &hop_port, err, errlen);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		uri = contact;
 	for (l = sd->legs; l; l = l->next)
 		if (leg_live(l) && strcmp(l->call_id, call_id) == 0 &&
 		    strcmp(l->leg, leg) == 0) {
@@ -888,6 +903,10 @@ sipd_dial(struct sipd *sd, const char *call_id, const char *leg,
 		return -ENOMEM;
 	}
 	l->sd = sd;
+	if (hop_port > 0) {
+		snprintf(l->hop_addr, sizeof(l->hop_addr), "%s", hop);
+		l->hop_port = hop_port;
+	}
 	snprintf(l->call_id, sizeof(l->call_id), "%s", call_id);
 	snprintf(l->leg, sizeof(l->leg), "%s", leg);
 	sipd_random_hex(id, 24);

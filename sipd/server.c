@@ -1,9 +1,11 @@
 /*
  * server: the requests sipd receives.  A calling-only agent still has to
  * answer: BYE in one of our dialogs (200, and the leg ends by remote), an
- * OPTIONS ping (200), a new INVITE (486: we take no incoming calls yet), a
- * CANCEL (200 for an INVITE we have answered, else 481), anything in a
- * dialog we do not know (481); the other requests of a dialog we know
+ * OPTIONS ping (200), a new INVITE (we take no incoming calls yet and relay
+ * nothing: 403 unless it comes from a registered phone, then 404, 480 or
+ * 486, see registrar.c), a REGISTER (registrar.c's), a CANCEL (200 for
+ * an INVITE we have answered, else 481), anything in a dialog we do not
+ * know (481); the other requests of a dialog we know
  * (re-INVITE, UPDATE, INFO, REFER, NOTIFY) are indialog.c's.  Each answer
  * goes through a server transaction so that retransmitted requests get the
  * same answer.
@@ -29,7 +31,6 @@
 
 /* Recognised methods sipd does not serve at all: 405 (RFC 3261 8.2.1). */
 static const char *const server_not_allowed[] = {
-    "REGISTER",
     "SUBSCRIBE",
     "PUBLISH",
     "MESSAGE",
@@ -243,7 +244,7 @@ server_decide(struct sipd *sd, osip_message_t *req, struct sipd_leg **leg)
 	if (strcmp(m, "OPTIONS") == 0)
 		return 200;
 	if (strcmp(m, "INVITE") == 0)
-		return 486;
+		return 486; /* sipd_server_request() refines it */
 	if (strcmp(m, "BYE") == 0 || strcmp(m, "CANCEL") == 0 ||
 	    strcmp(m, "INFO") == 0 || strcmp(m, "UPDATE") == 0 ||
 	    strcmp(m, "PRACK") == 0 || strcmp(m, "NOTIFY") == 0 ||
@@ -286,8 +287,21 @@ sipd_server_request(struct sipd *sd, osip_event_t *evt, const char *from,
 	}
 	osip_transaction_add_event(tr, evt);
 	code = server_validate(req, &refusal);
+	if (code == 0 && strcmp(req->sip_method, "REGISTER") == 0) {
+		if (sipd_registrar_request(sd, tr, req, from, fromport) < 0)
+			log_warnx("server: REGISTER from %s:%d unanswered",
+				  from, fromport);
+		return;
+	}
 	if (code == 0)
 		code = server_decide(sd, req, &leg);
+	if (code == 486 && leg == NULL &&
+	    strcmp(req->sip_method, "INVITE") == 0) {
+		const char *why = "";
+		code = sipd_registrar_invite_code(sd, req, from, &why);
+		refusal.code = code;
+		snprintf(refusal.why, sizeof(refusal.why), "%s", why);
+	}
 	/* A request of a known dialog that passed the checks (CSeq in order
 	 * included) and that server_decide() does not answer itself. */
 	if (refusal.code == 0 && leg && code != 200 && code != 500 &&

@@ -86,6 +86,7 @@ sipd_tick_cb(struct daemon *d, void *arg)
 	osip_timers_nist_execute(sd->osip);
 	sipd_run_now(sd);
 	sipd_legs_sweep(sd);
+	sipd_registrar_sweep(sd);
 	sd->tick = daemon_timer_add(d, SIPD_TICK_MS, sipd_tick_cb, sd);
 	if (sd->tick < 0)
 		fatalx("loop: no timer left for the SIP tick");
@@ -133,6 +134,10 @@ sipd_init(struct daemon *d, void *state)
 	sipd_trunk_set_callbacks(sd);
 	if (sipd_trunk_load(sd, daemon_conf(d), err, sizeof(err)) < 0) {
 		log_warnx("trunk: %s", err);
+		return -EINVAL;
+	}
+	if (sipd_registrar_load(sd, daemon_conf(d), err, sizeof(err)) < 0) {
+		log_warnx("registrar: %s", err);
 		return -EINVAL;
 	}
 	if (sipd_transport_open(sd, daemon_conf(d)->sip_listen, err,
@@ -238,6 +243,7 @@ sipd_status(struct daemon *d, void *state, json_object *reply)
 	sipd_legs_status(sd, legs);
 	json_object_object_add(reply, "legs", legs);
 	sipd_register_status(sd, reply);
+	sipd_registrar_status(sd, reply);
 }
 
 static void
@@ -262,6 +268,8 @@ sipd_reload(struct daemon *d, void *state, const struct conf *old)
 		log_warnx("reload: %s; keeping the trunk password and domain "
 			  "read before",
 			  err);
+	if (sipd_registrar_load(sd, c, err, sizeof(err)) < 0)
+		log_warnx("reload: %s; keeping the [phones] read before", err);
 	if (strcmp(old->trunk_proxy, c->trunk_proxy) != 0 ||
 	    old->trunk_register != c->trunk_register ||
 	    strcmp(old->trunk_username, c->trunk_username) != 0)
@@ -309,6 +317,7 @@ sipd_fini(struct daemon *d, void *state)
 	sd->osip = NULL;
 	sipd_resolve_fini(sd);
 	sipd_trunk_free(sd);
+	sipd_registrar_free(sd);
 }
 
 int

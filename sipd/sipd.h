@@ -55,7 +55,7 @@ struct sipd_targets {
  * Supported header lists them.  A request whose Require names anything
  * else gets 420 (RFC 3261 8.2.2.3).
  */
-#define SIPD_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO"
+#define SIPD_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REGISTER"
 #define SIPD_SUPPORTED "timer"
 #define SIPD_FORKS_MAX 4 /* extra dialogs of a forked INVITE remembered */
 #define SIPD_REDIRECTS_MAX 5 /* INVITEs one call sends after 3xx answers */
@@ -96,6 +96,8 @@ struct sipd_leg {
 	char call_id[MSG_CALL_ID_MAX]; /* ours (apid's UUID) */
 	char leg[16];		       /* "company" or "user" */
 	char *uri;		       /* the dialled URI */
+	char hop_addr[64];	       /* a registered phone's source address: */
+	int hop_port;		       /* the INVITE goes there; 0: resolve uri */
 	char sip_call_id[64];	       /* the SIP Call-ID */
 	char local_tag[24];
 	char *remote_tag;	/* To tag of the 2xx */
@@ -238,6 +240,26 @@ struct sipd_trunk {
 
 struct sipd_resolver; /* resolve.c */
 
+/* registrar.c: the user's softphones and where they are. */
+#define SIPD_REALM "holdslayer" /* the digest realm of our challenges */
+#define SIPD_BINDINGS_MAX 4	 /* Contacts one phone may register */
+#define SIPD_NONCES_MAX 64	 /* nonces remembered (the oldest go) */
+struct sipd_binding {
+	char contact[SIPD_URI_MAX]; /* "" when the slot is free */
+	char addr[64];		    /* where the REGISTER came from */
+	int port;
+	int64_t until_ms; /* monotonic end of the binding */
+};
+struct sipd_phone {
+	char name[65];
+	char *password; /* owned, wiped when freed */
+	struct sipd_binding b[SIPD_BINDINGS_MAX];
+};
+struct sipd_nonce {
+	char nonce[40];
+	int64_t issued_ms;
+};
+
 struct sipd {
 	struct daemon *d;
 	osip_t *osip;
@@ -253,6 +275,9 @@ struct sipd {
 	int64_t tick;
 	struct sipd_trunk trunk;
 	struct sipd_reg reg;
+	struct sipd_phone *phones; /* [phones], nphones of them */
+	int nphones;
+	struct sipd_nonce nonces[SIPD_NONCES_MAX];
 	int64_t run;		/* the pending sipd_run() timer, or 0 */
 	int media_waiting;	/* leg_open requests without an answer yet */
 	int64_t media_slow;	/* ms the last leg_open answer took (or its
@@ -379,6 +404,44 @@ void sipd_legs_sweep(struct sipd *sd);
 void sipd_dialog_media_opened(struct sipd_leg *l, const char *err);
 void sipd_legs_shutdown(struct sipd *sd);
 void sipd_dialog_set_callbacks(osip_t *osip);
+
+/* registrar.c: REGISTER from the user's softphones. */
+/* Reads [phones] and their passwords; a reload keeps the bindings. */
+int sipd_registrar_load(struct sipd *sd, const struct conf *c, char *err,
+			size_t errlen);
+void sipd_registrar_free(struct sipd *sd);
+/* Answers a REGISTER through tr.  0 or a negative errno. */
+int sipd_registrar_request(struct sipd *sd, osip_transaction_t *tr,
+			   osip_message_t *req, const char *from,
+			   int fromport);
+/* Drops the bindings that expired (each tick). */
+void sipd_registrar_sweep(struct sipd *sd);
+/* Adds "registrations": [{phone, contact, address, expires_in_s}]. */
+void sipd_registrar_status(const struct sipd *sd, json_object *reply);
+/* How many bindings p has now. */
+int sipd_registrar_bound(const struct sipd_phone *p);
+/* 1 if host is where a registered phone sent its REGISTER from. */
+int sipd_registrar_known_source(const struct sipd *sd, const char *host);
+/*
+ * If uri is sip:NAME@ sipd's own listen address and NAME a phone of
+ * [phones]: 1, with the Contact of its latest binding in contact and the
+ * address it registered from in addr/port.  0 when uri is not ours; a
+ * negative errno with err set when the phone is unknown or unregistered.
+ */
+int sipd_registrar_route(struct sipd *sd, const char *uri, char *contact,
+			 size_t contactlen, char *addr, size_t addrlen,
+			 int *port, char *err, size_t errlen);
+/* The status for an INVITE outside any dialog (403, 404, 480, 486). */
+int sipd_registrar_invite_code(const struct sipd *sd,
+			       const osip_message_t *req, const char *from,
+			       const char **why);
+
+/* trunk.c: a password file (mode 0600 or stricter), first line; what
+ * names it in err ("[trunk]").  0 or a negative errno. */
+int sipd_password_read(const char *what, const char *path, char **out,
+		       char *err, size_t errlen);
+/* Wipes and frees a password (NULL is fine). */
+void sipd_password_free(char *p);
 
 /* auth.c: digest authentication. */
 enum sipd_auth_alg {

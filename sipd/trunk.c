@@ -24,8 +24,9 @@
 #define TRUNK_PASSWORD_MAX 512
 
 /* Reads the first line of path into a new string (*out, owned). */
-static int
-trunk_password_read(const char *path, char **out, char *err, size_t errlen)
+int
+sipd_password_read(const char *what, const char *path, char **out,
+		   char *err, size_t errlen)
 {
 	char buf[TRUNK_PASSWORD_MAX + 2];
 	struct stat st;
@@ -34,27 +35,27 @@ trunk_password_read(const char *path, char **out, char *err, size_t errlen)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "[trunk] password_file %s: %s", path,
+		snprintf(err, errlen, "%s password_file %s: %s", what, path,
 			 strerror(errno));
 		return -errno;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen,
-			 "[trunk] password_file %s: not a regular file", path);
+			 "%s password_file %s: not a regular file", what, path);
 		r = -EINVAL;
 		goto out;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen,
-			 "[trunk] password_file %s: readable or writable by "
+			 "%s password_file %s: readable or writable by "
 			 "group or others (mode %04o); run chmod 600 on it",
-			 path, (unsigned)(st.st_mode & 07777));
+			 what, path, (unsigned)(st.st_mode & 07777));
 		r = -EPERM;
 		goto out;
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0) {
-		snprintf(err, errlen, "[trunk] password_file %s: %s", path,
+		snprintf(err, errlen, "%s password_file %s: %s", what, path,
 			 strerror(errno));
 		r = -EIO;
 		goto out;
@@ -63,15 +64,15 @@ trunk_password_read(const char *path, char **out, char *err, size_t errlen)
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (strlen(buf) > TRUNK_PASSWORD_MAX) {
 		snprintf(err, errlen,
-			 "[trunk] password_file %s: the password is longer "
+			 "%s password_file %s: the password is longer "
 			 "than %d bytes",
-			 path, TRUNK_PASSWORD_MAX);
+			 what, path, TRUNK_PASSWORD_MAX);
 		r = -EINVAL;
 		goto out;
 	}
 	if (buf[0] == '\0') {
-		snprintf(err, errlen, "[trunk] password_file %s is empty",
-			 path);
+		snprintf(err, errlen, "%s password_file %s is empty",
+			 what, path);
 		r = -EINVAL;
 		goto out;
 	}
@@ -83,8 +84,8 @@ out:
 	return r;
 }
 
-static void
-trunk_password_free(char *p)
+void
+sipd_password_free(char *p)
 {
 	if (p == NULL)
 		return;
@@ -106,7 +107,7 @@ sipd_trunk_load(struct sipd *sd, const struct conf *c, char *err,
 		return -EINVAL;
 	}
 	if (c->trunk_password_file[0]) {
-		r = trunk_password_read(c->trunk_password_file, &pw, err,
+		r = sipd_password_read("[trunk]", c->trunk_password_file, &pw, err,
 					errlen);
 		if (r < 0)
 			return r;
@@ -122,7 +123,7 @@ sipd_trunk_load(struct sipd *sd, const struct conf *c, char *err,
 		if ((pw = strdup(e)) == NULL)
 			return -ENOMEM;
 	}
-	trunk_password_free(sd->trunk.password);
+	sipd_password_free(sd->trunk.password);
 	sd->trunk.password = pw;
 	snprintf(sd->trunk.domain, sizeof(sd->trunk.domain), "%s", domain);
 	return 0;
@@ -132,7 +133,7 @@ void
 sipd_trunk_free(struct sipd *sd)
 {
 	sipd_resolve_cancel(sd, &sd->trunk);
-	trunk_password_free(sd->trunk.password);
+	sipd_password_free(sd->trunk.password);
 	sd->trunk.password = NULL;
 }
 

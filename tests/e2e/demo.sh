@@ -12,6 +12,10 @@
 # --uri calls the company by its sip: URI (sip:NUMBER@127.0.0.1:PORT)
 # instead of its number; --sim-port sets ivrsim's port (default: a free
 # one), so that two runs call the same URI.
+#                [--register]
+# --register: the phone registers with sipd (digest, [phones]) and the
+# device is its address-of-record at sipd, so the transfer rings it
+# through its registration.
 # The data directory (default build/demo) keeps the call history, the
 # recordings and the learned flows between runs; `make demo-clean` clears it.
 set -u
@@ -25,6 +29,7 @@ DATA=$BUILD/demo
 KEEP=""
 BY_URI=0
 SIM_PORT_SET=""
+REGISTER=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--scenario) SCENARIO=$2; shift 2 ;;
@@ -35,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--keep) KEEP=$2; shift 2 ;;
 	--uri) BY_URI=1; shift ;;
 	--sim-port) SIM_PORT_SET=$2; shift 2 ;;
+	--register) REGISTER=1; shift ;;
 	-h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "demo: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -125,6 +131,15 @@ www_dir = $TOP/apid/www
 [devices]
 phone = sip:user@127.0.0.1:$PHONE_PORT
 EOF
+if [ $REGISTER -eq 1 ]; then
+	PHONE_PW=$(od -An -N9 -tx1 /dev/urandom | tr -d ' \n')
+	(umask 077 && printf '%s\n' "$PHONE_PW" >"$RUN/phone.pass")
+	# baresip 1.0 answers only the first challenge, and only MD5.
+	sed -i -e "s|^listen = 127.0.0.1:$SIP_PORT\$|&\\nphone_digests = MD5|" \
+		-e "s|^phone = sip:user@127.0.0.1:$PHONE_PORT\$|phone = sip:user@127.0.0.1:$SIP_PORT|" \
+		"$RUN/holdslayer.conf"
+	printf '[phones]\nuser = file:%s\n' "$RUN/phone.pass" >>"$RUN/holdslayer.conf"
+fi
 # HS_DEMO_CONF: a file of more configuration (e.g. an [llm] section).
 [ -n "${HS_DEMO_CONF:-}" ] && cat "$HS_DEMO_CONF" >>"$RUN/holdslayer.conf"
 
@@ -152,7 +167,12 @@ module_app	account.so
 snd_path	$RUN/phone/rec
 rtp_ports	$((RTP + 200))-$((RTP + 298))
 EOF
-echo "<sip:user@127.0.0.1:$PHONE_PORT>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA" >"$RUN/phone/accounts"
+if [ $REGISTER -eq 1 ]; then
+	echo "<sip:user@127.0.0.1:$SIP_PORT>;auth_pass=$PHONE_PW;regint=60;answermode=auto;audio_codecs=PCMU,PCMA" >"$RUN/phone/accounts"
+	chmod 600 "$RUN/phone/accounts"
+else
+	echo "<sip:user@127.0.0.1:$PHONE_PORT>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA" >"$RUN/phone/accounts"
+fi
 
 start() { # name cmd...
 	local name=$1; shift
@@ -181,11 +201,24 @@ while [ "$(date +%s)" -lt "$deadline" ]; do
 done
 [ $ready -eq 1 ] || { cat "$RUN/health.json" 2>/dev/null; tail -n 5 "$RUN"/*.log; die "the daemons did not come up"; }
 echo "   daemons:  sipd mediad classifyd ivrd apid notifyd up; ivrsim and the phone (baresip) on loopback"
+if [ $REGISTER -eq 1 ]; then
+	reg=0
+	deadline=$(( $(date +%s) + 30 ))
+	while [ "$(date +%s)" -lt "$deadline" ]; do
+		"$BUILD/hsbus" -f "$RUN/holdslayer.conf" -w 2 req sipd '{"cmd":"status"}' 2>/dev/null |
+			jq -e '[.registrations[]? | select(.phone == "user")] | length > 0' >/dev/null 2>&1 &&
+			{ reg=1; break; }
+		sleep 0.2
+	done
+	[ $reg -eq 1 ] || { tail -n 5 "$RUN/phone.log"; die "the phone did not register with sipd"; }
+	echo "   phone:    registered with sipd as sip:user@127.0.0.1:$SIP_PORT"
+fi
 # apid made its token at start-up: holdctl finds it through the config,
 # curl through a .curlrc beside it.
 export HOLDSLAYER_CONF=$RUN/holdslayer.conf CURL_HOME=$RUN
 printf 'header = "Authorization: Bearer %s"\n' "$(cat "$DATA/api.token")" >"$RUN/.curlrc"
 chmod 600 "$RUN/.curlrc"
+[ $REGISTER -eq 1 ] && curl -sf "$API/api/devices" -o "$RUN/devices.json"
 echo
 # HS_DEMO_WATCH: a command run beside the call (e.g. a browser on the
 # dashboard), given HS_API and HS_TOKEN in its environment; it touches

@@ -192,8 +192,8 @@ def req(method, via, n):
             f"To: <sip:holdslayer@127.0.0.1>\r\nCall-ID: refl-{n}@t\r\n"
             f"CSeq: 1 {method}\r\nContent-Length: 0\r\n\r\n").encode()
 cases = [
-    ("INVITE", f"SIP/2.0/UDP 127.0.0.1:{me};maddr=127.0.0.9;rport", "486"),
-    ("INVITE", f"SIP/2.0/UDP 127.0.0.1:{me};maddr=127.0.0.9", "486"),
+    ("INVITE", f"SIP/2.0/UDP 127.0.0.1:{me};maddr=127.0.0.9;rport", "403"),
+    ("INVITE", f"SIP/2.0/UDP 127.0.0.1:{me};maddr=127.0.0.9", "403"),
     ("OPTIONS", f"SIP/2.0/UDP 127.0.0.1:{me};maddr=never.answers.slow.test;rport", "200"),
     ("OPTIONS", f"SIP/2.0/UDP sender.slow.test:{me}", "200"),
     ("OPTIONS", f"SIP/2.0/UDP 127.0.0.9:{me};received=127.0.0.9", "200"),
@@ -215,7 +215,7 @@ for n, (m, via, code) in enumerate(cases):
     if dt > 1000:
         print("answer too slow: the Via made sipd wait")
         sys.exit(1)
-# The 486s are retransmitted (T1 = 500 ms) until an ACK we never send:
+# The 403s are retransmitted (T1 = 500 ms) until an ACK we never send:
 # watch for 3 s, long enough for 2-3 repeats, that none goes to 127.0.0.9.
 end = time.time() + 3
 got_a = 0

@@ -148,7 +148,7 @@ PY
 ) || fail "no answers to the CANCEL checks"
 echo "answers: $OUT"
 case "$OUT" in
-"SIP/2.0 486 "*" | SIP/2.0 200 OK | SIP/2.0 481 "*" | SIP/2.0 481 "*" | SIP/2.0 481 "*) ;;
+"SIP/2.0 403 "*" | SIP/2.0 200 OK | SIP/2.0 481 "*" | SIP/2.0 481 "*" | SIP/2.0 481 "*) ;;
 *) fail "unexpected answers: $OUT" ;;
 esac
 

@@ -152,7 +152,8 @@ sleep 0.3
 bus_req sipd '{"cmd":"ping"}' >/dev/null || fail "sipd died on garbage"
 grep -q "dropped a malformed packet from 127.0.0.1:[0-9]*.*Content-Length 900" "$T/sipd.log" ||
 	fail "no clear warning about the Content-Length mismatch"
-# OPTIONS gets 200; a BYE for an unknown dialog gets 481.
+# OPTIONS gets 200; a BYE for an unknown dialog gets 481; a new INVITE
+# from an address that is no registered phone gets 403.
 OPT=$(python3 - "$SIP_PORT" <<'EOF'
 import socket, sys
 port = int(sys.argv[1])
@@ -173,7 +174,7 @@ EOF
 ) || fail "no answer to OPTIONS/BYE/INVITE"
 echo "answers: $OPT"
 case "$OPT" in
-"SIP/2.0 200 OK | SIP/2.0 481 "*" | SIP/2.0 486 "*) ;;
+"SIP/2.0 200 OK | SIP/2.0 481 "*" | SIP/2.0 403 "*) ;;
 *) fail "unexpected answers: $OPT" ;;
 esac
 

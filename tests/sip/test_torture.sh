@@ -29,11 +29,11 @@ $PY route "$SIP_PORT" || fail "responses not routed per RFC 3261 18.2.2"
 $PY size "$SIP_PORT" || fail "no 513 for a message over the parser limit"
 
 # Retransmissions: the same OPTIONS and the same INVITE twice each; two
-# identical answers (200, 486), and one "server:" line each in the log.
+# identical answers (200, 403), and one "server:" line each in the log.
 python3 - "$SIP_PORT" >"$T/retrans.out" <<'PYEOF' || fail "retransmission: $(cat "$T/retrans.out")"
 import socket, sys
 port = int(sys.argv[1])
-for method, code in (("OPTIONS", b"200"), ("INVITE", b"486")):
+for method, code in (("OPTIONS", b"200"), ("INVITE", b"403")):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0))
     s.settimeout(10)

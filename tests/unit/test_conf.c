@@ -142,6 +142,40 @@ test_errors(void **st)
 		     "[trunk] from_number: '555-1234' is not digits");
 	expect_error("[trunk]\nexpires = 10\n",
 		     "[trunk] expires: 10 is out of range 60..86400");
+	expect_error("[phones]\nalice = hunter2\n",
+		     ":2: [phones] alice: the value is file:/PATH or "
+		     "env:VARIABLE");
+	expect_error("[phones]\nal ice = env:P\n",
+		     "[phones] al ice: a phone name is 1 to 64");
+	expect_error("[phones]\nalice = env:P\nalice = env:Q\n",
+		     ":3: [phones] alice: named twice");
+	expect_error("[phones]\nalice = file:relative\n",
+		     "[phones] alice: the value is file:/PATH");
+	expect_error("[sip]\nphone_digests = SHA-512\n",
+		     "[sip] phone_digests: 'SHA-512' is not");
+	expect_error("[sip]\nphone_digests = ,\n",
+		     "[sip] phone_digests: name SHA-256, MD5 or both");
+}
+
+static void
+test_phones(void **st)
+{
+	struct conf *c = NULL;
+	char err[256];
+
+	(void)st;
+	assert_int_equal(load_text("[sip]\nphone_digests = MD5, SHA-256\n"
+				   "[phones]\nalice = file:/etc/a.pass\n"
+				   "bob = env:BOB_PW\n",
+				   &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c->nphones, 2);
+	assert_string_equal(c->phones[0].name, "alice");
+	assert_string_equal(c->phones[0].password_file, "/etc/a.pass");
+	assert_string_equal(c->phones[0].password_env, "");
+	assert_string_equal(c->phones[1].password_env, "BOB_PW");
+	assert_string_equal(c->phones[1].password_file, "");
+	conf_free(c);
 }
 
 static void
@@ -186,6 +220,7 @@ main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_values_and_devices),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_phones),
 	    cmocka_unit_test(test_missing_file),
 	};
 

@@ -222,7 +222,7 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 		goto fail;
 	}
 	osip_message_set_uri(m, u);
-	if (sipd_add_via(m, l->local_ip, l->sd->port) < 0)
+	if (sipd_add_via(m, l->local_ip, l->sd->port, l->tp) < 0)
 		goto fail;
 	leg_our_uri(l, me, sizeof(me));
 	snprintf(buf, sizeof(buf), "<%s>;tag=%s", me, l->local_tag);
@@ -256,7 +256,10 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 		}
 	}
 	if (strcmp(method, "INVITE") == 0 || strcmp(method, "UPDATE") == 0) {
-		snprintf(buf, sizeof(buf), "<%s>", me);
+		/* RFC 3261 18.1.1 / 19.1.4: requests to us come back
+		 * over the transport this one took. */
+		snprintf(buf, sizeof(buf), "<%s%s>", me,
+			 l->tp == SIPD_TP_TCP ? ";transport=tcp" : "");
 		osip_message_set_contact(m, buf);
 		osip_message_set_header(m, "Allow", SIPD_ALLOW);
 		sipd_timer_add_headers(l, m);
@@ -462,6 +465,7 @@ leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
 		l->cseq = 1;
 	n = sipd_sdp_offer(sdp, sizeof(sdp), l->rtp_addr, l->rtp_port,
 			   (uint64_t)msg_mono_ms());
+again:
 	inv = n > 0 ? leg_request(l, "INVITE", l->uri, l->cseq) : NULL;
 	if (inv == NULL) {
 		snprintf(err, errlen, "cannot build the INVITE");
@@ -473,6 +477,25 @@ leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
 	osip_content_length_free(inv->content_length);
 	inv->content_length = NULL;
 	osip_message_set_content_length(inv, cl);
+	/* RFC 3261 18.1.1: too large for UDP, the INVITE (and so the whole
+	 * dialog: Via, Contact) goes over TCP, decided before the
+	 * transaction starts so that osip treats it as reliable. */
+	if (l->tp == SIPD_TP_UDP) {
+		char *str = NULL;
+		size_t len = 0;
+		if (osip_message_to_str(inv, &str, &len) == 0 && str &&
+		    len > SIPD_UDP_MAX_REQUEST) {
+			log_info("dialog: %s/%s: the INVITE is %zu bytes, over "
+				 "%d: it goes over TCP (RFC 3261 18.1.1)",
+				 l->call_id, l->leg, len,
+				 SIPD_UDP_MAX_REQUEST);
+			l->tp = SIPD_TP_TCP;
+			osip_free(str);
+			osip_message_free(inv);
+			goto again;
+		}
+		osip_free(str);
+	}
 	osip_message_free(l->invite);
 	l->invite = NULL;
 	if (osip_message_clone(inv, &l->invite) != 0) {
@@ -484,9 +507,11 @@ leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the INVITE transaction");
 		return -1;
 	}
-	log_info("dialog: %s/%s: INVITE %s to %s (Call-ID %s, RTP %s:%d)",
-		 l->call_id, l->leg, l->uri, to, l->sip_call_id, l->rtp_addr,
-		 l->rtp_port);
+	log_info("dialog: %s/%s: INVITE %s to %s over %s (Call-ID %s, RTP "
+		 "%s:%d)",
+		 l->call_id, l->leg, l->uri, to,
+		 l->tp == SIPD_TP_TCP ? "TCP" : "UDP", l->sip_call_id,
+		 l->rtp_addr, l->rtp_port);
 	return 0;
 }
 
@@ -577,7 +602,7 @@ sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
 {
 	struct sipd *sd = l->sd;
 	osip_uri_t *u = NULL;
-	osip_uri_param_t *maddr = NULL;
+	osip_uri_param_t *maddr = NULL, *tparam = NULL;
 	const char *host, *next;
 	char err[300];
 	int r;
@@ -599,6 +624,24 @@ sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
 	    u->host == NULL) {
 		snprintf(err, sizeof(err), "cannot parse the host of %s",
 			 next);
+		leg_report(l, MSG_call_failed, 0, NULL, err);
+		leg_done(l);
+		goto out;
+	}
+	/* The transport: sips: is TLS, always (RFC 3261 26.2: never
+	 * downgraded); else the URI's transport parameter; else UDP. */
+	osip_uri_uparam_get_byname(u, "transport", &tparam);
+	l->tp = tparam && tparam->gvalue
+		    ? sipd_transport_from_name(tparam->gvalue)
+		    : SIPD_TP_UDP;
+	if (u->scheme && osip_strcasecmp(u->scheme, "sips") == 0)
+		l->tp = SIPD_TP_TLS;
+	if (l->tp < 0 || l->tp == SIPD_TP_TLS) {
+		snprintf(err, sizeof(err),
+			 "cannot call %s: %s is not spoken by this sipd "
+			 "(UDP and TCP only; a sips: URI is never "
+			 "downgraded)",
+			 next, l->tp < 0 ? "its transport" : "TLS");
 		leg_report(l, MSG_call_failed, 0, NULL, err);
 		leg_done(l);
 		goto out;

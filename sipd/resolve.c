@@ -95,6 +95,7 @@ struct rs_waiter {
 	void *arg;
 	char *buf; /* else a serialised message to send (owned) */
 	size_t len;
+	int tp;	   /* over this transport (enum sipd_tp) */
 };
 
 struct rs_lookup;
@@ -727,7 +728,7 @@ rs_deliver_cb(struct daemon *d, void *arg)
 				      lk->out.n ? NULL : lk->err);
 			} else if (lk->out.n) {
 				sipd_transport_sendto(r->sd, w->buf, w->len,
-						      &lk->out.t[0]);
+						      &lk->out.t[0], w->tp);
 			} else {
 				log_warnx("transport: a message for %s was "
 					  "dropped: %s",
@@ -960,7 +961,7 @@ sipd_resolve(struct sipd *sd, const char *host, int port, int secure,
 
 int
 sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
-		  size_t len)
+		  size_t len, int tp)
 {
 	struct sipd_targets t;
 	struct rs_waiter *w = calloc(1, sizeof(*w));
@@ -973,6 +974,7 @@ sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
 	}
 	w->buf = buf;
 	w->len = len;
+	w->tp = tp;
 	r = rs_resolve(sd, host, port, 0, &t, w, err, sizeof(err));
 	if (r == -EINPROGRESS) {
 		log_debug("transport: %zu bytes for %s wait for its address",
@@ -980,7 +982,7 @@ sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
 		return 0;
 	}
 	if (r == 0)
-		r = sipd_transport_sendto(sd, buf, len, &t.t[0]);
+		r = sipd_transport_sendto(sd, buf, len, &t.t[0], tp);
 	else
 		log_warnx("transport: a message for %s was dropped: %s", host,
 			  err);

@@ -41,6 +41,16 @@
 #define SIPD_URI_MAX 512
 #define SIPD_TARGETS_MAX 16 /* addresses one lookup yields, in order */
 
+/* The transports sipd speaks (a Via's protocol, a URI's transport). */
+enum sipd_tp {
+	SIPD_TP_UDP,
+	SIPD_TP_TCP,
+	SIPD_TP_TLS, /* not spoken yet: a sips: or transport=tls URI fails */
+};
+/* RFC 3261 18.1.1: a request larger than this goes over TCP when the
+ * path MTU is unknown. */
+#define SIPD_UDP_MAX_REQUEST 1300
+
 /* One address to send to, and the ordered list a lookup yields. */
 struct sipd_target {
 	struct sockaddr_storage ss;
@@ -113,6 +123,7 @@ struct sipd_leg {
 	int refs;		/* osip transactions pointing at this leg */
 	const char *end_reason; /* for call_ended once the BYE/CANCEL ends */
 	int64_t timer;		/* start, INVITE timeout or guard timer */
+	int tp;			/* enum sipd_tp of the leg's requests */
 	struct sipd_targets targets; /* where the INVITE may go, in order */
 	int target;		/* the one tried now */
 	osip_transaction_t *ict; /* the INVITE transaction to targets.t[target] */
@@ -222,6 +233,7 @@ struct sipd_trunk {
 };
 
 struct sipd_resolver; /* resolve.c */
+struct sipd_conn;     /* stream.c */
 
 struct sipd {
 	struct daemon *d;
@@ -232,6 +244,10 @@ struct sipd {
 	char bound_ip[64];	/* "" when bound to a wildcard address */
 	char listen_host[64];	/* as configured */
 	int port;		/* the real bound port */
+	int stream_fd;		/* the TCP listening socket */
+	struct sipd_conn *conns; /* TCP connections, both ways */
+	int nconns;
+	int64_t stream_timer;	/* idle and keepalive sweep */
 	struct sipd_leg *legs;
 	struct sipd_resolver *resolver;
 	osip_list_t garbage;	/* killed transactions, freed after a turn */
@@ -267,8 +283,23 @@ int sipd_transport_local_ip(struct sipd *sd, const struct sipd_target *dst,
 int sipd_target_numeric(struct sipd *sd, const char *host, int port,
 			struct sipd_target *t);
 /* Sends len bytes of buf (borrowed) to t.  0 or negative errno. */
+/* Sends buf to t over tp (enum sipd_tp).  0 or negative errno. */
 int sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
-			  const struct sipd_target *t);
+			  const struct sipd_target *t, int tp);
+/* A whole message from from:fromport over tp, NUL-terminated at buf[len]
+ * (a datagram, or one that stream.c split from a connection). */
+void sipd_transport_input(struct sipd *sd, char *buf, size_t len,
+			  const char *from, int fromport, int tp);
+/* enum sipd_tp of a Via protocol ("UDP", "TCP", "TLS"); -1 if unknown. */
+int sipd_transport_from_name(const char *name);
+
+/* stream.c: TCP connections. */
+/* Listens on TCP on the UDP socket's address and port. */
+int sipd_stream_open(struct sipd *sd, char *err, size_t errlen);
+void sipd_stream_close(struct sipd *sd);
+/* Queues buf for t on the connection to it (opened if need be). */
+int sipd_stream_send(struct sipd *sd, int tp, const struct sipd_target *t,
+		     const char *buf, size_t len);
 
 /* resolve.c: RFC 3263 lookups on c-ares, on the daemon loop. */
 /* targets is NULL and err set ("cannot resolve X: NXDOMAIN") on failure. */
@@ -297,7 +328,7 @@ void sipd_resolve_cancel(struct sipd *sd, void *arg);
  * the address is known, else once the lookup ends.  0 or negative errno.
  */
 int sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
-		      size_t len);
+		      size_t len, int tp);
 /* "addr:port" of t into buf; returns buf. */
 const char *sipd_target_str(const struct sipd_target *t, char *buf,
 			    size_t len);
@@ -335,8 +366,9 @@ osip_message_t *sipd_response_new(const osip_message_t *req, int code,
 int sipd_add_warning(osip_message_t *m, const char *host, const char *text);
 /* 1 if the parsed Call-ID c equals full ("number@host"), else 0. */
 int sipd_call_id_match(const osip_call_id_t *c, const char *full);
-/* Adds "SIP/2.0/UDP ip:port;rport;branch=z9hG4bK..." to m. */
-int sipd_add_via(osip_message_t *m, const char *ip, int port);
+/* Adds "SIP/2.0/UDP ip:port;rport;branch=z9hG4bK..." to m (TCP or TLS
+ * for tp SIPD_TP_TCP or SIPD_TP_TLS). */
+int sipd_add_via(osip_message_t *m, const char *ip, int port, int tp);
 
 /* dialog.c: the call legs. */
 /*

@@ -303,7 +303,7 @@ sipd_trunk_request_new(struct sipd *sd, const char *method,
 		goto fail;
 	}
 	if (sipd_transport_local_ip(sd, &tg.t[0], ip, sizeof(ip)) < 0 ||
-	    sipd_add_via(m, ip, sd->port) < 0)
+	    sipd_add_via(m, ip, sd->port, SIPD_TP_UDP) < 0)
 		goto fail;
 	trunk_from(sd, to_user, from_tag, buf, sizeof(buf));
 	if (osip_message_set_from(m, buf) != 0)

@@ -173,6 +173,20 @@ leg_our_uri(const struct sipd_leg *l, char *buf, size_t len)
 			 l->sd->port);
 }
 
+/* "<sips:user@ip:port>": our Contact over TLS (RFC 3261 26.2.2). */
+static void
+leg_contact_sips(const struct sipd_leg *l, char *buf, size_t len)
+{
+	const char *user = daemon_conf(l->sd->d)->sip_contact_user;
+	int port = sipd_transport_port(l->sd, SIPD_TP_TLS);
+
+	if (strchr(l->local_ip, ':'))
+		snprintf(buf, len, "<sips:%s@[%s]:%d>", user, l->local_ip,
+			 port);
+	else
+		snprintf(buf, len, "<sips:%s@%s:%d>", user, l->local_ip, port);
+}
+
 /*
  * 1 when the route set starts with a strict router (no lr): RFC 3261
  * 12.2.1.1 then puts that router in the Request-URI and the remote target
@@ -222,7 +236,8 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 		goto fail;
 	}
 	osip_message_set_uri(m, u);
-	if (sipd_add_via(m, l->local_ip, l->sd->port, l->tp) < 0)
+	if (sipd_add_via(m, l->local_ip, sipd_transport_port(l->sd, l->tp),
+			 l->tp) < 0)
 		goto fail;
 	leg_our_uri(l, me, sizeof(me));
 	snprintf(buf, sizeof(buf), "<%s>;tag=%s", me, l->local_tag);
@@ -258,8 +273,12 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 	if (strcmp(method, "INVITE") == 0 || strcmp(method, "UPDATE") == 0) {
 		/* RFC 3261 18.1.1 / 19.1.4: requests to us come back
 		 * over the transport this one took. */
-		snprintf(buf, sizeof(buf), "<%s%s>", me,
-			 l->tp == SIPD_TP_TCP ? ";transport=tcp" : "");
+		if (l->tp == SIPD_TP_TLS)
+			leg_contact_sips(l, buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "<%s%s>", me,
+				 l->tp == SIPD_TP_TCP ? ";transport=tcp"
+						      : "");
 		osip_message_set_contact(m, buf);
 		osip_message_set_header(m, "Allow", SIPD_ALLOW);
 		sipd_timer_add_headers(l, m);
@@ -503,6 +522,15 @@ again:
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* Open the TLS connection with the name to check before the
+	 * transaction sends to the bare address. */
+	if (l->tp == SIPD_TP_TLS &&
+	    sipd_stream_send(sd, SIPD_TP_TLS, t, l->tls_name, "", 0) < 0) {
+		osip_message_free(inv);
+		snprintf(err, errlen, "cannot open a TLS connection to %s",
+			 to);
+		return -1;
+	}
 	if (sipd_leg_send(l, ICT, inv) < 0) {
 		snprintf(err, errlen, "cannot start the INVITE transaction");
 		return -1;
@@ -510,7 +538,10 @@ again:
 	log_info("dialog: %s/%s: INVITE %s to %s over %s (Call-ID %s, RTP "
 		 "%s:%d)",
 		 l->call_id, l->leg, l->uri, to,
-		 l->tp == SIPD_TP_TCP ? "TCP" : "UDP", l->sip_call_id,
+		 l->tp == SIPD_TP_TLS   ? "TLS"
+		 : l->tp == SIPD_TP_TCP ? "TCP"
+					: "UDP",
+		 l->sip_call_id,
 		 l->rtp_addr, l->rtp_port);
 	return 0;
 }
@@ -636,12 +667,11 @@ sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
 		    : SIPD_TP_UDP;
 	if (u->scheme && osip_strcasecmp(u->scheme, "sips") == 0)
 		l->tp = SIPD_TP_TLS;
-	if (l->tp < 0 || l->tp == SIPD_TP_TLS) {
+	if (l->tp < 0) {
 		snprintf(err, sizeof(err),
-			 "cannot call %s: %s is not spoken by this sipd "
-			 "(UDP and TCP only; a sips: URI is never "
-			 "downgraded)",
-			 next, l->tp < 0 ? "its transport" : "TLS");
+			 "cannot call %s: its transport is not udp, tcp or "
+			 "tls",
+			 next);
 		leg_report(l, MSG_call_failed, 0, NULL, err);
 		leg_done(l);
 		goto out;
@@ -649,6 +679,8 @@ sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
 	/* RFC 3263 4: an maddr in the URI we dial names the next hop. */
 	osip_uri_uparam_get_byname(u, "maddr", &maddr);
 	host = maddr && maddr->gvalue ? maddr->gvalue : u->host;
+	/* TLS checks the server against the name dialled (RFC 5922). */
+	snprintf(l->tls_name, sizeof(l->tls_name), "%s", host);
 	r = sipd_resolve(sd, host, u->port ? atoi(u->port) : 0,
 			 u->scheme && osip_strcasecmp(u->scheme, "sips") == 0,
 			 &l->targets, leg_resolved_cb, l, err, sizeof(err));
@@ -1112,7 +1144,7 @@ static void
 tr_no_answer(osip_transaction_t *tr, const char *why)
 {
 	struct sipd_leg *l = tr_leg(tr);
-	char reason[128];
+	char reason[400];
 
 	if (l == NULL)
 		return;
@@ -1220,4 +1252,19 @@ sipd_leg_bye(struct sipd_leg *l, const char *reason)
 	log_info("dialog: %s/%s: %s: BYE", l->call_id, l->leg, reason);
 	l->end_reason = reason;
 	leg_send_bye(l);
+}
+
+void
+sipd_dialog_conn_failed(struct sipd *sd, const struct sipd_target *t, int tp,
+			const char *why)
+{
+	for (struct sipd_leg *l = sd->legs; l; l = l->next) {
+		if (l->tp != tp || l->ict == NULL ||
+		    (l->state != SIPD_LEG_CALLING) ||
+		    l->target >= l->targets.n ||
+		    !sipd_target_same(&l->targets.t[l->target], t))
+			continue;
+		tr_no_answer(l->ict, why);
+	}
+	sipd_run(sd);
 }

@@ -2,7 +2,7 @@
 PROGS += sipd
 DAEMONS += sipd
 sipd_SRC := $(wildcard sipd/*.c)
-sipd_PKGS := libosip2 libcares
+sipd_PKGS := libosip2 libcares libssl
 sipd_LIBS :=
 
 # Unit tests of the pure parts.

@@ -728,7 +728,8 @@ rs_deliver_cb(struct daemon *d, void *arg)
 				      lk->out.n ? NULL : lk->err);
 			} else if (lk->out.n) {
 				sipd_transport_sendto(r->sd, w->buf, w->len,
-						      &lk->out.t[0], w->tp);
+						      &lk->out.t[0], w->tp,
+						      lk->host);
 			} else {
 				log_warnx("transport: a message for %s was "
 					  "dropped: %s",
@@ -982,7 +983,7 @@ sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
 		return 0;
 	}
 	if (r == 0)
-		r = sipd_transport_sendto(sd, buf, len, &t.t[0], tp);
+		r = sipd_transport_sendto(sd, buf, len, &t.t[0], tp, host);
 	else
 		log_warnx("transport: a message for %s was dropped: %s", host,
 			  err);

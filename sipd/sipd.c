@@ -114,6 +114,7 @@ sipd_init(struct daemon *d, void *state)
 	sd->d = d;
 	sd->fd = -1;
 	sd->stream_fd = -1;
+	sd->tls_fd = -1;
 	osip_list_init(&sd->garbage);
 	osip_trace_initialize_func(OSIP_INFO1, sipd_osip_trace);
 	parser_init();

@@ -124,6 +124,7 @@ struct sipd_leg {
 	const char *end_reason; /* for call_ended once the BYE/CANCEL ends */
 	int64_t timer;		/* start, INVITE timeout or guard timer */
 	int tp;			/* enum sipd_tp of the leg's requests */
+	char tls_name[256];	/* the host dialled, checked by TLS */
 	struct sipd_targets targets; /* where the INVITE may go, in order */
 	int target;		/* the one tried now */
 	osip_transaction_t *ict; /* the INVITE transaction to targets.t[target] */
@@ -245,6 +246,10 @@ struct sipd {
 	char listen_host[64];	/* as configured */
 	int port;		/* the real bound port */
 	int stream_fd;		/* the TCP listening socket */
+	int tls_fd;		/* the TLS one ([sip] tls_listen), or -1 */
+	int tls_port;		/* its port; 0 when none */
+	struct ssl_ctx_st *tls_client; /* SSL_CTX: outgoing TLS */
+	struct ssl_ctx_st *tls_server; /* SSL_CTX: tls_listen, or NULL */
 	struct sipd_conn *conns; /* TCP connections, both ways */
 	int nconns;
 	int64_t stream_timer;	/* idle and keepalive sweep */
@@ -283,23 +288,33 @@ int sipd_transport_local_ip(struct sipd *sd, const struct sipd_target *dst,
 int sipd_target_numeric(struct sipd *sd, const char *host, int port,
 			struct sipd_target *t);
 /* Sends len bytes of buf (borrowed) to t.  0 or negative errno. */
-/* Sends buf to t over tp (enum sipd_tp).  0 or negative errno. */
+/* Sends buf to t over tp (enum sipd_tp; name: the host it was
+ * looked up for, checked by TLS, or NULL).  0 or negative errno. */
 int sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
-			  const struct sipd_target *t, int tp);
+			  const struct sipd_target *t, int tp,
+			  const char *name);
 /* A whole message from from:fromport over tp, NUL-terminated at buf[len]
  * (a datagram, or one that stream.c split from a connection). */
 void sipd_transport_input(struct sipd *sd, char *buf, size_t len,
 			  const char *from, int fromport, int tp);
+/* The port our Via and Contact give for tp. */
+int sipd_transport_port(const struct sipd *sd, int tp);
 /* enum sipd_tp of a Via protocol ("UDP", "TCP", "TLS"); -1 if unknown. */
 int sipd_transport_from_name(const char *name);
 
-/* stream.c: TCP connections. */
-/* Listens on TCP on the UDP socket's address and port. */
+/* stream.c: TCP and TLS connections. */
+/* Listens on TCP on the UDP socket's address and port, and on TLS on
+ * [sip] tls_listen when set. */
 int sipd_stream_open(struct sipd *sd, char *err, size_t errlen);
 void sipd_stream_close(struct sipd *sd);
-/* Queues buf for t on the connection to it (opened if need be). */
+/* Queues buf for t on the connection to it over tp, opened if need be;
+ * a new TLS connection checks the server against name (NULL: the
+ * address). */
 int sipd_stream_send(struct sipd *sd, int tp, const struct sipd_target *t,
-		     const char *buf, size_t len);
+		     const char *name, const char *buf, size_t len);
+/* 1 if a and b are the same address and port. */
+int sipd_target_same(const struct sipd_target *a,
+		     const struct sipd_target *b);
 
 /* resolve.c: RFC 3263 lookups on c-ares, on the daemon loop. */
 /* targets is NULL and err set ("cannot resolve X: NXDOMAIN") on failure. */
@@ -387,6 +402,10 @@ struct sipd_leg *sipd_leg_find_dialog(struct sipd *sd,
 				      const char *local_tag,
 				      const char *remote_tag);
 void sipd_dialog_stray_response(struct sipd *sd, osip_message_t *resp);
+/* The tp connection to t failed before it was up (why): a leg whose
+ * INVITE waits on it moves to its next address or fails with why. */
+void sipd_dialog_conn_failed(struct sipd *sd, const struct sipd_target *t,
+			     int tp, const char *why);
 void sipd_dialog_remote_bye(struct sipd_leg *l);
 int sipd_legs_active(const struct sipd *sd);
 /* Appends {call_id, leg, uri, state} per leg to arr. */

@@ -1,8 +1,16 @@
 /*
- * stream: sipd's TCP connections (RFC 3261 18.3).  One listening socket on
- * the UDP socket's address and port takes connections in; a message for a
- * peer with no connection opens one with a non-blocking connect().  Every
- * connection is watched by the daemon loop; nothing here ever waits.
+ * stream: sipd's TCP and TLS connections (RFC 3261 18.3, 26.2).  One
+ * listening socket on the UDP socket's address and port takes TCP
+ * connections in, another on [sip] tls_listen takes TLS ones; a message
+ * for a peer with no connection opens one with a non-blocking connect()
+ * and, for TLS, a handshake driven by the loop (SSL_ERROR_WANT_READ and
+ * WANT_WRITE say which way to watch).  An outgoing TLS connection checks
+ * the server's certificate against the system's CAs or [sip] tls_ca_file /
+ * tls_ca_path and the name dialled (SNI carries it too), or, for the
+ * [trunk] with tls_fingerprint, against that SHA-256 fingerprint alone; a
+ * connection that fails before it is up fails the call waiting on it with
+ * the reason (dialog.c).  Every connection is watched by the daemon loop;
+ * nothing here ever waits.
  * Messages are framed by their Content-Length (mandatory on a stream): the
  * stream is split here and each whole message goes to transport.c as a
  * datagram would.  osip's send callback is synchronous, so a message is
@@ -29,6 +37,11 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include "log.h"
 
 /* Tuning, each in the user's terms. */
@@ -54,6 +67,13 @@ struct sipd_conn {
 	int connecting; /* connect() not finished */
 	int dead;	/* closed; freed by st_reap() */
 	int watching;	/* events now watched */
+	SSL *ssl;	/* TLS only */
+	int handshaking; /* TLS handshake not finished */
+	int want_write;	/* the last SSL call needs the socket writable */
+	int pinned;	/* checked by fingerprint, not by the CAs */
+	unsigned char pin[EVP_MAX_MD_SIZE];
+	char name[256];	/* the name dialled (SNI, verification) */
+	char fail[200];	/* why it closed before it was up */
 	struct sipd_target peer;
 	char host[INET6_ADDRSTRLEN];
 	int port;
@@ -83,8 +103,8 @@ st_addr_str(const struct sockaddr_storage *ss, char *out, size_t len,
 	}
 }
 
-static int
-st_same_addr(const struct sipd_target *a, const struct sipd_target *b)
+int
+sipd_target_same(const struct sipd_target *a, const struct sipd_target *b)
 {
 	if (a->ss.ss_family != b->ss.ss_family)
 		return 0;
@@ -112,7 +132,8 @@ st_watch(struct sipd_conn *c)
 {
 	short ev = ZMQ_POLLIN;
 
-	if (c->connecting || c->woff < c->wlen)
+	if (c->connecting || c->want_write ||
+	    (!c->handshaking && c->woff < c->wlen))
 		ev |= ZMQ_POLLOUT;
 	if (c->watching == ev)
 		return;
@@ -126,15 +147,27 @@ st_watch(struct sipd_conn *c)
 			  c->host, c->port);
 }
 
-/* Closes c now; the memory goes on the next st_reap(). */
+static const char *
+st_tp_name(int tp)
+{
+	return tp == SIPD_TP_TLS ? "TLS" : "TCP";
+}
+
+/* Closes c now; the memory goes on the next st_reap(), which also tells
+ * the dialog layer when c failed before it was up. */
 static void
 st_close(struct sipd_conn *c, const char *why)
 {
 	if (c->dead)
 		return;
 	if (why)
-		log_info("stream: TCP connection with %s:%d closed: %s",
-			 c->host, c->port, why);
+		log_info("stream: %s connection with %s:%d closed: %s",
+			 st_tp_name(c->tp), c->host, c->port, why);
+	if (c->outbound && (c->connecting || c->handshaking))
+		snprintf(c->fail, sizeof(c->fail), "%s", why ? why : "closed");
+	if (c->ssl)
+		SSL_free(c->ssl);
+	c->ssl = NULL;
 	if (c->watching)
 		daemon_unwatch(c->sd->d, c->fd, NULL);
 	c->watching = 0;
@@ -156,6 +189,8 @@ st_reap(struct sipd *sd)
 			continue;
 		}
 		*pp = c->next;
+		if (c->fail[0])
+			sipd_dialog_conn_failed(sd, &c->peer, c->tp, c->fail);
 		free(c->wbuf);
 		free(c);
 	}
@@ -165,9 +200,32 @@ st_reap(struct sipd *sd)
 static int
 st_flush(struct sipd_conn *c)
 {
-	while (!c->connecting && c->woff < c->wlen) {
-		ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff,
-				 MSG_NOSIGNAL);
+	while (!c->connecting && !c->handshaking && c->woff < c->wlen) {
+		ssize_t n;
+		if (c->ssl) {
+			int w = SSL_write(c->ssl, c->wbuf + c->woff,
+					  (int)(c->wlen - c->woff));
+			if (w <= 0) {
+				int e = SSL_get_error(c->ssl, w);
+				char why[160];
+				if (e == SSL_ERROR_WANT_WRITE ||
+				    e == SSL_ERROR_WANT_READ) {
+					c->want_write =
+					    e == SSL_ERROR_WANT_WRITE;
+					break;
+				}
+				ERR_error_string_n(ERR_get_error(), why,
+						   sizeof(why));
+				st_close(c, why);
+				return -1;
+			}
+			c->want_write = 0;
+			c->woff += (size_t)w;
+			c->last_tx = msg_mono_ms();
+			continue;
+		}
+		n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff,
+			 MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
@@ -228,6 +286,19 @@ st_conn_new(struct sipd *sd, int fd, int tp, const struct sipd_target *t,
 
 	if (c == NULL)
 		return NULL;
+	if (tp == SIPD_TP_TLS) {
+		c->ssl = SSL_new(outbound ? sd->tls_client : sd->tls_server);
+		if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1) {
+			SSL_free(c->ssl);
+			free(c);
+			return NULL;
+		}
+		c->handshaking = 1;
+		if (outbound)
+			SSL_set_connect_state(c->ssl);
+		else
+			SSL_set_accept_state(c->ssl);
+	}
 	c->sd = sd;
 	c->fd = fd;
 	c->tp = tp;
@@ -354,6 +425,103 @@ st_split(struct sipd_conn *c)
 	}
 }
 
+/* The peer's certificate against c's pin.  0 if it matches. */
+static int
+st_pin_check(struct sipd_conn *c, char *why, size_t whylen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	X509 *peer = SSL_get1_peer_certificate(c->ssl);
+	int ok;
+
+	if (peer == NULL) {
+		snprintf(why, whylen, "the server sent no certificate");
+		return -1;
+	}
+	ok = X509_digest(peer, EVP_sha256(), md, &mdlen) == 1 &&
+	     mdlen == 32 && memcmp(md, c->pin, 32) == 0;
+	X509_free(peer);
+	if (!ok) {
+		snprintf(why, whylen, "the server's certificate does not "
+				      "match [trunk] tls_fingerprint");
+		return -1;
+	}
+	return 0;
+}
+
+/* One step of c's TLS handshake.  0 (done or waiting: c->handshaking
+ * says), or -1 once c is closed with the reason. */
+static int
+st_handshake(struct sipd_conn *c)
+{
+	char why[200], err[160];
+	int r = SSL_do_handshake(c->ssl), e;
+
+	if (r == 1) {
+		if (c->pinned && st_pin_check(c, err, sizeof(err)) < 0) {
+			snprintf(why, sizeof(why), "TLS with %.64s failed: %.100s",
+				 c->name, err);
+			log_warnx("stream: %s:%d: %s", c->host, c->port, why);
+			st_close(c, why);
+			return -1;
+		}
+		c->handshaking = 0;
+		c->want_write = 0;
+		log_info("stream: TLS connection %s %s:%d is up (%s, %s)",
+			 c->outbound ? "to" : "from", c->host, c->port,
+			 SSL_get_version(c->ssl),
+			 !c->outbound ? "client not verified"
+			 : c->pinned  ? "fingerprint matched"
+				      : "certificate verified");
+		return 0;
+	}
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		c->want_write = e == SSL_ERROR_WANT_WRITE;
+		return 0;
+	}
+	if (SSL_get_verify_result(c->ssl) != X509_V_OK)
+		snprintf(err, sizeof(err), "certificate verify failed: %s",
+			 X509_verify_cert_error_string(
+			     SSL_get_verify_result(c->ssl)));
+	else if (ERR_peek_error() != 0)
+		ERR_error_string_n(ERR_get_error(), err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "the connection was closed");
+	ERR_clear_error();
+	snprintf(why, sizeof(why), "TLS handshake with %.64s failed: %.100s",
+		 c->name[0] ? c->name : c->host, err);
+	log_warnx("stream: %s:%d: %s", c->host, c->port, why);
+	st_close(c, why);
+	return -1;
+}
+
+/* Reads into c->rbuf: bytes read, 0 at the peer's close, -1 on an error
+ * (errno set), -2 when TLS waits for more from the socket. */
+static ssize_t
+st_tls_read(struct sipd_conn *c)
+{
+	int n = SSL_read(c->ssl, c->rbuf + c->rlen,
+			 (int)(SIPD_MAX_MESSAGE - c->rlen)),
+	    e;
+
+	if (n > 0)
+		return n;
+	e = SSL_get_error(c->ssl, n);
+	if (e == SSL_ERROR_WANT_READ)
+		return -2;
+	if (e == SSL_ERROR_WANT_WRITE) {
+		c->want_write = 1;
+		st_watch(c);
+		return -2;
+	}
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	ERR_clear_error();
+	errno = ECONNRESET;
+	return -1;
+}
+
 static void
 st_on_io(struct daemon *d, void *arg, short revents)
 {
@@ -380,15 +548,31 @@ st_on_io(struct daemon *d, void *arg, short revents)
 			goto out;
 		}
 		c->connecting = 0;
-		log_info("stream: TCP connection to %s:%d is up", c->host,
-			 c->port);
+		if (c->ssl == NULL)
+			log_info("stream: TCP connection to %s:%d is up",
+				 c->host, c->port);
 	}
-	if ((revents & ZMQ_POLLOUT) && st_flush(c) < 0)
+	if (c->handshaking) {
+		if (st_handshake(c) < 0 || c->handshaking) {
+			if (!c->dead)
+				st_watch(c);
+			goto out;
+		}
+		revents |= ZMQ_POLLOUT | ZMQ_POLLIN;
+	}
+	if ((revents & ZMQ_POLLOUT || c->want_write) && st_flush(c) < 0)
 		goto out;
 	if (revents & (ZMQ_POLLIN | ZMQ_POLLERR)) {
-		for (int i = 0; i < 16 && !c->dead; i++) {
-			ssize_t n = recv(c->fd, c->rbuf + c->rlen,
+		for (int i = 0; i < 64 && !c->dead; i++) {
+			ssize_t n;
+			if (c->ssl) {
+				n = st_tls_read(c);
+				if (n == -2)
+					break;
+			} else {
+				n = recv(c->fd, c->rbuf + c->rlen,
 					 SIPD_MAX_MESSAGE - c->rlen, 0);
+			}
 			if (n == 0) {
 				st_close(c, "closed by the peer");
 				break;
@@ -403,7 +587,10 @@ st_on_io(struct daemon *d, void *arg, short revents)
 			c->rlen += (size_t)n;
 			c->last_rx = msg_mono_ms();
 			st_split(c);
-			if ((size_t)n < SIPD_MAX_MESSAGE - c->rlen)
+			/* TLS may hold decrypted bytes the socket no longer
+			 * signals: read until it says WANT_READ. */
+			if (c->ssl == NULL &&
+			    (size_t)n < SIPD_MAX_MESSAGE - c->rlen)
 				break;
 		}
 	}
@@ -412,13 +599,10 @@ out:
 	sipd_run(sd);
 }
 
+/* Takes the connections waiting on a listening socket of transport tp. */
 static void
-st_on_accept(struct daemon *d, void *arg, short revents)
+st_accept(struct sipd *sd, int lfd, int tp)
 {
-	struct sipd *sd = arg;
-
-	(void)d;
-	(void)revents;
 	for (int i = 0; i < 16; i++) {
 		struct sipd_target t = {0};
 		struct sipd_conn *c;
@@ -426,7 +610,7 @@ st_on_accept(struct daemon *d, void *arg, short revents)
 		int port, fd;
 
 		t.len = sizeof(t.ss);
-		fd = accept4(sd->stream_fd, (struct sockaddr *)&t.ss, &t.len,
+		fd = accept4(lfd, (struct sockaddr *)&t.ss, &t.len,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -436,41 +620,143 @@ st_on_accept(struct daemon *d, void *arg, short revents)
 		}
 		st_addr_str(&t.ss, host, sizeof(host), &port);
 		if (sd->nconns >= ST_CONNS_MAX) {
-			log_warnx("stream: TCP connection from %s:%d refused: "
+			log_warnx("stream: %s connection from %s:%d refused: "
 				  "%d connections are open already",
-				  host, port, sd->nconns);
+				  st_tp_name(tp), host, port, sd->nconns);
 			close(fd);
 			continue;
 		}
-		c = st_conn_new(sd, fd, SIPD_TP_TCP, &t, 0);
+		c = st_conn_new(sd, fd, tp, &t, 0);
 		if (c == NULL) {
 			close(fd);
 			continue;
 		}
-		log_info("stream: TCP connection from %s:%d", host, port);
+		log_info("stream: %s connection from %s:%d", st_tp_name(tp),
+			 host, port);
 		st_watch(c);
 	}
 }
 
+static void
+st_on_accept_tcp(struct daemon *d, void *arg, short revents)
+{
+	struct sipd *sd = arg;
+
+	(void)d;
+	(void)revents;
+	st_accept(sd, sd->stream_fd, SIPD_TP_TCP);
+}
+
+static void
+st_on_accept_tls(struct daemon *d, void *arg, short revents)
+{
+	struct sipd *sd = arg;
+
+	(void)d;
+	(void)revents;
+	st_accept(sd, sd->tls_fd, SIPD_TP_TLS);
+}
+
+/* The host part of "host[:port]" or "[v6]:port" into out. */
+static void
+st_host_of(const char *hostport, char *out, size_t len)
+{
+	const char *e;
+
+	if (hostport[0] == '[' && (e = strchr(hostport, ']')) != NULL) {
+		snprintf(out, len, "%.*s", (int)(e - hostport - 1),
+			 hostport + 1);
+		return;
+	}
+	e = strchr(hostport, ':');
+	snprintf(out, len, "%.*s", e ? (int)(e - hostport) : (int)len,
+		 hostport);
+}
+
+/*
+ * [trunk] tls_fingerprint ("AB:CD:..." or plain hex, SHA-256) into out[32]
+ * when name is the trunk's host.  1 if c is to be pinned, 0 if not, -1 if
+ * the fingerprint is malformed.
+ */
+static int
+st_trunk_pin(struct sipd *sd, const char *name, unsigned char *out)
+{
+	const struct conf *cf = daemon_conf(sd->d);
+	const char *f = cf->trunk_tls_fingerprint;
+	char host[256];
+	size_t n = 0;
+
+	if (f[0] == '\0' || sd->trunk.domain[0] == '\0')
+		return 0;
+	st_host_of(sd->trunk.domain, host, sizeof(host));
+	if (strcasecmp(host, name) != 0)
+		return 0;
+	for (; *f && n < 32; f++) {
+		unsigned v;
+		if (*f == ':')
+			continue;
+		if (sscanf(f, "%2x", &v) != 1 || f[1] == '\0')
+			return -1;
+		out[n++] = (unsigned char)v;
+		f++;
+	}
+	return n == 32 && *f == '\0' ? 1 : -1;
+}
+
+/* Sets up c's TLS client side: SNI and the name (or address) checked. */
+static int
+st_tls_client(struct sipd *sd, struct sipd_conn *c, const char *name)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	int numeric, pin;
+
+	snprintf(c->name, sizeof(c->name), "%s", name && *name ? name : c->host);
+	numeric = inet_pton(AF_INET, c->name, &a4) == 1 ||
+		  inet_pton(AF_INET6, c->name, &a6) == 1;
+	pin = st_trunk_pin(sd, c->name, c->pin);
+	if (pin < 0) {
+		log_warnx("stream: [trunk] tls_fingerprint is not a SHA-256 "
+			  "fingerprint (32 hex bytes)");
+		return -EINVAL;
+	}
+	if (pin) {
+		/* The pin alone decides: a trunk's self-signed
+		 * certificate is fine when its fingerprint matches. */
+		c->pinned = 1;
+		SSL_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
+	} else if (numeric) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
+						  c->name) != 1)
+			return -EINVAL;
+	} else if (SSL_set1_host(c->ssl, c->name) != 1) {
+		return -EINVAL;
+	}
+	/* RFC 6066 3: no address literal in SNI. */
+	if (!numeric && SSL_set_tlsext_host_name(c->ssl, c->name) != 1)
+		return -EINVAL;
+	return 0;
+}
+
 int
 sipd_stream_send(struct sipd *sd, int tp, const struct sipd_target *t,
-		 const char *buf, size_t len)
+		 const char *name, const char *buf, size_t len)
 {
 	struct sipd_conn *c;
 	char to[80];
 	int fd, r;
 
-	if (tp != SIPD_TP_TCP)
+	if (tp != SIPD_TP_TCP && tp != SIPD_TP_TLS)
 		return -EPROTONOSUPPORT;
 	for (c = sd->conns; c; c = c->next)
-		if (!c->dead && c->tp == tp && st_same_addr(&c->peer, t))
+		if (!c->dead && c->tp == tp && sipd_target_same(&c->peer, t))
 			break;
 	sipd_target_str(t, to, sizeof(to));
 	if (c == NULL) {
 		if (sd->nconns >= ST_CONNS_MAX) {
-			log_warnx("stream: no TCP connection to %s: %d "
+			log_warnx("stream: no %s connection to %s: %d "
 				  "connections are open already",
-				  to, sd->nconns);
+				  st_tp_name(tp), to, sd->nconns);
 			return -ENOBUFS;
 		}
 		fd = socket(t->ss.ss_family,
@@ -483,8 +769,8 @@ sipd_stream_send(struct sipd *sd, int tp, const struct sipd_target *t,
 		if (connect(fd, (const struct sockaddr *)&t->ss, t->len) < 0 &&
 		    errno != EINPROGRESS) {
 			r = -errno;
-			log_warnx("stream: cannot connect to %s over TCP: %s",
-				  to, strerror(errno));
+			log_warnx("stream: cannot connect to %s over %s: %s",
+				  to, st_tp_name(tp), strerror(errno));
 			close(fd);
 			return r;
 		}
@@ -493,16 +779,22 @@ sipd_stream_send(struct sipd *sd, int tp, const struct sipd_target *t,
 			close(fd);
 			return -ENOMEM;
 		}
+		if (c->ssl && st_tls_client(sd, c, name) < 0) {
+			log_warnx("stream: cannot set up TLS to %s", to);
+			st_close(c, NULL);
+			return -EINVAL;
+		}
 		/* Done or not, POLLOUT says when: the loop finishes it. */
 		c->connecting = 1;
-		log_debug("stream: connecting to %s over TCP", to);
+		log_debug("stream: connecting to %s over %s", to,
+			  st_tp_name(tp));
 		st_watch(c);
 	}
 	r = st_queue(c, buf, len);
 	if (r < 0)
 		return r;
-	log_debug("transport: sent %zu bytes to %s over TCP:\n%.*s", len, to,
-		  (int)len, buf);
+	log_debug("transport: sent %zu bytes to %s over %s:\n%.*s", len, to,
+		  st_tp_name(tp), (int)len, buf);
 	return 0;
 }
 
@@ -518,7 +810,7 @@ st_sweep_cb(struct daemon *d, void *arg)
 			continue;
 		if (now - last > ST_IDLE_MS)
 			st_close(c, "idle");
-		else if (c->outbound && !c->connecting &&
+		else if (c->outbound && !c->connecting && !c->handshaking &&
 			 now - c->last_tx > ST_PING_MS)
 			st_queue(c, "\r\n\r\n", 4);
 	}
@@ -526,46 +818,157 @@ st_sweep_cb(struct daemon *d, void *arg)
 	sd->stream_timer = daemon_timer_add(d, ST_SWEEP_MS, st_sweep_cb, sd);
 }
 
-int
-sipd_stream_open(struct sipd *sd, char *err, size_t errlen)
+/* A listening socket on ss for what (TCP or TLS), watched with cb. */
+static int
+st_listen(struct sipd *sd, const struct sockaddr *sa, socklen_t salen,
+	  const char *what, const char *host, int port, daemon_io_cb cb,
+	  int *out, char *err, size_t errlen)
 {
-	int one = 1, r;
+	int one = 1, r, fd;
 
-	sd->stream_fd = socket(sd->bound.ss_family,
-			       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (sd->stream_fd < 0) {
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return r;
 	}
 	/* SO_REUSEADDR lets a restart bind past TIME_WAIT; on Linux it never
 	 * lets two listeners share the port. */
-	setsockopt(sd->stream_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(sd->stream_fd, (const struct sockaddr *)&sd->bound,
-		 sd->boundlen) < 0 ||
-	    listen(sd->stream_fd, 16) < 0) {
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, sa, salen) < 0 || listen(fd, 16) < 0) {
 		r = -errno;
-		snprintf(err, errlen, "cannot bind TCP %s port %d: %s%s",
-			 sd->listen_host, sd->port, strerror(errno),
+		snprintf(err, errlen, "cannot bind %s %s port %d: %s%s", what,
+			 host, port, strerror(errno),
 			 errno == EADDRINUSE ? " (is another sipd or SIP "
 					       "agent running?)"
 					     : "");
-		close(sd->stream_fd);
-		sd->stream_fd = -1;
+		close(fd);
 		return r;
 	}
-	r = daemon_watch_fd(sd->d, sd->stream_fd, ZMQ_POLLIN, st_on_accept,
-			    sd);
+	r = daemon_watch_fd(sd->d, fd, ZMQ_POLLIN, cb, sd);
 	if (r < 0) {
-		snprintf(err, errlen, "cannot watch the TCP socket");
-		close(sd->stream_fd);
-		sd->stream_fd = -1;
+		snprintf(err, errlen, "cannot watch the %s socket", what);
+		close(fd);
 		return r;
+	}
+	*out = fd;
+	log_info("transport: listening on %s %s port %d", what, host, port);
+	return 0;
+}
+
+/* The client context (always: sips: may be dialled) and, with [sip]
+ * tls_listen, the server one with its certificate and key. */
+static int
+st_tls_init(struct sipd *sd, char *err, size_t errlen)
+{
+	const struct conf *cf = daemon_conf(sd->d);
+	char e[160];
+
+	sd->tls_client = SSL_CTX_new(TLS_client_method());
+	if (sd->tls_client == NULL) {
+		snprintf(err, errlen, "cannot make a TLS context");
+		return -ENOMEM;
+	}
+	SSL_CTX_set_min_proto_version(sd->tls_client, TLS1_2_VERSION);
+	SSL_CTX_set_mode(sd->tls_client, SSL_MODE_ENABLE_PARTIAL_WRITE |
+				       SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_verify(sd->tls_client, SSL_VERIFY_PEER, NULL);
+	if (cf->sip_tls_ca_file[0] || cf->sip_tls_ca_path[0]) {
+		if (SSL_CTX_load_verify_locations(
+			sd->tls_client,
+			cf->sip_tls_ca_file[0] ? cf->sip_tls_ca_file : NULL,
+			cf->sip_tls_ca_path[0] ? cf->sip_tls_ca_path : NULL) !=
+		    1) {
+			ERR_error_string_n(ERR_get_error(), e, sizeof(e));
+			snprintf(err, errlen,
+				 "[sip] tls_ca_file '%s' / tls_ca_path '%s': "
+				 "%s",
+				 cf->sip_tls_ca_file, cf->sip_tls_ca_path, e);
+			return -EINVAL;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(sd->tls_client) != 1) {
+		log_warnx("stream: the system's CA certificates cannot be "
+			  "loaded; sips: calls will fail verification");
+	}
+	if (cf->sip_tls_listen[0] == '\0')
+		return 0;
+	if (cf->sip_tls_cert[0] == '\0' || cf->sip_tls_key[0] == '\0') {
+		snprintf(err, errlen,
+			 "[sip] tls_listen needs tls_cert and tls_key");
+		return -EINVAL;
+	}
+	sd->tls_server = SSL_CTX_new(TLS_server_method());
+	if (sd->tls_server == NULL) {
+		snprintf(err, errlen, "cannot make a TLS context");
+		return -ENOMEM;
+	}
+	SSL_CTX_set_min_proto_version(sd->tls_server, TLS1_2_VERSION);
+	SSL_CTX_set_mode(sd->tls_server, SSL_MODE_ENABLE_PARTIAL_WRITE |
+				       SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if (SSL_CTX_use_certificate_chain_file(sd->tls_server,
+					       cf->sip_tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(sd->tls_server, cf->sip_tls_key,
+					SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(sd->tls_server) != 1) {
+		ERR_error_string_n(ERR_get_error(), e, sizeof(e));
+		snprintf(err, errlen, "[sip] tls_cert '%s' / tls_key '%s': %s",
+			 cf->sip_tls_cert, cf->sip_tls_key, e);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+sipd_stream_open(struct sipd *sd, char *err, size_t errlen)
+{
+	const struct conf *cf = daemon_conf(sd->d);
+	int r;
+
+	r = st_tls_init(sd, err, errlen);
+	if (r < 0)
+		return r;
+	r = st_listen(sd, (const struct sockaddr *)&sd->bound, sd->boundlen,
+		      "TCP", sd->listen_host, sd->port, st_on_accept_tcp,
+		      &sd->stream_fd, err, errlen);
+	if (r < 0)
+		return r;
+	if (cf->sip_tls_listen[0]) {
+		struct addrinfo hints = {0}, *res = NULL;
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char host[64], portstr[16];
+		int port;
+
+		if (sipd_hostport_parse(cf->sip_tls_listen, host, sizeof(host),
+					&port) < 0) {
+			snprintf(err, errlen,
+				 "[sip] tls_listen '%s' is not ADDRESS:PORT",
+				 cf->sip_tls_listen);
+			return -EINVAL;
+		}
+		snprintf(portstr, sizeof(portstr), "%d", port);
+		hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+		hints.ai_socktype = SOCK_STREAM;
+		if (getaddrinfo(host, portstr, &hints, &res) != 0 ||
+		    res == NULL) {
+			snprintf(err, errlen,
+				 "[sip] tls_listen '%s': '%s' is not a numeric "
+				 "address",
+				 cf->sip_tls_listen, host);
+			return -EINVAL;
+		}
+		r = st_listen(sd, res->ai_addr, res->ai_addrlen, "TLS", host,
+			      port, st_on_accept_tls, &sd->tls_fd, err,
+			      errlen);
+		freeaddrinfo(res);
+		if (r < 0)
+			return r;
+		if (getsockname(sd->tls_fd, (struct sockaddr *)&ss, &sl) == 0)
+			st_addr_str(&ss, host, sizeof(host), &sd->tls_port);
 	}
 	sd->stream_timer = daemon_timer_add(sd->d, ST_SWEEP_MS, st_sweep_cb,
 					    sd);
-	log_info("transport: listening on TCP %s port %d", sd->listen_host,
-		 sd->port);
 	return 0;
 }
 
@@ -577,6 +980,7 @@ sipd_stream_close(struct sipd *sd)
 		if (!c->dead && !c->connecting)
 			st_flush(c);
 		st_close(c, NULL);
+		c->fail[0] = '\0';
 	}
 	st_reap(sd);
 	if (sd->stream_timer > 0)
@@ -587,4 +991,12 @@ sipd_stream_close(struct sipd *sd)
 		close(sd->stream_fd);
 	}
 	sd->stream_fd = -1;
+	if (sd->tls_fd >= 0) {
+		daemon_unwatch(sd->d, sd->tls_fd, NULL);
+		close(sd->tls_fd);
+	}
+	sd->tls_fd = -1;
+	SSL_CTX_free(sd->tls_client);
+	SSL_CTX_free(sd->tls_server);
+	sd->tls_client = sd->tls_server = NULL;
 }

@@ -126,13 +126,19 @@ transport_of(const osip_message_t *m)
 }
 
 int
+sipd_transport_port(const struct sipd *sd, int tp)
+{
+	return tp == SIPD_TP_TLS && sd->tls_port > 0 ? sd->tls_port : sd->port;
+}
+
+int
 sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
-		      const struct sipd_target *t, int tp)
+		      const struct sipd_target *t, int tp, const char *name)
 {
 	char to[80];
 
 	if (tp != SIPD_TP_UDP)
-		return sipd_stream_send(sd, tp, t, buf, len);
+		return sipd_stream_send(sd, tp, t, name, buf, len);
 	sipd_target_str(t, to, sizeof(to));
 	if (sendto(sd->fd, buf, len, 0, (const struct sockaddr *)&t->ss,
 		   t->len) < 0) {
@@ -179,7 +185,7 @@ sipd_transport_send(struct sipd *sd, osip_message_t *m, const char *host,
 		}
 	}
 	if (transport_numeric(sd, host, port, &t)) {
-		r = sipd_transport_sendto(sd, buf, len, &t, tp);
+		r = sipd_transport_sendto(sd, buf, len, &t, tp, host);
 		osip_free(buf);
 		return r;
 	}
@@ -251,7 +257,7 @@ sipd_transport_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host,
 	}
 	if (osip_message_to_str(m, &buf, &len) != 0 || buf == NULL)
 		return -1;
-	r = sipd_transport_sendto(sd, buf, len, &t, transport_of(m));
+	r = sipd_transport_sendto(sd, buf, len, &t, transport_of(m), NULL);
 	osip_free(buf);
 	return r == 0 ? 0 : -1;
 }

@@ -8,7 +8,7 @@ libcurl4-openssl-dev libfftw3-dev libpocketsphinx-dev libsphinxbase-dev
 pocketsphinx-en-us pocketsphinx sphinxtrain libespeak-ng-dev espeak-ng libsoxr-dev libsystemd-dev
 libcivetweb-dev libcmocka-dev libinih-dev libssl-dev libflite1 flite1-dev
 sip-tester baresip dnsmasq-base kamailio libc-ares-dev mandoc sox jq curl sqlite3
-python3 iproute2 procps python3-aiosmtpd dbus dunst xvfb openssl"
+python3 iproute2 procps python3-aiosmtpd dbus dunst xvfb openssl stunnel4"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |

@@ -665,6 +665,11 @@ sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
 	l->tp = tparam && tparam->gvalue
 		    ? sipd_transport_from_name(tparam->gvalue)
 		    : SIPD_TP_UDP;
+	/* A call through the trunk takes [trunk] transport unless the URI
+	 * names one. */
+	if (tparam == NULL && l->tp == SIPD_TP_UDP &&
+	    sipd_trunk_match(sd, l->uri))
+		l->tp = sd->trunk.tp;
 	if (u->scheme && osip_strcasecmp(u->scheme, "sips") == 0)
 		l->tp = SIPD_TP_TLS;
 	if (l->tp < 0) {

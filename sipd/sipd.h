@@ -217,6 +217,7 @@ struct sipd_reg {
 struct sipd_trunk {
 	char *password;	  /* owned, wiped when freed; NULL when none */
 	char domain[256]; /* host[:port] of [trunk] proxy; "" when none */
+	int tp;		  /* [trunk] transport (enum sipd_tp) */
 	int reachable;	  /* OPTIONS keepalive: -1 unknown, 0 or 1 */
 	osip_transaction_t *ka_tr;
 	int64_t ka_timer;

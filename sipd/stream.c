@@ -657,39 +657,51 @@ st_on_accept_tls(struct daemon *d, void *arg, short revents)
 	st_accept(sd, sd->tls_fd, SIPD_TP_TLS);
 }
 
-/* The host part of "host[:port]" or "[v6]:port" into out. */
-static void
-st_host_of(const char *hostport, char *out, size_t len)
+/* 1 if hostport ("host[:port]", "[v6]:port") names name at port (no port
+ * given: any). */
+static int
+st_hostport_is(const char *hostport, const char *name, int port)
 {
-	const char *e;
+	char host[256];
+	const char *e, *pp;
+	size_t n;
 
 	if (hostport[0] == '[' && (e = strchr(hostport, ']')) != NULL) {
-		snprintf(out, len, "%.*s", (int)(e - hostport - 1),
-			 hostport + 1);
-		return;
+		n = (size_t)(e - hostport - 1);
+		pp = e[1] == ':' ? e + 2 : NULL;
+	} else {
+		e = strchr(hostport, ':');
+		n = e ? (size_t)(e - hostport) : strlen(hostport);
+		pp = e ? e + 1 : NULL;
 	}
-	e = strchr(hostport, ':');
-	snprintf(out, len, "%.*s", e ? (int)(e - hostport) : (int)len,
-		 hostport);
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, hostport[0] == '[' ? hostport + 1 : hostport, n);
+	host[n] = '\0';
+	return strcasecmp(host, name) == 0 && (pp == NULL || atoi(pp) == port);
 }
 
 /*
  * [trunk] tls_fingerprint ("AB:CD:..." or plain hex, SHA-256) into out[32]
- * when name is the trunk's host.  1 if c is to be pinned, 0 if not, -1 if
- * the fingerprint is malformed.
+ * when name:port is the trunk's proxy or outbound proxy.  1 if c is to be
+ * pinned, 0 if not, -1 if the fingerprint is malformed.
  */
 static int
-st_trunk_pin(struct sipd *sd, const char *name, unsigned char *out)
+st_trunk_pin(struct sipd *sd, const char *name, int port, unsigned char *out)
 {
 	const struct conf *cf = daemon_conf(sd->d);
 	const char *f = cf->trunk_tls_fingerprint;
-	char host[256];
+	char ob[256];
 	size_t n = 0;
 
-	if (f[0] == '\0' || sd->trunk.domain[0] == '\0')
+	if (f[0] == '\0')
 		return 0;
-	st_host_of(sd->trunk.domain, host, sizeof(host));
-	if (strcasecmp(host, name) != 0)
+	if (!(sd->trunk.domain[0] &&
+	      st_hostport_is(sd->trunk.domain, name, port)) &&
+	    !(cf->trunk_outbound_proxy[0] &&
+	      sipd_uri_hostport(cf->trunk_outbound_proxy, ob, sizeof(ob)) ==
+		  0 &&
+	      st_hostport_is(ob, name, port)))
 		return 0;
 	for (; *f && n < 32; f++) {
 		unsigned v;
@@ -714,7 +726,7 @@ st_tls_client(struct sipd *sd, struct sipd_conn *c, const char *name)
 	snprintf(c->name, sizeof(c->name), "%s", name && *name ? name : c->host);
 	numeric = inet_pton(AF_INET, c->name, &a4) == 1 ||
 		  inet_pton(AF_INET6, c->name, &a6) == 1;
-	pin = st_trunk_pin(sd, c->name, c->pin);
+	pin = st_trunk_pin(sd, c->name, c->port, c->pin);
 	if (pin < 0) {
 		log_warnx("stream: [trunk] tls_fingerprint is not a SHA-256 "
 			  "fingerprint (32 hex bytes)");

@@ -4,7 +4,8 @@
 # for the name dialled); a sips: URI to a server whose certificate that CA
 # did not sign fails with the reason, and nothing goes over UDP instead;
 # OPTIONS over sipd's own TLS listener ([sip] tls_listen) is answered; a
-# taken tls_listen port refuses the start.
+# [trunk] over TLS with tls_fingerprint accepts that certificate without a
+# CA; a taken tls_listen port refuses the start.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -51,6 +52,16 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyou
 SIPS_PORT=$(free_port) || fail "no free port"
 write_conf "invite_timeout_s = 20" "tls_listen = 127.0.0.1:$SIPS_PORT" \
 	"tls_cert = $T/srv.pem" "tls_key = $T/srv.key" "tls_ca_file = $T/ca.pem"
+PIN=$(free_port) || fail "no free port"
+FP=$(openssl x509 -in "$T/bad.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+[ ${#FP} = 95 ] || fail "cannot read the impostor's fingerprint: $FP"
+{
+	echo "[trunk]"
+	echo "proxy = sip:localhost:$PIN"
+	echo "transport = tls"
+	echo "tls_fingerprint = $FP"
+	echo "keepalive_s = 0"
+} >>"$CONF"
 start mediad
 start sipd
 subscribe
@@ -159,7 +170,25 @@ EOF
 
 bus_req sipd '{"cmd":"ping"}' >/dev/null || fail "sipd is gone"
 
-# --- 4. a taken tls_listen port refuses the start -------------------------------
+# --- 4. the trunk over TLS, its self-signed certificate pinned ---------------
+openssl s_server -accept "127.0.0.1:$PIN" -cert "$T/bad.pem" \
+	-key "$T/bad.key" -quiet >"$T/s_server_pin.log" 2>&1 &
+PIDS="$PIDS $!"
+wait_tcp "$PIN" || fail "openssl s_server (pinned) does not listen"
+C4=44444444-4444-4444-8444-444444444444
+bus_req sipd "{\"cmd\":\"dial\",\"call_id\":\"$C4\",\"leg\":\"company\",\"uri\":\"+15551234567\"}" >/dev/null ||
+	fail "dial 4 was refused"
+i=0
+until grep -q "TLS connection to 127.0.0.1:$PIN is up (TLSv1\.[23], fingerprint matched)" "$T/sipd.log"; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "the pinned trunk connection did not come up"
+	sleep 0.1
+done
+grep -q "INVITE sip:+15551234567@localhost:$PIN to 127.0.0.1:$PIN over TLS" \
+	"$T/sipd.log" || fail "the trunk call did not go over TLS"
+bus_req sipd "{\"cmd\":\"hangup\",\"call_id\":\"$C4\"}" >/dev/null ||
+	fail "hangup 4 was refused"
+
+# --- 5. a taken tls_listen port refuses the start -------------------------------
 mkdir -p "$T/run2"
 P2=$(free_port) || fail "no free port"
 sed -e "s|^rundir = .*|rundir = $T/run2|" \

@@ -1,4 +1,4 @@
-# sipd: the SIP user agent (libosip2 over UDP).
+# sipd: the SIP user agent (libosip2 over UDP, TCP and TLS).
 PROGS += sipd
 DAEMONS += sipd
 sipd_SRC := $(wildcard sipd/*.c)

@@ -2,8 +2,8 @@
  * sipd: the SIP user agent of Hold Slayer.  It places calls (INVITE with an
  * SDP offer, ACK for 2xx, CANCEL, BYE), keeps them up through what the far
  * end does mid-call (re-INVITE, UPDATE, RFC 4028 session timers) and
- * answers the few requests a calling-only agent must answer, over one UDP
- * socket, with the libosip2 parser and transaction state machines (ICT,
+ * answers the few requests a calling-only agent must answer, over UDP, TCP
+ * and TLS, with the libosip2 parser and transaction state machines (ICT,
  * NICT, IST, NIST).  Control commands come from the bus (dial, hangup);
  * progress goes out as events (call_ringing, call_connected, call_held,
  * call_resumed, call_ended, call_failed).  RTP itself is
@@ -273,7 +273,8 @@ void sipd_run(struct sipd *sd);
 /* Runs osip's machines at once (shutdown only: the loop is over). */
 void sipd_run_now(struct sipd *sd);
 
-/* transport.c: the UDP socket and the osip send callback. */
+/* transport.c: the UDP socket, the osip send callback, and the way in
+ * for every message received. */
 int sipd_transport_open(struct sipd *sd, const char *listen, char *err,
 			size_t errlen);
 void sipd_transport_close(struct sipd *sd);

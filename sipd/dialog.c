@@ -555,6 +555,10 @@ leg_resolved(struct sipd_leg *l)
 
 	l->target = 0;
 	l->state = SIPD_LEG_CALLING;
+	/* NAPTR or SRV chose the transport (RFC 3263 4.1) unless the URI or
+	 * the trunk did. */
+	if (!l->tp_fixed)
+		l->tp = l->targets.tp;
 	if (leg_invite_send(l, err, sizeof(err)) < 0) {
 		leg_report(l, MSG_call_failed, 0, NULL, err);
 		leg_done(l);
@@ -672,6 +676,7 @@ sipd_dialog_media_opened(struct sipd_leg *l, const char *err_open)
 		l->tp = sd->trunk.tp;
 	if (u->scheme && osip_strcasecmp(u->scheme, "sips") == 0)
 		l->tp = SIPD_TP_TLS;
+	l->tp_fixed = tparam != NULL || l->tp != SIPD_TP_UDP;
 	if (l->tp < 0) {
 		snprintf(err, sizeof(err),
 			 "cannot call %s: its transport is not udp, tcp or "

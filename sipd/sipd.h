@@ -58,6 +58,7 @@ struct sipd_target {
 };
 struct sipd_targets {
 	int n;
+	int tp; /* the transport a lookup chose (enum sipd_tp) */
 	struct sipd_target t[SIPD_TARGETS_MAX];
 };
 /*
@@ -124,6 +125,7 @@ struct sipd_leg {
 	const char *end_reason; /* for call_ended once the BYE/CANCEL ends */
 	int64_t timer;		/* start, INVITE timeout or guard timer */
 	int tp;			/* enum sipd_tp of the leg's requests */
+	int tp_fixed;		/* by the URI or the trunk, not by DNS */
 	char tls_name[256];	/* the host dialled, checked by TLS */
 	struct sipd_targets targets; /* where the INVITE may go, in order */
 	int target;		/* the one tried now */

@@ -45,7 +45,7 @@
 enum sipd_tp {
 	SIPD_TP_UDP,
 	SIPD_TP_TCP,
-	SIPD_TP_TLS, /* not spoken yet: a sips: or transport=tls URI fails */
+	SIPD_TP_TLS,
 };
 /* RFC 3261 18.1.1: a request larger than this goes over TCP when the
  * path MTU is unknown. */

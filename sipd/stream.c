@@ -247,6 +247,8 @@ st_flush(struct sipd_conn *c)
 static int
 st_queue(struct sipd_conn *c, const char *buf, size_t len)
 {
+	if (len == 0) /* only opening the connection */
+		return st_flush(c) == 0 ? 0 : -EPIPE;
 	if (c->woff > 0 && c->woff == c->wlen)
 		c->woff = c->wlen = 0;
 	if (c->wlen - c->woff + len > ST_WBUF_MAX) {

@@ -3,9 +3,9 @@
  * transports (stream.c splits TCP and TLS streams into messages and holds
  * their connections; the Via of a message says which it takes, and a
  * request too large for UDP moves to TCP, RFC 3261 18.1.1).  Datagrams of
- * up to 64 KB are
- * checked (check.c; a refused request is answered statelessly by
- * sipd_server_reject() when it can be), parsed into osip events and
+ * up to 64 KB and the messages of a stream are checked (check.c; a
+ * refused request is answered statelessly by sipd_server_reject() when it
+ * can be), parsed into osip events and
  * handed to the matching transaction, to the dialog layer (a 2xx repeated
  * after its transaction ended) or to the server side (a new request).
  * osip sends through sipd_transport_send_cb().  A response goes where RFC

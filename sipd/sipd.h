@@ -316,6 +316,10 @@ void sipd_stream_close(struct sipd *sd);
  * address). */
 int sipd_stream_send(struct sipd *sd, int tp, const struct sipd_target *t,
 		     const char *name, const char *buf, size_t len);
+/* Polls the UDP socket and the connections for up to timeout_ms outside
+ * the loop (the stop path), serving the connections; 1 if udp_fd is
+ * readable. */
+int sipd_stream_poll(struct sipd *sd, int udp_fd, int timeout_ms);
 /* 1 if a and b are the same address and port. */
 int sipd_target_same(const struct sipd_target *a,
 		     const struct sipd_target *b);

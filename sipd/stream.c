@@ -31,6 +31,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -524,13 +525,12 @@ st_tls_read(struct sipd_conn *c)
 	return -1;
 }
 
+/* What the socket of c is ready for (ZMQ_POLL* bits): one step of its
+ * connect, handshake, writes and reads.  c may be closed on return, never
+ * freed. */
 static void
-st_on_io(struct daemon *d, void *arg, short revents)
+st_io(struct sipd_conn *c, short revents)
 {
-	struct sipd_conn *c = arg;
-	struct sipd *sd = c->sd;
-
-	(void)d;
 	if (c->dead)
 		return;
 	if (c->connecting) {
@@ -542,12 +542,13 @@ st_on_io(struct daemon *d, void *arg, short revents)
 		    (e == 0 && !(revents & (ZMQ_POLLOUT | ZMQ_POLLERR))))
 			return;
 		if (e != 0) {
-			log_warnx("stream: cannot connect to %s:%d over TCP: "
-				  "%s; %zu bytes dropped",
-				  c->host, c->port, strerror(e),
-				  c->wlen - c->woff);
-			st_close(c, NULL);
-			goto out;
+			char why[160];
+			snprintf(why, sizeof(why), "cannot connect over %s: %s",
+				 st_tp_name(c->tp), strerror(e));
+			log_warnx("stream: %s:%d: %s; %zu bytes dropped",
+				  c->host, c->port, why, c->wlen - c->woff);
+			st_close(c, why);
+			return;
 		}
 		c->connecting = 0;
 		if (c->ssl == NULL)
@@ -558,12 +559,12 @@ st_on_io(struct daemon *d, void *arg, short revents)
 		if (st_handshake(c) < 0 || c->handshaking) {
 			if (!c->dead)
 				st_watch(c);
-			goto out;
+			return;
 		}
 		revents |= ZMQ_POLLOUT | ZMQ_POLLIN;
 	}
 	if ((revents & ZMQ_POLLOUT || c->want_write) && st_flush(c) < 0)
-		goto out;
+		return;
 	if (revents & (ZMQ_POLLIN | ZMQ_POLLERR)) {
 		for (int i = 0; i < 64 && !c->dead; i++) {
 			ssize_t n;
@@ -596,9 +597,55 @@ st_on_io(struct daemon *d, void *arg, short revents)
 				break;
 		}
 	}
-out:
+}
+
+static void
+st_on_io(struct daemon *d, void *arg, short revents)
+{
+	struct sipd_conn *c = arg;
+	struct sipd *sd = c->sd;
+
+	(void)d;
+	st_io(c, revents);
 	st_reap(sd);
 	sipd_run(sd);
+}
+
+int
+sipd_stream_poll(struct sipd *sd, int udp_fd, int timeout_ms)
+{
+	struct pollfd p[ST_CONNS_MAX + 1];
+	struct sipd_conn *cs[ST_CONNS_MAX + 1];
+	int n = 0, r;
+
+	p[n++] = (struct pollfd){.fd = udp_fd, .events = POLLIN};
+	for (struct sipd_conn *c = sd->conns; c && n <= ST_CONNS_MAX;
+	     c = c->next) {
+		if (c->dead)
+			continue;
+		cs[n] = c;
+		p[n++] = (struct pollfd){
+		    .fd = c->fd,
+		    .events = (short)(POLLIN | (c->watching & ZMQ_POLLOUT
+						    ? POLLOUT
+						    : 0))};
+	}
+	r = poll(p, (nfds_t)n, timeout_ms);
+	if (r <= 0)
+		return 0;
+	for (int i = 1; i < n; i++) {
+		short ev = 0;
+		if (p[i].revents & POLLIN)
+			ev |= ZMQ_POLLIN;
+		if (p[i].revents & POLLOUT)
+			ev |= ZMQ_POLLOUT;
+		if (p[i].revents & (POLLERR | POLLHUP))
+			ev |= ZMQ_POLLERR | ZMQ_POLLIN;
+		if (ev)
+			st_io(cs[i], ev);
+	}
+	st_reap(sd);
+	return udp_fd >= 0 && (p[0].revents & POLLIN);
 }
 
 /* Takes the connections waiting on a listening socket of transport tp. */

@@ -419,9 +419,8 @@ transport_on_read(struct daemon *d, void *arg, short revents)
 void
 sipd_transport_poll(struct sipd *sd, int timeout_ms)
 {
-	struct pollfd p = {.fd = sd->fd, .events = POLLIN};
-
-	if (sd->fd >= 0 && poll(&p, 1, timeout_ms) > 0)
+	/* The stop path: TCP and TLS connections are served too. */
+	if (sipd_stream_poll(sd, sd->fd, timeout_ms) > 0)
 		transport_on_read(sd->d, sd, 0);
 	else
 		sipd_run(sd);

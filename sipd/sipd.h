@@ -50,6 +50,7 @@ enum sipd_tp {
 /* RFC 3261 18.1.1: a request larger than this goes over TCP when the
  * path MTU is unknown. */
 #define SIPD_UDP_MAX_REQUEST 1300
+#define SIPD_TLS_GONE_MAX 32 /* closed TLS peers remembered (stream.c) */
 
 /* One address to send to, and the ordered list a lookup yields. */
 struct sipd_target {
@@ -256,6 +257,11 @@ struct sipd {
 	struct sipd_conn *conns; /* TCP connections, both ways */
 	int nconns;
 	int64_t stream_timer;	/* idle and keepalive sweep */
+	struct {		/* TLS connections closed lately (stream.c) */
+		struct sipd_target peer;
+		int64_t at;
+	} tls_gone[SIPD_TLS_GONE_MAX];
+	unsigned tls_gone_next;
 	struct sipd_leg *legs;
 	struct sipd_resolver *resolver;
 	osip_list_t garbage;	/* killed transactions, freed after a turn */
@@ -302,7 +308,11 @@ int sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
 void sipd_transport_input(struct sipd *sd, char *buf, size_t len,
 			  const char *from, int fromport, int tp);
 /* The port our Via and Contact give for tp. */
-int sipd_transport_port(const struct sipd *sd, int tp);
+static inline int
+sipd_transport_port(const struct sipd *sd, int tp)
+{
+	return tp == SIPD_TP_TLS && sd->tls_port > 0 ? sd->tls_port : sd->port;
+}
 /* enum sipd_tp of a Via protocol ("UDP", "TCP", "TLS"); -1 if unknown. */
 int sipd_transport_from_name(const char *name);
 
@@ -320,6 +330,10 @@ int sipd_stream_send(struct sipd *sd, int tp, const struct sipd_target *t,
  * the loop (the stop path), serving the connections; 1 if udp_fd is
  * readable. */
 int sipd_stream_poll(struct sipd *sd, int udp_fd, int timeout_ms);
+/* 1 if a TLS connection with t closed in the last 32 s. */
+int sipd_stream_tls_gone(const struct sipd *sd, const struct sipd_target *t);
+/* 1 if a connection over tp to t is open. */
+int sipd_stream_has(struct sipd *sd, int tp, const struct sipd_target *t);
 /* 1 if a and b are the same address and port. */
 int sipd_target_same(const struct sipd_target *a,
 		     const struct sipd_target *b);

@@ -57,7 +57,12 @@ enum {
 	ST_PING_MS = 90 * 1000,
 	/* How often the idle and ping deadlines are looked at. */
 	ST_SWEEP_MS = 1000,
+	/* How long a closed TLS peer is remembered: a late response to it
+	 * is dropped rather than sent in the clear (64*T1 covers any
+	 * transaction). */
+	ST_GONE_MS = 32000,
 };
+#define ST_GONE_MAX SIPD_TLS_GONE_MAX
 
 struct sipd_conn {
 	struct sipd_conn *next;
@@ -166,6 +171,13 @@ st_close(struct sipd_conn *c, const char *why)
 			 st_tp_name(c->tp), c->host, c->port, why);
 	if (c->outbound && (c->connecting || c->handshaking))
 		snprintf(c->fail, sizeof(c->fail), "%s", why ? why : "closed");
+	if (c->tp == SIPD_TP_TLS) {
+		struct sipd *sd = c->sd;
+		sd->tls_gone[sd->tls_gone_next % ST_GONE_MAX].peer = c->peer;
+		sd->tls_gone[sd->tls_gone_next % ST_GONE_MAX].at =
+		    msg_mono_ms();
+		sd->tls_gone_next++;
+	}
 	if (c->ssl)
 		SSL_free(c->ssl);
 	c->ssl = NULL;
@@ -796,6 +808,28 @@ st_tls_client(struct sipd *sd, struct sipd_conn *c, const char *name)
 	/* RFC 6066 3: no address literal in SNI. */
 	if (!numeric && SSL_set_tlsext_host_name(c->ssl, c->name) != 1)
 		return -EINVAL;
+	return 0;
+}
+
+int
+sipd_stream_tls_gone(const struct sipd *sd, const struct sipd_target *t)
+{
+	int64_t now = msg_mono_ms();
+
+	for (size_t i = 0; i < ST_GONE_MAX; i++)
+		if (sd->tls_gone[i].at > 0 &&
+		    now - sd->tls_gone[i].at < ST_GONE_MS &&
+		    sipd_target_same(&sd->tls_gone[i].peer, t))
+			return 1;
+	return 0;
+}
+
+int
+sipd_stream_has(struct sipd *sd, int tp, const struct sipd_target *t)
+{
+	for (struct sipd_conn *c = sd->conns; c; c = c->next)
+		if (!c->dead && c->tp == tp && sipd_target_same(&c->peer, t))
+			return 1;
 	return 0;
 }
 

@@ -129,10 +129,22 @@ transport_of(const osip_message_t *m)
 	return tp < 0 ? SIPD_TP_UDP : tp;
 }
 
-int
-sipd_transport_port(const struct sipd *sd, int tp)
+/*
+ * The transport a response to t takes: its Via's when a connection of
+ * that transport to t is open (the one its request came in on).  A request
+ * that came over UDP with a TCP or TLS Via (RFC 4475 has many) is answered
+ * over UDP; so is one whose TCP connection has closed since.  One whose
+ * TLS connection has closed is never answered in the clear: -1.
+ */
+static int
+transport_response_tp(struct sipd *sd, const osip_message_t *m,
+		      const struct sipd_target *t)
 {
-	return tp == SIPD_TP_TLS && sd->tls_port > 0 ? sd->tls_port : sd->port;
+	int tp = transport_of(m);
+
+	if (tp == SIPD_TP_UDP || sipd_stream_has(sd, tp, t))
+		return tp;
+	return tp == SIPD_TP_TLS && sipd_stream_tls_gone(sd, t) ? -1 : SIPD_TP_UDP;
 }
 
 int
@@ -189,6 +201,15 @@ sipd_transport_send(struct sipd *sd, osip_message_t *m, const char *host,
 		}
 	}
 	if (transport_numeric(sd, host, port, &t)) {
+		if (MSG_IS_RESPONSE(m))
+			tp = transport_response_tp(sd, m, &t);
+		if (tp < 0) {
+			log_warnx("transport: a %d response was not sent: the "
+				  "TLS connection of its request is gone",
+				  m->status_code);
+			osip_free(buf);
+			return -ENOTCONN;
+		}
 		r = sipd_transport_sendto(sd, buf, len, &t, tp, host);
 		osip_free(buf);
 		return r;
@@ -245,7 +266,7 @@ sipd_transport_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host,
 	struct sipd_target t;
 	char *buf = NULL;
 	size_t len = 0;
-	int r;
+	int r, tp;
 
 	(void)out_socket;
 	if (sd == NULL)
@@ -259,9 +280,16 @@ sipd_transport_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host,
 			  m->status_code);
 		return -1;
 	}
+	tp = transport_response_tp(sd, m, &t);
+	if (tp < 0) {
+		log_warnx("transport: a %d response was not sent: the TLS "
+			  "connection of its request is gone",
+			  m->status_code);
+		return -1;
+	}
 	if (osip_message_to_str(m, &buf, &len) != 0 || buf == NULL)
 		return -1;
-	r = sipd_transport_sendto(sd, buf, len, &t, transport_of(m), NULL);
+	r = sipd_transport_sendto(sd, buf, len, &t, tp, NULL);
 	osip_free(buf);
 	return r == 0 ? 0 : -1;
 }
@@ -311,7 +339,8 @@ transport_via_mark(osip_message_t *req, const char *from, int fromport,
  */
 static void
 transport_refused(struct sipd *sd, const char *buf, size_t len,
-		  const struct sipd_verdict *v, const char *from, int fromport)
+		  const struct sipd_verdict *v, const char *from, int fromport,
+		  int tp)
 {
 	osip_message_t *req;
 	char why[80];
@@ -329,6 +358,14 @@ transport_refused(struct sipd *sd, const char *buf, size_t len,
 			  from, fromport, len, v->why, why);
 		return;
 	}
+	/* Over a connection the answer goes back on it: to the source
+	 * port, as rport asks. */
+	if (tp != SIPD_TP_UDP) {
+		osip_via_t *via = osip_list_get(&req->vias, 0);
+		osip_generic_param_t *p = NULL;
+		if (via && osip_via_param_get_byname(via, "rport", &p) != 0)
+			osip_via_param_add(via, osip_strdup("rport"), NULL);
+	}
 	sipd_server_reject(sd, req, v->code, v->why, from, fromport);
 	osip_message_free(req);
 }
@@ -342,7 +379,8 @@ sipd_transport_input(struct sipd *sd, char *buf, size_t len,
 
 	if (sipd_packet_check(buf, len, &v) < 0) {
 		if (!v.keepalive)
-			transport_refused(sd, buf, len, &v, from, fromport);
+			transport_refused(sd, buf, len, &v, from, fromport,
+					  tp);
 		return;
 	}
 	log_debug("transport: received %zu bytes from %s:%d:\n%s", len, from,

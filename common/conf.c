@@ -6,6 +6,7 @@
  */
 #include "conf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -390,7 +391,8 @@ conf_header_safe(const char *s)
 }
 
 /*
- * [trunk]: only UDP is spoken yet; registering needs somewhere to register,
+ * [trunk]: a transport sipd speaks, a well-formed SHA-256 tls_fingerprint;
+ * registering needs somewhere to register,
  * a name and a password source.  The password itself is read by sipd alone
  * (sipd/trunk.c), never by this shared loader.
  */
@@ -401,14 +403,21 @@ conf_check_trunk(const struct conf *c, const char *file, char *err,
 	const char *t = c->trunk_transport;
 	const char *why = NULL, *key = NULL;
 
-	if (strcasecmp(t, "tcp") == 0 || strcasecmp(t, "tls") == 0) {
-		snprintf(err, errlen,
-			 "%s: [trunk] transport: '%s' is not supported yet "
-			 "(only udp)",
-			 file, t);
-		return -EINVAL;
+	if (c->trunk_tls_fingerprint[0]) {
+		size_t hex = 0;
+		const char *p = c->trunk_tls_fingerprint;
+		for (; *p && (isxdigit((unsigned char)*p) || *p == ':'); p++)
+			hex += *p != ':';
+		if (*p || hex != 64) {
+			snprintf(err, errlen,
+				 "%s: [trunk] tls_fingerprint: not a SHA-256 "
+				 "fingerprint (64 hex digits, colons allowed)",
+				 file);
+			return -EINVAL;
+		}
 	}
-	if (strcasecmp(t, "udp") != 0) {
+	if (strcasecmp(t, "udp") != 0 && strcasecmp(t, "tcp") != 0 &&
+	    strcasecmp(t, "tls") != 0) {
 		snprintf(err, errlen,
 			 "%s: [trunk] transport: '%s' is not udp, tcp or tls",
 			 file, t);

@@ -34,6 +34,11 @@
 	X(sip, min_se, INT, sip_min_se, "90", 90, 86400)                        \
 	X(sip, max_pending, INT, sip_max_pending, "200", 1, 100000)             \
 	X(sip, phone_digests, STR, sip_phone_digests, "SHA-256 MD5", 0, 0)     \
+	X(sip, tls_listen, STR, sip_tls_listen, "", 0, 0)                       \
+	X(sip, tls_cert, STR, sip_tls_cert, "", 0, 0)                           \
+	X(sip, tls_key, STR, sip_tls_key, "", 0, 0)                             \
+	X(sip, tls_ca_file, STR, sip_tls_ca_file, "", 0, 0)                     \
+	X(sip, tls_ca_path, STR, sip_tls_ca_path, "", 0, 0)                     \
 	X(trunk, proxy, STR, trunk_proxy, "", 0, 0)                             \
 	X(trunk, username, STR, trunk_username, "", 0, 0)                       \
 	X(trunk, auth_username, STR, trunk_auth_username, "", 0, 0)             \
@@ -44,6 +49,7 @@
 	X(trunk, from_number, STR, trunk_from_number, "", 0, 0)                 \
 	X(trunk, outbound_proxy, STR, trunk_outbound_proxy, "", 0, 0)           \
 	X(trunk, transport, STR, trunk_transport, "udp", 0, 0)                  \
+	X(trunk, tls_fingerprint, STR, trunk_tls_fingerprint, "", 0, 0)         \
 	X(trunk, register, BOOL, trunk_register, "no", 0, 0)                    \
 	X(trunk, expires, INT, trunk_expires, "3600", 60, 86400)                \
 	X(trunk, keepalive_s, INT, trunk_keepalive_s, "30", 0, 3600)            \

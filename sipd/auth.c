@@ -466,7 +466,8 @@ sipd_auth_retry(struct sipd_leg *l, osip_transaction_t *tr,
 	snprintf(cseq, sizeof(cseq), "%d", ++l->cseq);
 	osip_free(req->cseq->number);
 	req->cseq->number = osip_strdup(cseq);
-	if (sipd_add_via(req, l->local_ip, sd->port) < 0) {
+	if (sipd_add_via(req, l->local_ip, sipd_transport_port(sd, l->tp),
+			 l->tp) < 0) {
 		snprintf(err, errlen, "cannot build the Via");
 		r = -EINVAL;
 		goto fail;

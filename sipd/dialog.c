@@ -224,6 +224,20 @@ leg_our_uri(const struct sipd_leg *l, char *buf, size_t len)
 			 l->sd->port);
 }
 
+/* "<sips:user@ip:port>": our Contact over TLS (RFC 3261 26.2.2). */
+static void
+leg_contact_sips(const struct sipd_leg *l, char *buf, size_t len)
+{
+	const char *user = daemon_conf(l->sd->d)->sip_contact_user;
+	int port = sipd_transport_port(l->sd, SIPD_TP_TLS);
+
+	if (strchr(l->local_ip, ':'))
+		snprintf(buf, len, "<sips:%s@[%s]:%d>", user, l->local_ip,
+			 port);
+	else
+		snprintf(buf, len, "<sips:%s@%s:%d>", user, l->local_ip, port);
+}
+
 /*
  * 1 when the route set starts with a strict router (no lr): RFC 3261
  * 12.2.1.1 then puts that router in the Request-URI and the remote target
@@ -273,7 +287,8 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 		goto fail;
 	}
 	osip_message_set_uri(m, u);
-	if (sipd_add_via(m, l->local_ip, l->sd->port) < 0)
+	if (sipd_add_via(m, l->local_ip, sipd_transport_port(l->sd, l->tp),
+			 l->tp) < 0)
 		goto fail;
 	leg_our_uri(l, me, sizeof(me));
 	snprintf(buf, sizeof(buf), "<%s>;tag=%s", me, l->local_tag);
@@ -307,7 +322,14 @@ leg_request(struct sipd_leg *l, const char *method, const char *ruri,
 		}
 	}
 	if (strcmp(method, "INVITE") == 0 || strcmp(method, "UPDATE") == 0) {
-		snprintf(buf, sizeof(buf), "<%s>", me);
+		/* RFC 3261 18.1.1 / 19.1.4: requests to us come back
+		 * over the transport this one took. */
+		if (l->tp == SIPD_TP_TLS)
+			leg_contact_sips(l, buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "<%s%s>", me,
+				 l->tp == SIPD_TP_TCP ? ";transport=tcp"
+						      : "");
 		osip_message_set_contact(m, buf);
 		osip_message_set_header(m, "Allow", SIPD_ALLOW);
 		sipd_timer_add_headers(l, m);
@@ -513,6 +535,7 @@ leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
 		l->cseq = 1;
 	n = sipd_sdp_offer(sdp, sizeof(sdp), l->rtp_addr, l->rtp_port,
 			   (uint64_t)msg_mono_ms());
+again:
 	inv = n > 0 ? leg_request(l, "INVITE", l->req_uri ? l->req_uri : l->uri,
 				  l->cseq)
 		    : NULL;
@@ -526,6 +549,25 @@ leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
 	osip_content_length_free(inv->content_length);
 	inv->content_length = NULL;
 	osip_message_set_content_length(inv, cl);
+	/* RFC 3261 18.1.1: too large for UDP, the INVITE (and so the whole
+	 * dialog: Via, Contact) goes over TCP, decided before the
+	 * transaction starts so that osip treats it as reliable. */
+	if (l->tp == SIPD_TP_UDP) {
+		char *str = NULL;
+		size_t len = 0;
+		if (osip_message_to_str(inv, &str, &len) == 0 && str &&
+		    len > SIPD_UDP_MAX_REQUEST) {
+			log_info("dialog: %s/%s: the INVITE is %zu bytes, over "
+				 "%d: it goes over TCP (RFC 3261 18.1.1)",
+				 l->call_id, l->leg, len,
+				 SIPD_UDP_MAX_REQUEST);
+			l->tp = SIPD_TP_TCP;
+			osip_free(str);
+			osip_message_free(inv);
+			goto again;
+		}
+		osip_free(str);
+	}
 	osip_message_free(l->invite);
 	l->invite = NULL;
 	if (osip_message_clone(inv, &l->invite) != 0) {
@@ -533,14 +575,26 @@ leg_invite_send(struct sipd_leg *l, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* Open the TLS connection with the name to check before the
+	 * transaction sends to the bare address. */
+	if (l->tp == SIPD_TP_TLS &&
+	    sipd_stream_send(sd, SIPD_TP_TLS, t, l->tls_name, "", 0) < 0) {
+		osip_message_free(inv);
+		snprintf(err, errlen, "cannot open a TLS connection to %s",
+			 to);
+		return -1;
+	}
 	if (sipd_leg_send(l, ICT, inv) < 0) {
 		snprintf(err, errlen, "cannot start the INVITE transaction");
 		return -1;
 	}
-	log_info("dialog: %s/%s: INVITE %s to %s (Call-ID %s, RTP %s:%d)",
+	log_info("dialog: %s/%s: INVITE %s to %s over %s (Call-ID %s, RTP "
+		 "%s:%d)",
 		 l->call_id, l->leg, l->req_uri ? l->req_uri : l->uri, to,
-		 l->sip_call_id, l->rtp_addr,
-		 l->rtp_port);
+		 l->tp == SIPD_TP_TLS   ? "TLS"
+		 : l->tp == SIPD_TP_TCP ? "TCP"
+					: "UDP",
+		 l->sip_call_id, l->rtp_addr, l->rtp_port);
 	return 0;
 }
 
@@ -553,6 +607,10 @@ leg_resolved(struct sipd_leg *l)
 
 	l->target = 0;
 	l->state = SIPD_LEG_CALLING;
+	/* NAPTR or SRV chose the transport (RFC 3263 4.1) unless the URI or
+	 * the trunk did. */
+	if (!l->tp_fixed)
+		l->tp = l->targets.tp;
 	if (leg_invite_send(l, err, sizeof(err)) < 0) {
 		leg_report(l, MSG_call_failed, 0, NULL, err);
 		leg_done(l);
@@ -632,7 +690,7 @@ leg_lookup(struct sipd_leg *l, const char *uri, char *err, size_t errlen)
 {
 	struct sipd *sd = l->sd;
 	osip_uri_t *u = NULL;
-	osip_uri_param_t *maddr = NULL;
+	osip_uri_param_t *maddr = NULL, *tparam = NULL;
 	const char *host, *next;
 	int r;
 
@@ -648,9 +706,31 @@ leg_lookup(struct sipd_leg *l, const char *uri, char *err, size_t errlen)
 		r = -EINVAL;
 		goto out;
 	}
+	/* The transport: sips: is TLS, always (RFC 3261 26.2: never
+	 * downgraded); else the URI's transport parameter; else UDP. */
+	osip_uri_uparam_get_byname(u, "transport", &tparam);
+	l->tp = tparam && tparam->gvalue
+		    ? sipd_transport_from_name(tparam->gvalue)
+		    : SIPD_TP_UDP;
+	/* A call through the trunk takes [trunk] transport unless the URI
+	 * names one. */
+	if (tparam == NULL && l->tp == SIPD_TP_UDP && sipd_trunk_match(sd, uri))
+		l->tp = sd->trunk.tp;
+	if (u->scheme && osip_strcasecmp(u->scheme, "sips") == 0)
+		l->tp = SIPD_TP_TLS;
+	l->tp_fixed = tparam != NULL || l->tp != SIPD_TP_UDP;
+	if (l->tp < 0) {
+		snprintf(err, errlen,
+			 "cannot call %s: its transport is not udp, tcp or tls",
+			 next);
+		r = -EINVAL;
+		goto out;
+	}
 	/* RFC 3263 4: an maddr in the URI we dial names the next hop. */
 	osip_uri_uparam_get_byname(u, "maddr", &maddr);
 	host = maddr && maddr->gvalue ? maddr->gvalue : u->host;
+	/* TLS checks the server against the name dialled (RFC 5922). */
+	snprintf(l->tls_name, sizeof(l->tls_name), "%s", host);
 	if (l->hop_port > 0 && uri == l->uri) /* a phone: where it
 						 * registered from */
 		r = sipd_resolve(sd, l->hop_addr, l->hop_port, 0, &l->targets,
@@ -1329,7 +1409,7 @@ static void
 tr_no_answer(osip_transaction_t *tr, const char *why)
 {
 	struct sipd_leg *l = tr_leg(tr);
-	char reason[128];
+	char reason[400];
 
 	if (l == NULL)
 		return;
@@ -1439,4 +1519,19 @@ sipd_leg_bye(struct sipd_leg *l, const char *reason)
 	log_info("dialog: %s/%s: %s: BYE", l->call_id, l->leg, reason);
 	l->end_reason = reason;
 	leg_send_bye(l);
+}
+
+void
+sipd_dialog_conn_failed(struct sipd *sd, const struct sipd_target *t, int tp,
+			const char *why)
+{
+	for (struct sipd_leg *l = sd->legs; l; l = l->next) {
+		if (l->tp != tp || l->ict == NULL ||
+		    (l->state != SIPD_LEG_CALLING) ||
+		    l->target >= l->targets.n ||
+		    !sipd_target_same(&l->targets.t[l->target], t))
+			continue;
+		tr_no_answer(l->ict, why);
+	}
+	sipd_run(sd);
 }

@@ -39,18 +39,21 @@ sipd_random_hex(char *out, size_t n)
 }
 
 int
-sipd_add_via(osip_message_t *m, const char *ip, int port)
+sipd_add_via(osip_message_t *m, const char *ip, int port, int tp)
 {
+	const char *proto = tp == SIPD_TP_TCP ? "TCP"
+			    : tp == SIPD_TP_TLS ? "TLS"
+						: "UDP";
 	char via[256], branch[25];
 
 	sipd_random_hex(branch, 24);
 	if (strchr(ip, ':'))
 		snprintf(via, sizeof(via),
-			 "SIP/2.0/UDP [%s]:%d;rport;branch=z9hG4bK%s", ip, port,
+			 "SIP/2.0/%s [%s]:%d;rport;branch=z9hG4bK%s", proto, ip, port,
 			 branch);
 	else
 		snprintf(via, sizeof(via),
-			 "SIP/2.0/UDP %s:%d;rport;branch=z9hG4bK%s", ip, port,
+			 "SIP/2.0/%s %s:%d;rport;branch=z9hG4bK%s", proto, ip, port,
 			 branch);
 	return osip_message_set_via(m, via) == 0 ? 0 : -EINVAL;
 }

@@ -1,8 +1,8 @@
-# sipd: the SIP user agent (libosip2 over UDP).
+# sipd: the SIP user agent (libosip2 over UDP, TCP and TLS).
 PROGS += sipd
 DAEMONS += sipd
 sipd_SRC := $(wildcard sipd/*.c)
-sipd_PKGS := libosip2 libcares
+sipd_PKGS := libosip2 libcares libssl
 sipd_LIBS :=
 
 # Unit tests of the pure parts.

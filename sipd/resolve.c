@@ -8,8 +8,9 @@
  * The procedure, for host and port of a URI: a numeric address is used as
  * it is; a name in the hosts file is used as it is (/etc/hosts overrides
  * DNS, as the system resolver does); with an explicit port only A/AAAA is
- * asked; otherwise NAPTR picks a transport we speak (today SIP+D2U; the
- * rs_transports table lists the others and says which we support), its SRV
+ * asked; otherwise NAPTR picks a transport we speak (SIP+D2U, SIP+D2T, or
+ * SIPS+D2T for sips:; the rs_transports table; the choice is returned in
+ * sipd_targets.tp and the call uses it unless told otherwise), its SRV
  * records are ordered by priority and weight (RFC 2782) and each target's
  * A/AAAA becomes one or more addresses; with no usable NAPTR the SRV names
  * of each supported transport are tried; with no SRV either, A/AAAA of the
@@ -75,17 +76,18 @@ enum {
 
 /*
  * The transports of RFC 3263 section 4.1, in our order of preference.
- * Only supported rows are selected; TCP and TLS wait for their transports.
+ * Only supported rows are selected.
  */
 static const struct rs_transport {
 	const char *naptr;	/* NAPTR service field */
 	const char *srv;	/* SRV prefix */
 	int secure;		/* usable for sips: URIs */
 	int supported;
+	int tp;			/* enum sipd_tp */
 } rs_transports[] = {
-    {"SIP+D2U", "_sip._udp.", 0, 1},
-    {"SIP+D2T", "_sip._tcp.", 0, 0},
-    {"SIPS+D2T", "_sips._tcp.", 1, 0},
+    {"SIP+D2U", "_sip._udp.", 0, 1, SIPD_TP_UDP},
+    {"SIP+D2T", "_sip._tcp.", 0, 1, SIPD_TP_TCP},
+    {"SIPS+D2T", "_sips._tcp.", 1, 1, SIPD_TP_TLS},
 };
 #define RS_NTRANSPORTS (sizeof(rs_transports) / sizeof(rs_transports[0]))
 
@@ -95,6 +97,7 @@ struct rs_waiter {
 	void *arg;
 	char *buf; /* else a serialised message to send (owned) */
 	size_t len;
+	int tp;	   /* over this transport (enum sipd_tp) */
 };
 
 struct rs_lookup;
@@ -620,11 +623,15 @@ rs_lookup_srv_next(struct rs_lookup *lk)
 		    &rs_transports[lk->next_transport++];
 		if (!t->supported || t->secure != lk->secure)
 			continue;
+		lk->out.tp = t->tp;
 		snprintf(name, sizeof(name), "%s%s", t->srv, lk->host);
 		rs_query_srv(lk, name);
 		return;
 	}
-	rs_lookup_addr(lk, &lk->srv[lk->nsrv++], lk->host, 5060);
+	/* RFC 3263 4.2: no SRV, the host itself on the transport's port. */
+	lk->out.tp = lk->secure ? SIPD_TP_TLS : SIPD_TP_UDP;
+	rs_lookup_addr(lk, &lk->srv[lk->nsrv++], lk->host,
+		       lk->secure ? 5061 : 5060);
 }
 
 static void
@@ -633,6 +640,7 @@ rs_naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 {
 	struct rs_lookup *lk = arg;
 	struct ares_naptr_reply *nr = NULL, *best = NULL;
+	int best_tp = SIPD_TP_UDP;
 
 	(void)timeouts;
 	if (status == ARES_EDESTRUCTION || lk->r->dying)
@@ -658,13 +666,15 @@ rs_naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 				    rs_transports[i].secure == lk->secure &&
 				    strcasecmp((const char *)p->service,
 					       rs_transports[i].naptr) == 0)
-					ok = 1;
+					ok = 1 + (int)i;
 			if (!ok)
 				continue;
 			if (best == NULL || p->order < best->order ||
 			    (p->order == best->order &&
-			     p->preference < best->preference))
+			     p->preference < best->preference)) {
 				best = p;
+				best_tp = rs_transports[ok - 1].tp;
+			}
 		}
 	}
 	if (best) {
@@ -675,6 +685,7 @@ rs_naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 		 * a NAPTR choice (RFC 3263 4.1): an empty SRV answer there
 		 * falls back to A/AAAA of the host only. */
 		lk->next_transport = RS_NTRANSPORTS;
+		lk->out.tp = best_tp;
 		rs_query_srv(lk, best->replacement);
 	} else {
 		rs_lookup_srv_next(lk);
@@ -727,7 +738,8 @@ rs_deliver_cb(struct daemon *d, void *arg)
 				      lk->out.n ? NULL : lk->err);
 			} else if (lk->out.n) {
 				sipd_transport_sendto(r->sd, w->buf, w->len,
-						      &lk->out.t[0]);
+						      &lk->out.t[0], w->tp,
+						      lk->host);
 			} else {
 				log_warnx("transport: a message for %s was "
 					  "dropped: %s",
@@ -901,7 +913,7 @@ rs_resolve(struct sipd *sd, const char *host, int port, int secure,
 	struct sipd_resolver *r = sd->resolver;
 	char h[NS_MAXDNAME], key[sizeof(((struct rs_lookup *)0)->key)];
 	struct rs_cache *c;
-	int rc;
+	int rc, dport;
 
 	if (host == NULL || *host == '\0' || strlen(host) >= sizeof(h)) {
 		snprintf(err, errlen, "no usable host to resolve");
@@ -909,7 +921,10 @@ rs_resolve(struct sipd *sd, const char *host, int port, int secure,
 	}
 	rs_host_plain(host, h, sizeof(h));
 	out->n = 0;
-	if (rs_numeric(sd, h, port > 0 ? port : 5060, &out->t[0])) {
+	out->tp = secure ? SIPD_TP_TLS : SIPD_TP_UDP;
+	/* RFC 3263 4.2: without a port, 5061 for TLS, else 5060. */
+	dport = port > 0 ? port : secure ? 5061 : 5060;
+	if (rs_numeric(sd, h, dport, &out->t[0])) {
 		out->n = 1;
 		return 0;
 	}
@@ -917,7 +932,7 @@ rs_resolve(struct sipd *sd, const char *host, int port, int secure,
 		snprintf(err, errlen, "cannot resolve %.200s: no resolver", h);
 		return -EHOSTUNREACH;
 	}
-	if (rs_hosts(r, h, port > 0 ? port : 5060, out))
+	if (rs_hosts(r, h, dport, out))
 		return 0;
 	rs_key(key, sizeof(key), h, port, secure);
 	c = rs_cache_find(r, key);
@@ -960,7 +975,7 @@ sipd_resolve(struct sipd *sd, const char *host, int port, int secure,
 
 int
 sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
-		  size_t len)
+		  size_t len, int tp)
 {
 	struct sipd_targets t;
 	struct rs_waiter *w = calloc(1, sizeof(*w));
@@ -973,6 +988,7 @@ sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
 	}
 	w->buf = buf;
 	w->len = len;
+	w->tp = tp;
 	r = rs_resolve(sd, host, port, 0, &t, w, err, sizeof(err));
 	if (r == -EINPROGRESS) {
 		log_debug("transport: %zu bytes for %s wait for its address",
@@ -980,7 +996,7 @@ sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
 		return 0;
 	}
 	if (r == 0)
-		r = sipd_transport_sendto(sd, buf, len, &t.t[0]);
+		r = sipd_transport_sendto(sd, buf, len, &t.t[0], tp, host);
 	else
 		log_warnx("transport: a message for %s was dropped: %s", host,
 			  err);

@@ -1,6 +1,6 @@
 /*
- * sipd: main() and the glue to the daemon loop.  The UDP socket is watched
- * by the loop; every SIPD_TICK_MS, after each batch of packets and after
+ * sipd: main() and the glue to the daemon loop.  The UDP socket, the TCP
+ * and TLS listeners and connections (stream.c) are watched by the loop; every SIPD_TICK_MS, after each batch of packets and after
  * each control command, sipd_run() drives osip's timers and transaction
  * state machines (the timers on the tick only, the machines at most once
  * per loop turn: both cost time in proportion to the transactions).
@@ -116,6 +116,8 @@ sipd_init(struct daemon *d, void *state)
 
 	sd->d = d;
 	sd->fd = -1;
+	sd->stream_fd = -1;
+	sd->tls_fd = -1;
 	osip_list_init(&sd->garbage);
 	osip_trace_initialize_func(OSIP_INFO1, sipd_osip_trace);
 	parser_init();
@@ -326,8 +328,9 @@ main(int argc, char **argv)
 	static struct sipd sd;
 	static const struct daemon_ops ops = {
 	    .name = "sipd",
-	    .summary = "Hold Slayer SIP user agent: places calls over UDP "
-		       "(INVITE, ACK, CANCEL, BYE) for the other daemons",
+	    .summary = "Hold Slayer SIP user agent: places calls over UDP, TCP "
+		       "or TLS (INVITE, ACK, CANCEL, BYE) for the other "
+		       "daemons",
 	    .init = sipd_init,
 	    .ctl = sipd_ctl,
 	    .status = sipd_status,

@@ -2,8 +2,8 @@
  * sipd: the SIP user agent of Hold Slayer.  It places calls (INVITE with an
  * SDP offer, ACK for 2xx, CANCEL, BYE), keeps them up through what the far
  * end does mid-call (re-INVITE, UPDATE, RFC 4028 session timers) and
- * answers the few requests a calling-only agent must answer, over one UDP
- * socket, with the libosip2 parser and transaction state machines (ICT,
+ * answers the few requests a calling-only agent must answer, over UDP, TCP
+ * and TLS, with the libosip2 parser and transaction state machines (ICT,
  * NICT, IST, NIST).  Control commands come from the bus (dial, hangup);
  * progress goes out as events (call_ringing, call_connected, call_held,
  * call_resumed, call_ended, call_failed).  RTP itself is
@@ -41,6 +41,17 @@
 #define SIPD_URI_MAX 512
 #define SIPD_TARGETS_MAX 16 /* addresses one lookup yields, in order */
 
+/* The transports sipd speaks (a Via's protocol, a URI's transport). */
+enum sipd_tp {
+	SIPD_TP_UDP,
+	SIPD_TP_TCP,
+	SIPD_TP_TLS,
+};
+/* RFC 3261 18.1.1: a request larger than this goes over TCP when the
+ * path MTU is unknown. */
+#define SIPD_UDP_MAX_REQUEST 1300
+#define SIPD_TLS_GONE_MAX 32 /* closed TLS peers remembered (stream.c) */
+
 /* One address to send to, and the ordered list a lookup yields. */
 struct sipd_target {
 	struct sockaddr_storage ss;
@@ -48,6 +59,7 @@ struct sipd_target {
 };
 struct sipd_targets {
 	int n;
+	int tp; /* the transport a lookup chose (enum sipd_tp) */
 	struct sipd_target t[SIPD_TARGETS_MAX];
 };
 /*
@@ -119,6 +131,9 @@ struct sipd_leg {
 	int refs;		/* osip transactions pointing at this leg */
 	const char *end_reason; /* for call_ended once the BYE/CANCEL ends */
 	int64_t timer;		/* start, INVITE timeout or guard timer */
+	int tp;			/* enum sipd_tp of the leg's requests */
+	int tp_fixed;		/* by the URI or the trunk, not by DNS */
+	char tls_name[256];	/* the host dialled, checked by TLS */
 	struct sipd_targets targets; /* where the INVITE may go, in order */
 	int target;		/* the one tried now */
 	osip_transaction_t *ict; /* the INVITE transaction to targets.t[target] */
@@ -222,6 +237,7 @@ struct sipd_reg {
 struct sipd_trunk {
 	char *password;	  /* owned, wiped when freed; NULL when none */
 	char domain[256]; /* host[:port] of [trunk] proxy; "" when none */
+	int tp;		  /* [trunk] transport (enum sipd_tp) */
 	int reachable;	  /* OPTIONS keepalive: -1 unknown, 0 or 1 */
 	osip_transaction_t *ka_tr;
 	int64_t ka_timer;
@@ -239,6 +255,7 @@ struct sipd_trunk {
 };
 
 struct sipd_resolver; /* resolve.c */
+struct sipd_conn;     /* stream.c */
 
 /* registrar.c: the user's softphones and where they are. */
 #define SIPD_REALM "holdslayer" /* the digest realm of our challenges */
@@ -269,6 +286,19 @@ struct sipd {
 	char bound_ip[64];	/* "" when bound to a wildcard address */
 	char listen_host[64];	/* as configured */
 	int port;		/* the real bound port */
+	int stream_fd;		/* the TCP listening socket */
+	int tls_fd;		/* the TLS one ([sip] tls_listen), or -1 */
+	int tls_port;		/* its port; 0 when none */
+	struct ssl_ctx_st *tls_client; /* SSL_CTX: outgoing TLS */
+	struct ssl_ctx_st *tls_server; /* SSL_CTX: tls_listen, or NULL */
+	struct sipd_conn *conns; /* TCP connections, both ways */
+	int nconns;
+	int64_t stream_timer;	/* idle and keepalive sweep */
+	struct {		/* TLS connections closed lately (stream.c) */
+		struct sipd_target peer;
+		int64_t at;
+	} tls_gone[SIPD_TLS_GONE_MAX];
+	unsigned tls_gone_next;
 	struct sipd_leg *legs;
 	struct sipd_resolver *resolver;
 	osip_list_t garbage;	/* killed transactions, freed after a turn */
@@ -291,7 +321,8 @@ void sipd_run(struct sipd *sd);
 /* Runs osip's machines at once (shutdown only: the loop is over). */
 void sipd_run_now(struct sipd *sd);
 
-/* transport.c: the UDP socket and the osip send callback. */
+/* transport.c: the UDP socket, the osip send callback, and the way in
+ * for every message received. */
 int sipd_transport_open(struct sipd *sd, const char *listen, char *err,
 			size_t errlen);
 void sipd_transport_close(struct sipd *sd);
@@ -307,8 +338,45 @@ int sipd_transport_local_ip(struct sipd *sd, const struct sipd_target *dst,
 int sipd_target_numeric(struct sipd *sd, const char *host, int port,
 			struct sipd_target *t);
 /* Sends len bytes of buf (borrowed) to t.  0 or negative errno. */
+/* Sends buf to t over tp (enum sipd_tp; name: the host it was
+ * looked up for, checked by TLS, or NULL).  0 or negative errno. */
 int sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
-			  const struct sipd_target *t);
+			  const struct sipd_target *t, int tp,
+			  const char *name);
+/* A whole message from from:fromport over tp, NUL-terminated at buf[len]
+ * (a datagram, or one that stream.c split from a connection). */
+void sipd_transport_input(struct sipd *sd, char *buf, size_t len,
+			  const char *from, int fromport, int tp);
+/* The port our Via and Contact give for tp. */
+static inline int
+sipd_transport_port(const struct sipd *sd, int tp)
+{
+	return tp == SIPD_TP_TLS && sd->tls_port > 0 ? sd->tls_port : sd->port;
+}
+/* enum sipd_tp of a Via protocol ("UDP", "TCP", "TLS"); -1 if unknown. */
+int sipd_transport_from_name(const char *name);
+
+/* stream.c: TCP and TLS connections. */
+/* Listens on TCP on the UDP socket's address and port, and on TLS on
+ * [sip] tls_listen when set. */
+int sipd_stream_open(struct sipd *sd, char *err, size_t errlen);
+void sipd_stream_close(struct sipd *sd);
+/* Queues buf for t on the connection to it over tp, opened if need be;
+ * a new TLS connection checks the server against name (NULL: the
+ * address). */
+int sipd_stream_send(struct sipd *sd, int tp, const struct sipd_target *t,
+		     const char *name, const char *buf, size_t len);
+/* Polls the UDP socket and the connections for up to timeout_ms outside
+ * the loop (the stop path), serving the connections; 1 if udp_fd is
+ * readable. */
+int sipd_stream_poll(struct sipd *sd, int udp_fd, int timeout_ms);
+/* 1 if a TLS connection with t closed in the last 32 s. */
+int sipd_stream_tls_gone(const struct sipd *sd, const struct sipd_target *t);
+/* 1 if a connection over tp to t is open. */
+int sipd_stream_has(struct sipd *sd, int tp, const struct sipd_target *t);
+/* 1 if a and b are the same address and port. */
+int sipd_target_same(const struct sipd_target *a,
+		     const struct sipd_target *b);
 
 /* resolve.c: RFC 3263 lookups on c-ares, on the daemon loop. */
 /* targets is NULL and err set ("cannot resolve X: NXDOMAIN") on failure. */
@@ -337,7 +405,7 @@ void sipd_resolve_cancel(struct sipd *sd, void *arg);
  * the address is known, else once the lookup ends.  0 or negative errno.
  */
 int sipd_resolve_send(struct sipd *sd, const char *host, int port, char *buf,
-		      size_t len);
+		      size_t len, int tp);
 /* "addr:port" of t into buf; returns buf. */
 const char *sipd_target_str(const struct sipd_target *t, char *buf,
 			    size_t len);
@@ -375,8 +443,9 @@ osip_message_t *sipd_response_new(const osip_message_t *req, int code,
 int sipd_add_warning(osip_message_t *m, const char *host, const char *text);
 /* 1 if the parsed Call-ID c equals full ("number@host"), else 0. */
 int sipd_call_id_match(const osip_call_id_t *c, const char *full);
-/* Adds "SIP/2.0/UDP ip:port;rport;branch=z9hG4bK..." to m. */
-int sipd_add_via(osip_message_t *m, const char *ip, int port);
+/* Adds "SIP/2.0/UDP ip:port;rport;branch=z9hG4bK..." to m (TCP or TLS
+ * for tp SIPD_TP_TCP or SIPD_TP_TLS). */
+int sipd_add_via(osip_message_t *m, const char *ip, int port, int tp);
 
 /* dialog.c: the call legs. */
 /*
@@ -395,6 +464,10 @@ struct sipd_leg *sipd_leg_find_dialog(struct sipd *sd,
 				      const char *local_tag,
 				      const char *remote_tag);
 void sipd_dialog_stray_response(struct sipd *sd, osip_message_t *resp);
+/* The tp connection to t failed before it was up (why): a leg whose
+ * INVITE waits on it moves to its next address or fails with why. */
+void sipd_dialog_conn_failed(struct sipd *sd, const struct sipd_target *t,
+			     int tp, const char *why);
 void sipd_dialog_remote_bye(struct sipd_leg *l);
 int sipd_legs_active(const struct sipd *sd);
 /* Appends {call_id, leg, uri, state} per leg to arr. */

@@ -1,7 +1,11 @@
 /*
- * transport: sipd's one UDP socket.  Datagrams of up to 64 KB are
- * checked (check.c; a refused request is answered statelessly by
- * sipd_server_reject() when it can be), parsed into osip events and
+ * transport: sipd's one UDP socket, and the way in and out for all three
+ * transports (stream.c splits TCP and TLS streams into messages and holds
+ * their connections; the Via of a message says which it takes, and a
+ * request too large for UDP moves to TCP, RFC 3261 18.1.1).  Datagrams of
+ * up to 64 KB and the messages of a stream are checked (check.c; a
+ * refused request is answered statelessly by sipd_server_reject() when it
+ * can be), parsed into osip events and
  * handed to the matching transaction, to the dialog layer (a 2xx repeated
  * after its transaction ended) or to the server side (a new request).
  * osip sends through sipd_transport_send_cb().  A response goes where RFC
@@ -102,11 +106,55 @@ sipd_transport_local_ip(struct sipd *sd, const struct sipd_target *dst,
 }
 
 int
-sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
+sipd_transport_from_name(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	if (osip_strcasecmp(name, "UDP") == 0)
+		return SIPD_TP_UDP;
+	if (osip_strcasecmp(name, "TCP") == 0)
+		return SIPD_TP_TCP;
+	if (osip_strcasecmp(name, "TLS") == 0)
+		return SIPD_TP_TLS;
+	return -1;
+}
+
+/* The transport of m's top Via (a response's is its request's). */
+static int
+transport_of(const osip_message_t *m)
+{
+	osip_via_t *via = osip_list_get(&m->vias, 0);
+	int tp = via ? sipd_transport_from_name(via->protocol) : -1;
+
+	return tp < 0 ? SIPD_TP_UDP : tp;
+}
+
+/*
+ * The transport a response to t takes: its Via's when a connection of
+ * that transport to t is open (the one its request came in on).  A request
+ * that came over UDP with a TCP or TLS Via (RFC 4475 has many) is answered
+ * over UDP; so is one whose TCP connection has closed since.  One whose
+ * TLS connection has closed is never answered in the clear: -1.
+ */
+static int
+transport_response_tp(struct sipd *sd, const osip_message_t *m,
 		      const struct sipd_target *t)
+{
+	int tp = transport_of(m);
+
+	if (tp == SIPD_TP_UDP || sipd_stream_has(sd, tp, t))
+		return tp;
+	return tp == SIPD_TP_TLS && sipd_stream_tls_gone(sd, t) ? -1 : SIPD_TP_UDP;
+}
+
+int
+sipd_transport_sendto(struct sipd *sd, const char *buf, size_t len,
+		      const struct sipd_target *t, int tp, const char *name)
 {
 	char to[80];
 
+	if (tp != SIPD_TP_UDP)
+		return sipd_stream_send(sd, tp, t, name, buf, len);
 	sipd_target_str(t, to, sizeof(to));
 	if (sendto(sd->fd, buf, len, 0, (const struct sockaddr *)&t->ss,
 		   t->len) < 0) {
@@ -126,15 +174,43 @@ sipd_transport_send(struct sipd *sd, osip_message_t *m, const char *host,
 	struct sipd_target t;
 	char *buf = NULL, *copy;
 	size_t len = 0;
-	int r;
+	int tp = transport_of(m), r;
 
 	if (osip_message_to_str(m, &buf, &len) != 0 || buf == NULL) {
 		log_warnx("transport: cannot serialise a message for %s:%d",
 			  host ? host : "?", port);
 		return -EINVAL;
 	}
+	/* RFC 3261 18.1.1: a request too large for UDP goes over TCP, its
+	 * Via saying so. */
+	if (MSG_IS_REQUEST(m) && tp == SIPD_TP_UDP &&
+	    len > SIPD_UDP_MAX_REQUEST) {
+		osip_via_t *via = osip_list_get(&m->vias, 0);
+		if (via != NULL) {
+			osip_free(via->protocol);
+			via->protocol = osip_strdup("TCP");
+			osip_free(buf);
+			buf = NULL;
+			if (osip_message_to_str(m, &buf, &len) != 0 ||
+			    buf == NULL)
+				return -EINVAL;
+			tp = SIPD_TP_TCP;
+			log_info("transport: a %zu-byte %s goes over TCP "
+				 "(RFC 3261 18.1.1)",
+				 len, m->sip_method);
+		}
+	}
 	if (transport_numeric(sd, host, port, &t)) {
-		r = sipd_transport_sendto(sd, buf, len, &t);
+		if (MSG_IS_RESPONSE(m))
+			tp = transport_response_tp(sd, m, &t);
+		if (tp < 0) {
+			log_warnx("transport: a %d response was not sent: the "
+				  "TLS connection of its request is gone",
+				  m->status_code);
+			osip_free(buf);
+			return -ENOTCONN;
+		}
+		r = sipd_transport_sendto(sd, buf, len, &t, tp, host);
 		osip_free(buf);
 		return r;
 	}
@@ -146,7 +222,7 @@ sipd_transport_send(struct sipd *sd, osip_message_t *m, const char *host,
 	}
 	memcpy(copy, buf, len);
 	osip_free(buf);
-	return sipd_resolve_send(sd, host, port, copy, len);
+	return sipd_resolve_send(sd, host, port, copy, len, tp);
 }
 
 /*
@@ -190,7 +266,7 @@ sipd_transport_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host,
 	struct sipd_target t;
 	char *buf = NULL;
 	size_t len = 0;
-	int r;
+	int r, tp;
 
 	(void)out_socket;
 	if (sd == NULL)
@@ -204,9 +280,16 @@ sipd_transport_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host,
 			  m->status_code);
 		return -1;
 	}
+	tp = transport_response_tp(sd, m, &t);
+	if (tp < 0) {
+		log_warnx("transport: a %d response was not sent: the TLS "
+			  "connection of its request is gone",
+			  m->status_code);
+		return -1;
+	}
 	if (osip_message_to_str(m, &buf, &len) != 0 || buf == NULL)
 		return -1;
-	r = sipd_transport_sendto(sd, buf, len, &t);
+	r = sipd_transport_sendto(sd, buf, len, &t, tp, NULL);
 	osip_free(buf);
 	return r == 0 ? 0 : -1;
 }
@@ -218,7 +301,8 @@ sipd_transport_send_cb(osip_transaction_t *tr, osip_message_t *m, char *host,
  * taken from these two alone (transport_response_dest).
  */
 static void
-transport_via_mark(osip_message_t *req, const char *from, int fromport)
+transport_via_mark(osip_message_t *req, const char *from, int fromport,
+		   int tp)
 {
 	osip_via_t *via = osip_list_get(&req->vias, 0);
 	osip_generic_param_t *p = NULL;
@@ -234,7 +318,13 @@ transport_via_mark(osip_message_t *req, const char *from, int fromport)
 	}
 	p = NULL;
 	osip_via_param_get_byname(via, "rport", &p);
-	if (p) {
+	/* Over a connection the answer goes back on it (RFC 3261 18.2.2):
+	 * the source port is the one to find it by, asked for or not. */
+	if (p == NULL && tp != SIPD_TP_UDP) {
+		char b[16];
+		snprintf(b, sizeof(b), "%d", fromport);
+		osip_via_param_add(via, osip_strdup("rport"), osip_strdup(b));
+	} else if (p) {
 		char b[16];
 		snprintf(b, sizeof(b), "%d", fromport);
 		osip_free(p->gvalue);
@@ -249,7 +339,8 @@ transport_via_mark(osip_message_t *req, const char *from, int fromport)
  */
 static void
 transport_refused(struct sipd *sd, const char *buf, size_t len,
-		  const struct sipd_verdict *v, const char *from, int fromport)
+		  const struct sipd_verdict *v, const char *from, int fromport,
+		  int tp)
 {
 	osip_message_t *req;
 	char why[80];
@@ -267,21 +358,29 @@ transport_refused(struct sipd *sd, const char *buf, size_t len,
 			  from, fromport, len, v->why, why);
 		return;
 	}
+	/* Over a connection the answer goes back on it: to the source
+	 * port, as rport asks. */
+	if (tp != SIPD_TP_UDP) {
+		osip_via_t *via = osip_list_get(&req->vias, 0);
+		osip_generic_param_t *p = NULL;
+		if (via && osip_via_param_get_byname(via, "rport", &p) != 0)
+			osip_via_param_add(via, osip_strdup("rport"), NULL);
+	}
 	sipd_server_reject(sd, req, v->code, v->why, from, fromport);
 	osip_message_free(req);
 }
 
-/* One datagram from from:fromport, NUL-terminated at buf[len]. */
-static void
-transport_packet(struct sipd *sd, char *buf, size_t len, const char *from,
-		 int fromport)
+void
+sipd_transport_input(struct sipd *sd, char *buf, size_t len,
+		     const char *from, int fromport, int tp)
 {
 	struct sipd_verdict v;
 	osip_event_t *evt;
 
 	if (sipd_packet_check(buf, len, &v) < 0) {
 		if (!v.keepalive)
-			transport_refused(sd, buf, len, &v, from, fromport);
+			transport_refused(sd, buf, len, &v, from, fromport,
+					  tp);
 		return;
 	}
 	log_debug("transport: received %zu bytes from %s:%d:\n%s", len, from,
@@ -302,7 +401,7 @@ transport_packet(struct sipd *sd, char *buf, size_t len, const char *from,
 		}
 		return;
 	}
-	transport_via_mark(evt->sip, from, fromport);
+	transport_via_mark(evt->sip, from, fromport, tp);
 	if (osip_find_transaction_and_add_event(sd->osip, evt) == 0)
 		return; /* a retransmission, or the ACK of our non-2xx */
 	if (MSG_IS_ACK(evt->sip) && sipd_indialog_ack(sd, evt->sip) == 0) {
@@ -349,7 +448,8 @@ transport_on_read(struct daemon *d, void *arg, short revents)
 			continue;
 		}
 		buf[n] = '\0';
-		transport_packet(sd, buf, (size_t)n, host, port);
+		sipd_transport_input(sd, buf, (size_t)n, host, port,
+				     SIPD_TP_UDP);
 	}
 	sipd_run(sd);
 }
@@ -357,9 +457,8 @@ transport_on_read(struct daemon *d, void *arg, short revents)
 void
 sipd_transport_poll(struct sipd *sd, int timeout_ms)
 {
-	struct pollfd p = {.fd = sd->fd, .events = POLLIN};
-
-	if (sd->fd >= 0 && poll(&p, 1, timeout_ms) > 0)
+	/* The stop path: TCP and TLS connections are served too. */
+	if (sipd_stream_poll(sd, sd->fd, timeout_ms) > 0)
 		transport_on_read(sd->d, sd, 0);
 	else
 		sipd_run(sd);
@@ -425,9 +524,10 @@ sipd_transport_open(struct sipd *sd, const char *listen, char *err,
 		goto out;
 	}
 	log_info("transport: listening on UDP %s port %d", host, sd->port);
-	r = 0;
+	r = sipd_stream_open(sd, err, errlen);
 out:
 	if (r < 0 && sd->fd >= 0) {
+		daemon_unwatch(sd->d, sd->fd, NULL);
 		close(sd->fd);
 		sd->fd = -1;
 	}
@@ -438,6 +538,7 @@ out:
 void
 sipd_transport_close(struct sipd *sd)
 {
+	sipd_stream_close(sd);
 	if (sd->fd < 0)
 		return;
 	daemon_unwatch(sd->d, sd->fd, NULL);

@@ -126,6 +126,9 @@ sipd_trunk_load(struct sipd *sd, const struct conf *c, char *err,
 	sipd_password_free(sd->trunk.password);
 	sd->trunk.password = pw;
 	snprintf(sd->trunk.domain, sizeof(sd->trunk.domain), "%s", domain);
+	sd->trunk.tp = sipd_transport_from_name(c->trunk_transport);
+	if (sd->trunk.tp < 0)
+		sd->trunk.tp = SIPD_TP_UDP;
 	return 0;
 }
 
@@ -275,7 +278,10 @@ sipd_trunk_request_new(struct sipd *sd, const char *method,
 		return NULL;
 	osip_message_set_method(m, osip_strdup(method));
 	osip_message_set_version(m, osip_strdup("SIP/2.0"));
-	snprintf(buf, sizeof(buf), "sip:%s", sd->trunk.domain);
+	/* Over TLS the registrar is a sips: URI (RFC 3261 26.2.2). */
+	snprintf(buf, sizeof(buf), "%s:%s%s",
+		 sd->trunk.tp == SIPD_TP_TLS ? "sips" : "sip", sd->trunk.domain,
+		 sd->trunk.tp == SIPD_TP_TCP ? ";transport=tcp" : "");
 	if (osip_uri_init(&u) != 0 || osip_uri_parse(u, buf) != 0) {
 		osip_uri_free(u);
 		goto fail;
@@ -304,7 +310,8 @@ sipd_trunk_request_new(struct sipd *sd, const char *method,
 		goto fail;
 	}
 	if (sipd_transport_local_ip(sd, &tg.t[0], ip, sizeof(ip)) < 0 ||
-	    sipd_add_via(m, ip, sd->port) < 0)
+	    sipd_add_via(m, ip, sipd_transport_port(sd, sd->trunk.tp),
+			 sd->trunk.tp) < 0)
 		goto fail;
 	trunk_from(sd, to_user, from_tag, buf, sizeof(buf));
 	if (osip_message_set_from(m, buf) != 0)
@@ -322,12 +329,16 @@ sipd_trunk_request_new(struct sipd *sd, const char *method,
 		goto fail;
 	osip_message_set_header(m, "Max-Forwards", "70");
 	if (strcmp(method, "REGISTER") == 0) {
+		const char *sch = sd->trunk.tp == SIPD_TP_TLS ? "sips" : "sip";
+		const char *tpp =
+		    sd->trunk.tp == SIPD_TP_TCP ? ";transport=tcp" : "";
+		int cport = sipd_transport_port(sd, sd->trunk.tp);
 		if (strchr(ip, ':'))
-			snprintf(buf, sizeof(buf), "<sip:%s@[%s]:%d>",
-				 c->sip_contact_user, ip, sd->port);
+			snprintf(buf, sizeof(buf), "<%s:%s@[%s]:%d%s>", sch,
+				 c->sip_contact_user, ip, cport, tpp);
 		else
-			snprintf(buf, sizeof(buf), "<sip:%s@%s:%d>",
-				 c->sip_contact_user, ip, sd->port);
+			snprintf(buf, sizeof(buf), "<%s:%s@%s:%d%s>", sch,
+				 c->sip_contact_user, ip, cport, tpp);
 		osip_message_set_contact(m, buf);
 	}
 	trunk_route(sd, m);

@@ -9,7 +9,8 @@ pocketsphinx-en-us pocketsphinx sphinxtrain libespeak-ng-dev espeak-ng libsoxr-d
 libcivetweb-dev libcmocka-dev libinih-dev libssl-dev libflite1 flite1-dev
 wordnet-dev wordnet-base
 sip-tester baresip dnsmasq-base kamailio libc-ares-dev mandoc sox jq curl sqlite3
-python3 iproute2 procps python3-aiosmtpd dbus dunst xvfb openssl chromium nodejs"
+python3 iproute2 procps python3-aiosmtpd dbus dunst xvfb openssl chromium nodejs
+stunnel4"
 # Debian's npm (test_mcp.sh installs the MCP SDK with it, the dashboard's
 # browser test puppeteer-core); a nodejs from elsewhere that brings its own
 # npm conflicts with it.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # sipd's registration when it cannot succeed: a password file others can
-# read and a transport not spoken yet are refused at start with a clear
+# read and a transport sipd does not speak are refused at start with a clear
 # error; a wrong password (given through password_env) gives a
 # "registration failed" event naming the 401, retries with a growing
 # backoff, a status that says why, and no password in any log or event.
@@ -39,18 +39,18 @@ fi
 grep -q "password_file $T/open.pw: readable or writable by group or others (mode 0644); run chmod 600 on it" "$T/open.log" ||
 	fail "unclear error for a readable password file: $(cat "$T/open.log")"
 
-# --- 2. a transport that is not spoken yet ---------------------------------
+# --- 2. a transport that sipd does not speak --------------------------------
 {
 	cat "$T/base.conf"
 	echo "[trunk]"
 	echo "proxy = sip:127.0.0.1:$KAM_PORT"
-	echo "transport = tls"
+	echo "transport = sctp"
 } >"$T/tls.conf"
 if timeout 10 "$HS_BUILD/sipd" -f "$T/tls.conf" >"$T/tls.log" 2>&1; then
-	fail "sipd started with transport = tls"
+	fail "sipd started with transport = sctp"
 fi
-grep -q "\[trunk\] transport: 'tls' is not supported yet (only udp)" "$T/tls.log" ||
-	fail "unclear error for transport = tls: $(cat "$T/tls.log")"
+grep -q "\[trunk\] transport: 'sctp' is not udp, tcp or tls" "$T/tls.log" ||
+	fail "unclear error for transport = sctp: $(cat "$T/tls.log")"
 
 # --- 3. a wrong password --------------------------------------------------
 write_conf # fresh ports, chosen just before they are bound

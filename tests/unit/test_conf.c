@@ -128,8 +128,8 @@ test_errors(void **st)
 		     "rtp_port_min: 30000 is not below rtp_port_max");
 	expect_error("[trunk]\nproxy = 10.0.0.1\n",
 		     "[trunk] proxy: '10.0.0.1' is not a sip: URI");
-	expect_error("[trunk]\ntransport = tls\n",
-		     "[trunk] transport: 'tls' is not supported yet (only udp)");
+	expect_error("[trunk]\ntls_fingerprint = AB:CD\n",
+		     "[trunk] tls_fingerprint: not a SHA-256 fingerprint");
 	expect_error("[trunk]\ntransport = sctp\n",
 		     "[trunk] transport: 'sctp' is not udp, tcp or tls");
 	expect_error("[trunk]\nproxy = sip:t.example\nusername = u\n"
